@@ -1,0 +1,159 @@
+//! Command-line interface: parses arguments, runs a stage pipeline, prints. The only place that
+//! prints.
+
+use crate::error::Error;
+use crate::filter::SchemaFilter;
+use crate::ir::Schema;
+use crate::render::RenderOptions;
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "autogen", version, about = "Keeps PostgreSQL schemas in step with declared models")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the SQL that turns schema FROM into schema TO.
+    Diff(DiffArgs),
+    /// Write a live database's schema as YAML model files.
+    Dump(DumpArgs),
+}
+
+#[derive(Args)]
+struct FilterArgs {
+    /// Only these schemas (repeatable; `*` and `?` wildcards).
+    #[arg(long = "schema", value_name = "NAME")]
+    schema: Vec<String>,
+    /// Leave out these schemas (repeatable; `*` and `?` wildcards).
+    #[arg(long = "exclude-schema", value_name = "NAME")]
+    exclude_schema: Vec<String>,
+    /// Leave out schemas a platform manages (`supabase`); foreign keys may still point into them.
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Result<SchemaFilter, Error> {
+        let f = SchemaFilter { include: self.schema.clone(), exclude: self.exclude_schema.clone() };
+        match &self.preset {
+            Some(p) => f.with_preset(p).map_err(Error::Usage),
+            None => Ok(f),
+        }
+    }
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The current schema: a postgres:// URL, a YAML model file, or a directory of them.
+    #[arg(long, value_name = "SRC")]
+    from: String,
+    /// The desired schema: a postgres:// URL, a YAML model file, or a directory of them.
+    #[arg(long, value_name = "SRC")]
+    to: String,
+    /// Print the SQL that undoes the change instead.
+    #[arg(long)]
+    down: bool,
+    /// Exit with 1 when there are changes, 0 when there are none.
+    #[arg(long)]
+    exit_code: bool,
+    /// A server where autogen may create a scratch database to normalize models' expressions.
+    #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
+    dev_url: Option<String>,
+    /// Time zone that `timestamp` values are in, for conversions to and from `timestamptz`.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    time_zone: String,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+#[derive(Args)]
+struct DumpArgs {
+    /// The database to read.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL")]
+    database_url: String,
+    /// The directory to write `<schema>.yaml` files into (created if missing).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: PathBuf,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+/// Runs the command line; returns the process exit code (0 ok, 1 changes found with
+/// `--exit-code`). Errors map to exit code 2 in `main`.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    match cli.command {
+        Command::Diff(a) => diff(a),
+        Command::Dump(a) => dump(a),
+    }
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+/// Loads a schema from a URL or model path, narrowed by `filter`.
+pub fn load_source(src: &str, filter: &SchemaFilter, dev_url: Option<&str>) -> Result<(Schema, bool), Error> {
+    let (mut schema, is_model) = if is_url(src) {
+        let mut client = crate::inspect::connect(src)?;
+        (crate::inspect::inspect(&mut client, filter)?, false)
+    } else {
+        let model = crate::model::load_path(Path::new(src))?;
+        let model = match dev_url {
+            Some(url) => crate::shadow::normalize(&model, url)?,
+            None => model,
+        };
+        (model, true)
+    };
+    schema.retain_schemas(|s| filter.matches(s));
+    Ok((schema, is_model))
+}
+
+fn diff(a: DiffArgs) -> Result<u8, Error> {
+    let filter = a.filter.filter()?;
+    let dev = a.dev_url.as_deref();
+    let (from, from_model) = load_source(&a.from, &filter, dev)?;
+    let (to, to_model) = load_source(&a.to, &filter, dev)?;
+    if dev.is_none() && from_model != to_model {
+        eprintln!(
+            "note: no --dev-url: model expressions (defaults, checks, predicates) are compared as written, \
+             not as Postgres stores them, so some may show as changed"
+        );
+    }
+    let changes = crate::diff::diff(&from, &to);
+    let plan = if a.down { crate::plan::plan_down(&changes) } else { crate::plan::plan(changes) };
+    if plan.is_empty() {
+        eprintln!("no changes");
+        return Ok(0);
+    }
+    let sql = crate::render::script(&plan, &RenderOptions { time_zone: a.time_zone });
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(sql.as_bytes());
+    Ok(if a.exit_code { 1 } else { 0 })
+}
+
+fn dump(a: DumpArgs) -> Result<u8, Error> {
+    let filter = a.filter.filter()?;
+    let mut client = crate::inspect::connect(&a.database_url)?;
+    let schema = crate::inspect::inspect(&mut client, &filter)?;
+    std::fs::create_dir_all(&a.output).map_err(|source| Error::Io { path: a.output.clone(), source })?;
+    for (name, text) in crate::model::dump_files(&schema) {
+        let path = a.output.join(&name);
+        std::fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(0)
+}

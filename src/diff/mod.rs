@@ -1,0 +1,77 @@
+//! The comparator: two `ir::Schema`s -> the `Change`s that turn the first into the second.
+//!
+//! Input: `from` and `to` (rename hints are read from `to`). Output: changes in a deterministic
+//! order; `plan` orders them for execution. Values are compared with `==` on normalized IR, never
+//! as SQL text. Nothing here produces SQL or touches a connection.
+
+mod change;
+mod enums;
+mod renames;
+mod tables;
+
+pub use change::{Change, CommentTarget, EnumPosition, EnumUsage};
+
+use crate::ir::Schema;
+
+/// The changes that turn `from` into `to`.
+pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
+    let mut out = Vec::new();
+    // Renames first: afterwards `from` speaks of objects by their new names, and everything else
+    // is a plain comparison by name.
+    let from = renames::apply(from, to, &mut out);
+    for (name, ns) in &to.schemas {
+        match from.schemas.get(name) {
+            None => out.push(Change::CreateSchema(ns.clone())),
+            Some(old) if old.comment != ns.comment => out.push(Change::SetComment {
+                target: CommentTarget::Schema(name.clone()),
+                before: old.comment.clone(),
+                after: ns.comment.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, ns) in &from.schemas {
+        if !to.schemas.contains_key(name) {
+            out.push(Change::DropSchema(ns.clone()));
+        }
+    }
+    for (name, e) in &to.extensions {
+        match from.extensions.get(name) {
+            None => out.push(Change::CreateExtension(e.clone())),
+            Some(old) if old != e => out.push(Change::AlterExtensionSchema { before: old.clone(), after: e.clone() }),
+            Some(_) => {}
+        }
+    }
+    for (name, e) in &from.extensions {
+        if !to.extensions.contains_key(name) {
+            out.push(Change::DropExtension(e.clone()));
+        }
+    }
+    let mut from = from;
+    enums::diff_enums(&mut from, to, &mut out);
+    tables::diff_sequences(&from, to, &mut out);
+    tables::diff_tables(&from, to, &mut out);
+    out
+}
+
+/// The changes that undo `changes`, in reverse order.
+pub fn invert(changes: &[Change]) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut done_enums = std::collections::BTreeSet::new();
+    for c in changes.iter().rev() {
+        match c {
+            Change::AddEnumValue { name, from_values, to_values, usages, comment, .. } => {
+                if done_enums.insert(name.clone()) {
+                    let inv: Vec<_> = usages.iter().map(EnumUsage::inverted).collect();
+                    out.extend(enums::values_changes(name, to_values, from_values, &Default::default(), &inv, comment));
+                }
+            }
+            Change::RebuildEnum { before, after, usages, .. } => {
+                let inv: Vec<_> = usages.iter().map(EnumUsage::inverted).collect();
+                out.extend(enums::values_changes(&before.name, &after.values, &before.values, &Default::default(), &inv, &before.comment));
+            }
+            other => out.extend(other.invert()),
+        }
+    }
+    out
+}

@@ -1,0 +1,124 @@
+//! Rename hints: emits the renames and returns `from` as it reads once they are done, so the
+//! rest of the comparison matches objects by name.
+
+use super::change::Change;
+use crate::ir::{BaseType, IndexKey, QName, Schema};
+
+pub(super) fn apply(from: &Schema, to: &Schema, out: &mut Vec<Change>) -> Schema {
+    let mut s = from.clone();
+    for (new, old) in &to.hints.enums {
+        if new == old || !s.enums.contains_key(old) || s.enums.contains_key(new) || !to.enums.contains_key(new) {
+            continue;
+        }
+        out.push(Change::RenameEnum { from: old.clone(), to: new.clone() });
+        if let Some(mut e) = s.enums.remove(old) {
+            e.name = new.clone();
+            s.enums.insert(new.clone(), e);
+        }
+        for t in s.tables.values_mut() {
+            for c in t.columns.values_mut() {
+                if c.ty.base == BaseType::User(old.clone()) {
+                    c.ty.base = BaseType::User(new.clone());
+                }
+            }
+        }
+    }
+    for (new, old) in &to.hints.tables {
+        if new == old || !s.tables.contains_key(old) || s.tables.contains_key(new) || !to.tables.contains_key(new) {
+            continue;
+        }
+        out.push(Change::RenameTable { from: old.clone(), to: new.clone() });
+        rename_table(&mut s, old, new);
+    }
+    for ((table, new), old) in &to.hints.columns {
+        let Some(t) = s.tables.get(table) else { continue };
+        if new == old || !t.columns.contains_key(old) || t.columns.contains_key(new) {
+            continue;
+        }
+        out.push(Change::RenameColumn { table: table.clone(), from: old.clone(), to: new.clone() });
+        rename_column(&mut s, table, old, new);
+    }
+    s
+}
+
+fn rename_table(s: &mut Schema, old: &QName, new: &QName) {
+    if let Some(mut t) = s.tables.remove(old) {
+        t.name = new.clone();
+        for i in t.indexes.values_mut() {
+            i.table = new.clone();
+        }
+        s.tables.insert(new.clone(), t);
+    }
+    for t in s.tables.values_mut() {
+        for fk in t.foreign_keys.values_mut() {
+            if &fk.ref_table == old {
+                fk.ref_table = new.clone();
+            }
+        }
+    }
+    for seq in s.sequences.values_mut() {
+        if let Some((t, _)) = &mut seq.owned_by {
+            if t == old {
+                *t = new.clone();
+            }
+        }
+    }
+}
+
+fn rename_column(s: &mut Schema, table: &QName, old: &str, new: &str) {
+    let swap = |c: &mut String| {
+        if c == old {
+            *c = new.to_string();
+        }
+    };
+    if let Some(t) = s.tables.get_mut(table) {
+        // Keep the column's position: Postgres renames in place.
+        let columns = std::mem::take(&mut t.columns);
+        for (name, mut c) in columns {
+            if name == old {
+                c.name = new.to_string();
+                t.columns.insert(new.to_string(), c);
+            } else {
+                t.columns.insert(name, c);
+            }
+        }
+        if let Some(pk) = &mut t.primary_key {
+            pk.columns.iter_mut().for_each(swap);
+        }
+        for u in t.uniques.values_mut() {
+            u.columns.iter_mut().for_each(swap);
+        }
+        for fk in t.foreign_keys.values_mut() {
+            fk.columns.iter_mut().for_each(swap);
+        }
+        for i in t.indexes.values_mut() {
+            for e in &mut i.elements {
+                if let IndexKey::Column(c) = &mut e.key {
+                    swap(c);
+                }
+            }
+            i.include.iter_mut().for_each(swap);
+        }
+        for x in t.exclusions.values_mut() {
+            for (e, _) in &mut x.elements {
+                if let IndexKey::Column(c) = &mut e.key {
+                    swap(c);
+                }
+            }
+        }
+    }
+    for t in s.tables.values_mut() {
+        for fk in t.foreign_keys.values_mut() {
+            if &fk.ref_table == table {
+                fk.ref_columns.iter_mut().for_each(swap);
+            }
+        }
+    }
+    for seq in s.sequences.values_mut() {
+        if let Some((t, c)) = &mut seq.owned_by {
+            if t == table && c == old {
+                *c = new.to_string();
+            }
+        }
+    }
+}

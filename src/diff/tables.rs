@@ -1,0 +1,208 @@
+//! Tables, columns, constraints, indexes and sequences, matched by name (renames are already
+//! applied to `from`).
+
+use super::change::{Change, CommentTarget};
+use crate::ir::{Column, Constraint, Index, IndexKey, Schema, Sequence, Table};
+
+pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    for (name, s) in &to.sequences {
+        match from.sequences.get(name) {
+            None => {
+                // Created without an owner: the owning table may not exist yet. The owner is set
+                // by a separate step once the tables are in place.
+                let bare = Sequence { owned_by: None, ..s.clone() };
+                out.push(Change::CreateSequence(bare.clone()));
+                if s.owned_by.is_some() {
+                    out.push(Change::AlterSequence { before: bare, after: s.clone() });
+                }
+            }
+            Some(old) => {
+                let same_attrs = Sequence { owned_by: old.owned_by.clone(), comment: old.comment.clone(), ..s.clone() };
+                if &same_attrs != old {
+                    out.push(Change::AlterSequence { before: old.clone(), after: same_attrs.clone() });
+                }
+                if old.owned_by != s.owned_by {
+                    out.push(Change::AlterSequence { before: same_attrs.clone(), after: Sequence { comment: old.comment.clone(), ..s.clone() } });
+                }
+                if old.comment != s.comment {
+                    out.push(Change::SetComment { target: CommentTarget::Sequence(name.clone()), before: old.comment.clone(), after: s.comment.clone() });
+                }
+            }
+        }
+    }
+    for (name, s) in &from.sequences {
+        if !to.sequences.contains_key(name) {
+            // Dropping an owned sequence's column or table would drop the sequence with it;
+            // detach it first so the drop below is the one that removes it.
+            let bare = Sequence { owned_by: None, ..s.clone() };
+            if s.owned_by.is_some() {
+                out.push(Change::AlterSequence { before: s.clone(), after: bare.clone() });
+            }
+            out.push(Change::DropSequence(bare));
+        }
+    }
+}
+
+pub(super) fn diff_tables(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    for (name, t) in &to.tables {
+        match from.tables.get(name) {
+            None => {
+                out.push(Change::CreateTable(t.clone()));
+                push_comments(None, t, out);
+            }
+            Some(old) => diff_table(old, t, out),
+        }
+    }
+    for (name, t) in &from.tables {
+        if !to.tables.contains_key(name) {
+            out.push(Change::DropTable(t.clone()));
+        }
+    }
+}
+
+fn push_comments(old: Option<&Table>, t: &Table, out: &mut Vec<Change>) {
+    let before = old.and_then(|o| o.comment.clone());
+    if before != t.comment {
+        out.push(Change::SetComment { target: CommentTarget::Table(t.name.clone()), before, after: t.comment.clone() });
+    }
+    for c in t.columns.values() {
+        let before = old.and_then(|o| o.columns.get(&c.name)).and_then(|oc| oc.comment.clone());
+        if before != c.comment {
+            out.push(Change::SetComment {
+                target: CommentTarget::Column(t.name.clone(), c.name.clone()),
+                before,
+                after: c.comment.clone(),
+            });
+        }
+    }
+}
+
+fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
+    let table = &new.name;
+    let mut recreated = Vec::new();
+    for c in new.columns.values() {
+        match old.columns.get(&c.name) {
+            None => out.push(Change::AddColumn { table: table.clone(), column: c.clone() }),
+            Some(oc) => {
+                let a = Column { comment: None, ..oc.clone() };
+                let b = Column { comment: None, ..c.clone() };
+                if a == b {
+                    continue;
+                }
+                // Postgres 15 cannot change a generation expression in place, nor turn a plain
+                // column into a generated one: the column is recreated (its values are computed).
+                if a.generated != b.generated && b.generated.is_some() {
+                    out.push(Change::DropColumn { table: table.clone(), column: oc.clone() });
+                    out.push(Change::AddColumn { table: table.clone(), column: c.clone() });
+                    recreated.push(c.name.clone());
+                } else {
+                    out.push(Change::AlterColumn { table: table.clone(), before: a, after: b });
+                }
+            }
+        }
+    }
+    for c in old.columns.values() {
+        if !new.columns.contains_key(&c.name) {
+            out.push(Change::DropColumn { table: table.clone(), column: c.clone() });
+        }
+    }
+    // Constraints: same name and same definition is unchanged; a definition that only moved to
+    // another name is a rename; anything else is dropped and added. Dropping a column drops what
+    // depends on it, so those on a recreated column are recreated too.
+    let olds = old.constraints();
+    let news = new.constraints();
+    let forced = |c: &Constraint| recreated.iter().any(|col| constraint_mentions(c, col));
+    let mut dropped: Vec<Constraint> = olds.iter().filter(|c| !news.contains(c) || forced(c)).cloned().collect();
+    let mut added: Vec<Constraint> = news.iter().filter(|c| !olds.contains(c) || forced(c)).cloned().collect();
+    for a in added.clone() {
+        if forced(&a) {
+            continue;
+        }
+        if let Some(pos) = dropped.iter().position(|d| same_but_name(d, &a)) {
+            let d = dropped.remove(pos);
+            out.push(Change::RenameConstraint { table: table.clone(), from: d.name().to_string(), to: a.name().to_string() });
+            added.retain(|x| x != &a);
+        }
+    }
+    for d in dropped {
+        out.push(Change::DropConstraint { table: table.clone(), constraint: d });
+    }
+    for a in added {
+        out.push(Change::AddConstraint { table: table.clone(), constraint: a });
+    }
+    let idx_forced = |i: &Index| recreated.iter().any(|col| index_mentions(i, col));
+    let mut dropped_idx: Vec<&Index> =
+        old.indexes.values().filter(|i| new.indexes.get(&i.name) != Some(*i) || idx_forced(i)).collect();
+    for i in new.indexes.values() {
+        if old.indexes.get(&i.name) == Some(i) && !idx_forced(i) {
+            continue;
+        }
+        if let Some(pos) = dropped_idx.iter().position(|d| d.name != i.name && Index { name: i.name.clone(), ..(*d).clone() } == *i) {
+            let d = dropped_idx.remove(pos);
+            out.push(Change::RenameIndex { schema: table.schema.clone(), from: d.name.clone(), to: i.name.clone() });
+            continue;
+        }
+        if let Some(pos) = dropped_idx.iter().position(|d| d.name == i.name) {
+            out.push(Change::DropIndex(dropped_idx.remove(pos).clone()));
+        }
+        out.push(Change::CreateIndex(i.clone()));
+    }
+    for d in dropped_idx {
+        out.push(Change::DropIndex(d.clone()));
+    }
+    push_comments(Some(old), new, out);
+}
+
+fn mentions_key(k: &IndexKey, col: &str) -> bool {
+    match k {
+        IndexKey::Column(c) => c == col,
+        IndexKey::Expression(e) => e.as_str().contains(col),
+    }
+}
+
+fn index_mentions(i: &Index, col: &str) -> bool {
+    i.elements.iter().any(|e| mentions_key(&e.key, col))
+        || i.include.iter().any(|c| c == col)
+        || i.predicate.as_ref().is_some_and(|p| p.as_str().contains(col))
+}
+
+/// Whether a constraint depends on the column (by name; expressions by their text, which may
+/// say yes too often but never too rarely).
+fn constraint_mentions(c: &Constraint, col: &str) -> bool {
+    match c {
+        Constraint::PrimaryKey(k) => k.columns.iter().any(|x| x == col),
+        Constraint::Unique(k) => k.columns.iter().any(|x| x == col),
+        Constraint::ForeignKey(k) => k.columns.iter().any(|x| x == col),
+        Constraint::Check(k) => k.expr.as_str().contains(col),
+        Constraint::Exclusion(x) => {
+            x.elements.iter().any(|(e, _)| mentions_key(&e.key, col)) || x.predicate.as_ref().is_some_and(|p| p.as_str().contains(col))
+        }
+    }
+}
+
+fn same_but_name(a: &Constraint, b: &Constraint) -> bool {
+    use Constraint::*;
+    match (a.clone(), b.clone()) {
+        (PrimaryKey(mut x), PrimaryKey(y)) => {
+            x.name = y.name.clone();
+            x == y
+        }
+        (Unique(mut x), Unique(y)) => {
+            x.name = y.name.clone();
+            x == y
+        }
+        (Check(mut x), Check(y)) => {
+            x.name = y.name.clone();
+            x == y
+        }
+        (Exclusion(mut x), Exclusion(y)) => {
+            x.name = y.name.clone();
+            x == y
+        }
+        (ForeignKey(mut x), ForeignKey(y)) => {
+            x.name = y.name.clone();
+            x == y
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,65 @@
+//! The crate error: one variant per stage, each carrying the context a user needs to act.
+
+use miette::Diagnostic;
+use std::path::PathBuf;
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Model(#[from] ModelError),
+
+    #[error("cannot read `{path}`: {source}")]
+    #[diagnostic(help("check that the path exists and is readable"))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot connect to the database `{url}`: {message}")]
+    #[diagnostic(help("check the URL, that the server is running, and the credentials"))]
+    Connect { url: String, message: String },
+
+    #[error("catalog query `{query}` failed: {message}")]
+    #[diagnostic(help("autogen supports PostgreSQL 13 and newer; run with a role that can read pg_catalog"))]
+    Inspect { query: String, message: String },
+
+    #[error("applying SQL failed at statement {statement}: {message}\n  statement: {sql}")]
+    Apply {
+        statement: usize,
+        sql: String,
+        message: String,
+    },
+
+    #[error("shadow database: {0}")]
+    #[diagnostic(help("pass --dev-url with a database server where autogen may create and drop a scratch database"))]
+    Shadow(String),
+
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// A model file that cannot be accepted, with where and what to do.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{}{message}", location_prefix(path, *line, *column))]
+pub struct ModelError {
+    pub path: PathBuf,
+    /// 1-based; 0 when unknown.
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+fn location_prefix(path: &std::path::Path, line: u64, column: u64) -> String {
+    if line == 0 {
+        format!("{}: ", path.display())
+    } else {
+        format!("{}:{line}:{column}: ", path.display())
+    }
+}

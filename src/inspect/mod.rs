@@ -1,0 +1,94 @@
+//! Live catalog -> `ir::Schema`.
+//!
+//! Input: a connection and a schema filter. Output: the IR of every selected schema. Each object
+//! kind is read for all tables at once from `pg_catalog` (see `queries/`), so the number of queries
+//! is fixed: [`QUERY_COUNT`], whatever the size of the database. Objects that belong to an
+//! extension are skipped. Nothing here writes to the database.
+
+mod assemble;
+
+use crate::error::Error;
+use crate::filter::SchemaFilter;
+use crate::ir::Schema;
+use postgres::{Client, NoTls, Row};
+
+pub(crate) const QUERIES: &[(&str, &str)] = &[
+    ("schemas", include_str!("queries/schemas.sql")),
+    ("extensions", include_str!("queries/extensions.sql")),
+    ("enums", include_str!("queries/enums.sql")),
+    ("sequences", include_str!("queries/sequences.sql")),
+    ("tables", include_str!("queries/tables.sql")),
+    ("columns", include_str!("queries/columns.sql")),
+    ("constraints", include_str!("queries/constraints.sql")),
+    ("indexes", include_str!("queries/indexes.sql")),
+];
+
+/// Catalog queries per inspection, plus the one `SET` that fixes how expressions are printed.
+pub const QUERY_COUNT: usize = 8;
+
+/// Connects to `url` (a `postgres://` URL or a libpq key=value string).
+pub fn connect(url: &str) -> Result<Client, Error> {
+    Client::connect(url, NoTls).map_err(|e| Error::Connect { url: redact(url), message: error_text(&e) })
+}
+
+/// Reads every schema the filter selects.
+pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Error> {
+    // With an empty search_path, pg_get_expr qualifies every name outside pg_catalog, so the
+    // same expression reads the same whatever the role's search_path is.
+    client
+        .batch_execute("SET search_path = ''")
+        .map_err(|e| Error::Inspect { query: "SET search_path".into(), message: error_text(&e) })?;
+    let rows = run(client, "schemas", &[])?;
+    let names: Vec<String> =
+        rows.iter().map(|r| r.get::<_, String>("name")).filter(|n| filter.matches(n)).collect();
+    let mut results = Vec::new();
+    for (name, _) in &QUERIES[1..] {
+        results.push(run(client, name, &[&names])?);
+    }
+    let [extensions, enums, sequences, tables, columns, constraints, indexes]: [Vec<Row>; 7] =
+        results.try_into().map_err(|_| Error::Inspect { query: "all".into(), message: "internal: query count".into() })?;
+    assemble::assemble(assemble::Rows {
+        schemas: rows.into_iter().filter(|r| filter.matches(&r.get::<_, String>("name"))).collect(),
+        extensions,
+        enums,
+        sequences,
+        tables,
+        columns,
+        constraints,
+        indexes,
+    })
+}
+
+fn run(client: &mut Client, name: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Row>, Error> {
+    let sql = QUERIES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s).unwrap_or_default();
+    client.query(sql, params).map_err(|e| Error::Inspect { query: name.to_string(), message: error_text(&e) })
+}
+
+/// The server's message when there is one, rather than the driver's generic "db error".
+pub fn error_text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut s = db.message().to_string();
+            if let Some(d) = db.detail() {
+                s.push_str(&format!(" ({d})"));
+            }
+            if let Some(h) = db.hint() {
+                s.push_str(&format!("; hint: {h}"));
+            }
+            s
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Hides a password in a URL before it goes into a message.
+pub fn redact(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((creds, host)) = rest.split_once('@') {
+            if let Some((user, _)) = creds.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}

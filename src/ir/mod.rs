@@ -1,0 +1,312 @@
+//! The one schema representation every stage talks through.
+//!
+//! Input: built by `model` (YAML), `inspect` (live catalog) or a snapshot. Output: values that the
+//! comparator compares with `==`. Nothing in here knows where a schema came from, and nothing in here
+//! touches a connection or produces SQL text.
+
+mod expr;
+mod names;
+mod types;
+
+pub use expr::{check_expression, Expr};
+pub use names::{default_constraint_name, truncate_identifier, QName, MAX_IDENTIFIER_BYTES};
+pub use types::{BaseType, ColumnType, TypeParseError, Typmod};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A whole database (or the part of it a filter selected).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    pub schemas: BTreeMap<String, Namespace>,
+    pub extensions: BTreeMap<String, Extension>,
+    pub enums: BTreeMap<QName, Enum>,
+    pub sequences: BTreeMap<QName, Sequence>,
+    pub tables: BTreeMap<QName, Table>,
+    /// Rename hints from a model; never part of equality between two schemas' objects.
+    #[serde(default, skip_serializing_if = "Hints::is_empty")]
+    pub hints: Hints,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Namespace {
+    pub name: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: QName,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: QName,
+    /// `int2`, `int4` or `int8`.
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    pub owned_by: Option<(QName, String)>,
+    pub comment: Option<String>,
+}
+
+impl Sequence {
+    /// A sequence with Postgres's defaults for `CREATE SEQUENCE name AS data_type`.
+    pub fn with_defaults(name: QName, data_type: &str) -> Sequence {
+        let max = match data_type {
+            "int2" => i16::MAX as i64,
+            "int4" => i32::MAX as i64,
+            _ => i64::MAX,
+        };
+        Sequence {
+            name,
+            data_type: data_type.to_string(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: max,
+            cache: 1,
+            cycle: false,
+            owned_by: None,
+            comment: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: QName,
+    pub columns: IndexMap<String, Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: BTreeMap<String, Unique>,
+    pub checks: BTreeMap<String, Check>,
+    pub foreign_keys: BTreeMap<String, ForeignKey>,
+    pub exclusions: BTreeMap<String, Exclusion>,
+    pub indexes: BTreeMap<String, Index>,
+    pub comment: Option<String>,
+}
+
+impl Table {
+    pub fn new(name: QName) -> Table {
+        Table {
+            name,
+            columns: IndexMap::new(),
+            primary_key: None,
+            uniques: BTreeMap::new(),
+            checks: BTreeMap::new(),
+            foreign_keys: BTreeMap::new(),
+            exclusions: BTreeMap::new(),
+            indexes: BTreeMap::new(),
+            comment: None,
+        }
+    }
+
+    /// Every constraint of the table, in a fixed order (kind, then name).
+    pub fn constraints(&self) -> Vec<Constraint> {
+        let mut out = Vec::new();
+        if let Some(pk) = &self.primary_key {
+            out.push(Constraint::PrimaryKey(pk.clone()));
+        }
+        out.extend(self.uniques.values().cloned().map(Constraint::Unique));
+        out.extend(self.checks.values().cloned().map(Constraint::Check));
+        out.extend(self.exclusions.values().cloned().map(Constraint::Exclusion));
+        out.extend(self.foreign_keys.values().cloned().map(Constraint::ForeignKey));
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub nullable: bool,
+    pub default: Option<Expr>,
+    pub identity: Option<Identity>,
+    /// A stored generated column's expression.
+    pub generated: Option<Expr>,
+    /// A collation other than the type's default, as `schema.name` or a bare name in `pg_catalog`.
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unique {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub nulls_not_distinct: bool,
+    pub deferrable: Deferrable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub expr: Expr,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Deferrable {
+    #[default]
+    No,
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: QName,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub match_full: bool,
+    pub deferrable: Deferrable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    pub name: String,
+    pub method: String,
+    /// Each element with the operator it is compared by (`room WITH =`).
+    pub elements: Vec<(IndexElement, String)>,
+    pub predicate: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub table: QName,
+    pub unique: bool,
+    pub method: String,
+    pub elements: Vec<IndexElement>,
+    pub include: Vec<String>,
+    pub predicate: Option<Expr>,
+    pub nulls_not_distinct: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexKey {
+    Column(String),
+    Expression(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexElement {
+    pub key: IndexKey,
+    pub collation: Option<String>,
+    /// A non-default operator class.
+    pub opclass: Option<String>,
+    pub descending: bool,
+    /// Stored explicitly: Postgres's default is NULLS LAST for ASC and NULLS FIRST for DESC.
+    pub nulls_first: bool,
+}
+
+impl IndexElement {
+    pub fn column(name: &str) -> IndexElement {
+        IndexElement {
+            key: IndexKey::Column(name.to_string()),
+            collation: None,
+            opclass: None,
+            descending: false,
+            nulls_first: false,
+        }
+    }
+}
+
+/// A table constraint of any kind, for changes that add or drop one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Constraint {
+    PrimaryKey(PrimaryKey),
+    Unique(Unique),
+    Check(Check),
+    Exclusion(Exclusion),
+    ForeignKey(ForeignKey),
+}
+
+impl Constraint {
+    pub fn name(&self) -> &str {
+        match self {
+            Constraint::PrimaryKey(c) => &c.name,
+            Constraint::Unique(c) => &c.name,
+            Constraint::Check(c) => &c.name,
+            Constraint::Exclusion(c) => &c.name,
+            Constraint::ForeignKey(c) => &c.name,
+        }
+    }
+}
+
+/// Rename and remap hints from a model, keyed by the new name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hints {
+    pub tables: BTreeMap<QName, QName>,
+    pub columns: BTreeMap<(QName, String), String>,
+    pub enums: BTreeMap<QName, QName>,
+    pub enum_values: BTreeMap<(QName, String), String>,
+    /// For an enum value that is removed: the value its rows take instead.
+    pub enum_remap: BTreeMap<(QName, String), String>,
+}
+
+impl Hints {
+    pub fn is_empty(&self) -> bool {
+        self == &Hints::default()
+    }
+}
+
+impl Schema {
+    /// Keeps only the objects in schemas that `keep` accepts.
+    pub fn retain_schemas(&mut self, keep: impl Fn(&str) -> bool) {
+        self.schemas.retain(|n, _| keep(n));
+        self.extensions.retain(|_, e| keep(&e.schema));
+        self.enums.retain(|n, _| keep(&n.schema));
+        self.sequences.retain(|n, _| keep(&n.schema));
+        self.tables.retain(|n, _| keep(&n.schema));
+    }
+
+    /// Columns whose type is the enum `name` (directly or as an array).
+    pub fn enum_users(&self, name: &QName) -> Vec<(&Table, &Column)> {
+        let mut out = Vec::new();
+        for t in self.tables.values() {
+            for c in t.columns.values() {
+                if c.ty.base == BaseType::User(name.clone()) {
+                    out.push((t, c));
+                }
+            }
+        }
+        out
+    }
+}

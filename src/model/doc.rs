@@ -1,0 +1,319 @@
+//! The YAML document shapes, as people write them. Unknown keys are errors, so a typo never
+//! silently drops part of a model.
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use serde_saphyr::Spanned;
+use std::fmt;
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Flex<ExtensionDoc>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub enums: IndexMap<String, Spanned<Flex<EnumDoc>>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub sequences: IndexMap<String, Spanned<SequenceDoc>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub tables: IndexMap<String, Spanned<TableDoc>>,
+}
+
+/// `pgcrypto` or `{ name: pgcrypto, schema: extensions }`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDoc {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+}
+
+/// `[a, b]` or `{ values: [a, b], comment, renamed_from, renamed_values, remap }`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumDoc {
+    pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// New value name -> the old name it replaces.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub renamed_values: IndexMap<String, String>,
+    /// Removed value -> the value its rows take instead.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub remap: IndexMap<String, String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceDoc {
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub ty: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub increment: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cycle: bool,
+    /// `table.column` in the same schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    pub columns: IndexMap<String, Spanned<ColumnDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<Flex<KeyDoc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique: Vec<Flex<KeyDoc>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub checks: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub foreign_keys: IndexMap<String, Spanned<ForeignKeyDoc>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub exclusions: IndexMap<String, Spanned<ExclusionDoc>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub indexes: IndexMap<String, Spanned<IndexDoc>>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDoc {
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nullable: bool,
+    #[serde(default, deserialize_with = "scalar_text", skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityDoc>,
+    /// A stored generated column: `generated: "price * qty"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// Shorthand for a one-column primary key.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub primary_key: bool,
+    /// Shorthand for a one-column unique constraint named as Postgres would.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// Shorthand for a one-column CHECK named `<table>_<column>_check`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    /// Shorthand for a one-column foreign key: `auth.users(id)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityDoc {
+    Always,
+    ByDefault,
+}
+
+/// `[a, b]` or `{ name, columns, nulls_not_distinct, deferrable }`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
+    /// `deferrable` or `initially_deferred`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignKeyDoc {
+    pub columns: Vec<String>,
+    /// `schema.table(col, ...)`, `table(col)`, or `table` for its primary key.
+    pub references: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
+    /// `full` or `simple` (the default).
+    #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
+    pub match_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexDoc {
+    /// Each `column [opclass] [ASC|DESC] [NULLS FIRST|LAST]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// Expression keys, each `(expression) [opclass] [ASC|DESC] [NULLS FIRST|LAST]` or a bare
+    /// expression; combined with `columns` in the order columns first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Each `[column_or_expression, operator]`.
+    pub elements: Vec<(String, String)>,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Accepts any YAML scalar as SQL text, so `default: 0` and `default: true` work unquoted.
+fn scalar_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an SQL expression (a string, number or boolean)")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+/// A value that may also be written in a short form: a scalar (`pgcrypto`) or a list
+/// (`[draft, published]`) instead of the full mapping.
+#[derive(Debug)]
+pub struct Flex<T>(pub T);
+
+pub enum Short {
+    Scalar(String),
+    List(Vec<String>),
+}
+
+pub trait FromShort: Sized {
+    /// `None` when this type has no short form of that shape.
+    fn from_short(short: Short) -> Option<Self>;
+}
+
+impl FromShort for ExtensionDoc {
+    fn from_short(short: Short) -> Option<Self> {
+        match short {
+            Short::Scalar(name) => Some(ExtensionDoc { name, schema: None }),
+            Short::List(_) => None,
+        }
+    }
+}
+
+impl FromShort for EnumDoc {
+    fn from_short(short: Short) -> Option<Self> {
+        match short {
+            Short::List(values) => Some(EnumDoc { values, ..EnumDoc::default() }),
+            Short::Scalar(_) => None,
+        }
+    }
+}
+
+impl FromShort for KeyDoc {
+    fn from_short(short: Short) -> Option<Self> {
+        match short {
+            Short::List(columns) => Some(KeyDoc { columns, ..KeyDoc::default() }),
+            Short::Scalar(column) => Some(KeyDoc { columns: vec![column], ..KeyDoc::default() }),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de> + FromShort> Deserialize<'de> for Flex<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + FromShort> Visitor<'de> for V<T> {
+            type Value = Flex<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name, a list, or a mapping")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Flex<T>, E> {
+                T::from_short(Short::Scalar(v.to_string()))
+                    .map(Flex)
+                    .ok_or_else(|| E::custom("expected a list or a mapping here, not a single name"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Flex<T>, A::Error> {
+                let items = Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
+                T::from_short(Short::List(items))
+                    .map(Flex)
+                    .ok_or_else(|| de::Error::custom("expected a name or a mapping here, not a list"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Flex<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(m)).map(Flex)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<T: Serialize> Serialize for Flex<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}

@@ -1,0 +1,234 @@
+//! `ir::Schema` -> YAML model files, one per Postgres schema. Loading the files back gives a
+//! schema equal to the one dumped.
+
+use super::doc::{
+    ColumnDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc, IdentityDoc, IndexDoc, KeyDoc,
+    SequenceDoc, TableDoc,
+};
+use crate::ir::{
+    default_constraint_name, BaseType, Column, Deferrable, FkAction, Identity, IndexElement, IndexKey, QName, Schema,
+    Sequence, Table,
+};
+use crate::render::quote;
+use serde_saphyr::{Location, Spanned};
+use std::collections::BTreeSet;
+
+fn sp<T>(v: T) -> Spanned<T> {
+    Spanned::new(v, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// Returns `(file name, YAML text)` per schema, sorted by schema.
+pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
+    let mut names: BTreeSet<String> = schema.schemas.keys().cloned().collect();
+    names.extend(schema.tables.keys().map(|q| q.schema.clone()));
+    names.extend(schema.enums.keys().map(|q| q.schema.clone()));
+    names.extend(schema.sequences.keys().map(|q| q.schema.clone()));
+    names.extend(schema.extensions.values().map(|e| e.schema.clone()));
+    let serial_seqs = serial_sequences(schema);
+    let mut out = Vec::new();
+    for ns in names {
+        let mut doc = FileDoc {
+            schema: Some(ns.clone()),
+            comment: schema.schemas.get(&ns).and_then(|n| n.comment.clone()),
+            ..FileDoc::default()
+        };
+        for e in schema.extensions.values().filter(|e| e.schema == ns) {
+            doc.extensions.push(Flex(ExtensionDoc { name: e.name.clone(), schema: None }));
+        }
+        for e in schema.enums.values().filter(|e| e.name.schema == ns) {
+            doc.enums.insert(e.name.name.clone(), sp(Flex(EnumDoc { values: e.values.clone(), comment: e.comment.clone(), ..EnumDoc::default() })));
+        }
+        for s in schema.sequences.values().filter(|s| s.name.schema == ns && !serial_seqs.contains(&s.name)) {
+            doc.sequences.insert(s.name.name.clone(), sp(sequence_doc(s)));
+        }
+        for t in schema.tables.values().filter(|t| t.name.schema == ns) {
+            doc.tables.insert(t.name.name.clone(), sp(table_doc(t, &serial_seqs, &ns)));
+        }
+        let body = serde_saphyr::to_string(&doc).unwrap_or_default();
+        let header = format!("# Schema `{ns}`, written by `autogen dump`.\n");
+        out.push((format!("{}.yaml", file_stem(&ns)), header + &body));
+    }
+    out
+}
+
+/// A file name that is safe on every file system, yet tells which schema it holds.
+fn file_stem(ns: &str) -> String {
+    ns.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+}
+
+/// Sequences that exist only because a column is `serial`: dumped as that column's type.
+fn serial_sequences(schema: &Schema) -> BTreeSet<QName> {
+    let mut out = BTreeSet::new();
+    for s in schema.sequences.values() {
+        let Some((tq, col)) = &s.owned_by else { continue };
+        let Some(c) = schema.tables.get(tq).and_then(|t| t.columns.get(col)) else { continue };
+        let expected_name = default_constraint_name(&tq.name, &[col], "seq");
+        let expected_default = format!("nextval({}::regclass)", quote::literal(&quote::qname(&s.name)));
+        let mut plain = Sequence::with_defaults(s.name.clone(), &s.data_type);
+        plain.owned_by = s.owned_by.clone();
+        let int_type = matches!(&c.ty.base, BaseType::Builtin(n) if *n == s.data_type) && !c.ty.array;
+        if s.name.name == expected_name
+            && s.name.schema == tq.schema
+            && int_type
+            && c.default.as_ref().map(|d| d.as_str()) == Some(expected_default.as_str())
+            && s == &plain
+            && !c.nullable
+        {
+            out.insert(s.name.clone());
+        }
+    }
+    out
+}
+
+fn sequence_doc(s: &Sequence) -> SequenceDoc {
+    let d = Sequence::with_defaults(s.name.clone(), &s.data_type);
+    SequenceDoc {
+        ty: (s.data_type != "int8").then(|| quote::column_type(&crate::ir::ColumnType::builtin(&s.data_type))),
+        start: (s.start != s.min_value || s.increment < 0).then_some(s.start),
+        increment: (s.increment != 1).then_some(s.increment),
+        min_value: Some(s.min_value).filter(|_| s.min_value != d.min_value || s.increment < 0),
+        max_value: Some(s.max_value).filter(|_| s.max_value != d.max_value || s.increment < 0),
+        cache: (s.cache != 1).then_some(s.cache),
+        cycle: s.cycle,
+        owned_by: s.owned_by.as_ref().map(|(t, c)| format!("{}.{c}", t.name)),
+        comment: s.comment.clone(),
+    }
+}
+
+fn type_text(c: &Column, serial_seqs: &BTreeSet<QName>, table: &QName) -> (String, bool) {
+    let seq = QName::new(table.schema.clone(), default_constraint_name(&table.name, &[&c.name], "seq"));
+    if serial_seqs.contains(&seq) {
+        let t = match &c.ty.base {
+            BaseType::Builtin(n) if n == "int2" => "smallserial",
+            BaseType::Builtin(n) if n == "int8" => "bigserial",
+            _ => "serial",
+        };
+        return (t.to_string(), true);
+    }
+    (quote::column_type(&c.ty), false)
+}
+
+fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
+    let mut doc = TableDoc { comment: t.comment.clone(), ..TableDoc::default() };
+    for c in t.columns.values() {
+        let (ty, serial) = type_text(c, serial_seqs, &t.name);
+        doc.columns.insert(
+            c.name.clone(),
+            sp(ColumnDoc {
+                ty,
+                nullable: c.nullable,
+                default: if serial { None } else { c.default.as_ref().map(|d| d.to_string()) },
+                identity: c.identity.map(|i| match i {
+                    Identity::Always => IdentityDoc::Always,
+                    Identity::ByDefault => IdentityDoc::ByDefault,
+                }),
+                generated: c.generated.as_ref().map(|g| g.to_string()),
+                collation: c.collation.clone(),
+                comment: c.comment.clone(),
+                ..ColumnDoc::default()
+            }),
+        );
+    }
+    if let Some(pk) = &t.primary_key {
+        let default = default_constraint_name(&t.name.name, &[], "pkey");
+        doc.primary_key = Some(Flex(KeyDoc { name: (pk.name != default).then(|| pk.name.clone()), columns: pk.columns.clone(), ..KeyDoc::default() }));
+    }
+    for u in t.uniques.values() {
+        let cols: Vec<&str> = u.columns.iter().map(String::as_str).collect();
+        let default = default_constraint_name(&t.name.name, &cols, "key");
+        doc.unique.push(Flex(KeyDoc {
+            name: (u.name != default).then(|| u.name.clone()),
+            columns: u.columns.clone(),
+            nulls_not_distinct: u.nulls_not_distinct,
+            deferrable: deferrable(u.deferrable),
+        }));
+    }
+    for c in t.checks.values() {
+        doc.checks.insert(c.name.clone(), c.expr.to_string());
+    }
+    for f in t.foreign_keys.values() {
+        let target = if f.ref_table.schema == ns { quote::ident(&f.ref_table.name) } else { quote::qname(&f.ref_table) };
+        doc.foreign_keys.insert(
+            f.name.clone(),
+            sp(ForeignKeyDoc {
+                columns: f.columns.clone(),
+                references: format!("{target}({})", quote::ident_list(&f.ref_columns)),
+                on_delete: action(f.on_delete),
+                on_update: action(f.on_update),
+                match_type: f.match_full.then(|| "full".to_string()),
+                deferrable: deferrable(f.deferrable),
+            }),
+        );
+    }
+    for x in t.exclusions.values() {
+        doc.exclusions.insert(
+            x.name.clone(),
+            sp(ExclusionDoc {
+                method: Some(x.method.clone()),
+                elements: x.elements.iter().map(|(e, op)| (key_text(&e.key, false), op.clone())).collect(),
+                predicate: x.predicate.as_ref().map(|p| p.to_string()),
+            }),
+        );
+    }
+    for i in t.indexes.values() {
+        doc.indexes.insert(
+            i.name.clone(),
+            sp(IndexDoc {
+                columns: i.elements.iter().map(element_text).collect(),
+                unique: i.unique,
+                method: (i.method != "btree").then(|| i.method.clone()),
+                include: i.include.clone(),
+                predicate: i.predicate.as_ref().map(|p| p.to_string()),
+                nulls_not_distinct: i.nulls_not_distinct,
+                ..IndexDoc::default()
+            }),
+        );
+    }
+    doc
+}
+
+fn key_text(k: &IndexKey, in_index: bool) -> String {
+    match k {
+        IndexKey::Column(c) if in_index => quote::ident(c),
+        IndexKey::Column(c) => c.clone(),
+        IndexKey::Expression(e) => format!("({e})"),
+    }
+}
+
+fn element_text(e: &IndexElement) -> String {
+    let mut s = key_text(&e.key, true);
+    if let Some(c) = &e.collation {
+        s.push_str(&format!(" COLLATE {}", quote::collation(c)));
+    }
+    if let Some(o) = &e.opclass {
+        s.push(' ');
+        s.push_str(o);
+    }
+    if e.descending {
+        s.push_str(" DESC");
+    }
+    if e.nulls_first != e.descending {
+        s.push_str(if e.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+    }
+    s
+}
+
+fn action(a: FkAction) -> Option<String> {
+    let s = match a {
+        FkAction::NoAction => return None,
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set_null",
+        FkAction::SetDefault => "set_default",
+    };
+    Some(s.to_string())
+}
+
+fn deferrable(d: Deferrable) -> Option<String> {
+    match d {
+        Deferrable::No => None,
+        Deferrable::InitiallyImmediate => Some("deferrable".into()),
+        Deferrable::InitiallyDeferred => Some("initially_deferred".into()),
+    }
+}
+

@@ -1,0 +1,180 @@
+//! What can go wrong when a change runs, derived from the change itself.
+
+use crate::diff::Change;
+use crate::ir::{BaseType, ColumnType, Constraint, Typmod};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hazard {
+    /// Stored data is removed.
+    DataLoss(String),
+    /// The table is rewritten, holding an ACCESS EXCLUSIVE lock for the duration.
+    TableRewrite,
+    /// Blocks reads and writes of the table while it runs (a full scan or validation).
+    AccessExclusiveLock(String),
+    /// Blocks writes (not reads) to the table while it runs.
+    BlocksWrites(String),
+    /// Can fail on rows that exist now.
+    MayFail(String),
+    /// The undo of a data-removing step: the structure comes back, the data does not.
+    NotRestored,
+}
+
+impl fmt::Display for Hazard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Hazard::DataLoss(what) => write!(f, "data loss: {what}"),
+            Hazard::TableRewrite => write!(f, "table rewrite: rewrites every row under an ACCESS EXCLUSIVE lock"),
+            Hazard::AccessExclusiveLock(why) => write!(f, "access-exclusive lock: {why}"),
+            Hazard::BlocksWrites(why) => write!(f, "blocks writes: {why}"),
+            Hazard::MayFail(why) => write!(f, "may fail on existing rows: {why}"),
+            Hazard::NotRestored => write!(f, "data not restored: this undoes a step that removed data; the data removed then is not brought back"),
+        }
+    }
+}
+
+/// Whether existing values of type `a` can be lost or refused when converted to `b`.
+pub fn type_change_is_lossy(a: &ColumnType, b: &ColumnType) -> bool {
+    !widens(a, b)
+}
+
+/// Conversions Postgres does without rewriting the table (binary-coercible or typmod-widening).
+fn no_rewrite(a: &ColumnType, b: &ColumnType) -> bool {
+    if a.array != b.array {
+        return false;
+    }
+    match (&a.base, &b.base) {
+        (BaseType::Builtin(x), BaseType::Builtin(y)) => match (x.as_str(), y.as_str()) {
+            ("varchar", "varchar") => match (a.typmod, b.typmod) {
+                (_, Typmod::None) => true,
+                (Typmod::Length(m), Typmod::Length(n)) => n >= m,
+                _ => false,
+            },
+            ("varchar", "text") => true,
+            ("numeric", "numeric") => match (a.typmod, b.typmod) {
+                (_, Typmod::None) => true,
+                (Typmod::Numeric(p1, s1), Typmod::Numeric(p2, s2)) => s1 == s2 && p2 >= p1,
+                _ => false,
+            },
+            ("bit" | "varbit", "varbit") => match (a.typmod, b.typmod) {
+                (_, Typmod::None) => true,
+                (Typmod::Length(m), Typmod::Length(n)) => n >= m,
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Conversions that keep every existing value exactly.
+fn widens(a: &ColumnType, b: &ColumnType) -> bool {
+    if no_rewrite(a, b) {
+        return true;
+    }
+    if a.array != b.array {
+        return false;
+    }
+    match (&a.base, &b.base) {
+        (BaseType::Builtin(x), BaseType::Builtin(y)) => matches!(
+            (x.as_str(), y.as_str()),
+            ("int2", "int4" | "int8" | "numeric")
+                | ("int4", "int8" | "numeric")
+                | ("int8", "numeric")
+                | ("float4", "float8")
+                | ("bpchar" | "varchar" | "text" | "citext", "text")
+                | ("timestamp", "timestamptz")
+                | ("timestamptz", "timestamp")
+                | ("date", "timestamp" | "timestamptz")
+                | ("json", "jsonb")
+        ) && !(x == "numeric" && y == "numeric"),
+        _ => false,
+    }
+}
+
+pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
+    use Change::*;
+    match c {
+        DropTable(t) => vec![Hazard::DataLoss(format!("drops table `{}` and all its rows", t.name))],
+        DropColumn { table, column } => vec![
+            Hazard::DataLoss(format!("drops column `{}` of `{table}` and its values", column.name)),
+            Hazard::AccessExclusiveLock("brief, to change the table definition".into()),
+        ],
+        DropSequence(s) => vec![Hazard::DataLoss(format!("drops sequence `{}` and its current value", s.name))],
+        AddColumn { column, .. } => {
+            let mut h = Vec::new();
+            if !column.nullable && column.default.is_none() && column.identity.is_none() && column.generated.is_none() {
+                h.push(Hazard::MayFail("a NOT NULL column without a default cannot be added to a table that has rows".into()));
+            }
+            if column.generated.is_some() || column.identity.is_some() || column.default.as_ref().is_some_and(|d| volatile(d.as_str())) {
+                h.push(Hazard::TableRewrite);
+            }
+            h
+        }
+        AlterColumn { before, after, .. } => {
+            let mut h = Vec::new();
+            if before.ty != after.ty || before.collation != after.collation {
+                if !no_rewrite(&before.ty, &after.ty) {
+                    h.push(Hazard::TableRewrite);
+                }
+                if !widens(&before.ty, &after.ty) {
+                    h.push(Hazard::MayFail(format!(
+                        "values that do not fit `{}` are refused or changed",
+                        crate::render::quote::column_type(&after.ty)
+                    )));
+                }
+            }
+            if before.nullable && !after.nullable {
+                h.push(Hazard::MayFail("SET NOT NULL fails if a row holds NULL".into()));
+                h.push(Hazard::AccessExclusiveLock("SET NOT NULL scans the whole table".into()));
+            }
+            h
+        }
+        AddConstraint { constraint, .. } => match constraint {
+            Constraint::Check(_) => vec![
+                Hazard::MayFail("rows that violate the check".into()),
+                Hazard::AccessExclusiveLock("validates every row".into()),
+            ],
+            Constraint::ForeignKey(_) => vec![
+                Hazard::MayFail("rows without a matching referenced row".into()),
+                Hazard::BlocksWrites("validates every row, locking both tables".into()),
+            ],
+            Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::Exclusion(_) => vec![
+                Hazard::MayFail("duplicate (or NULL, for a primary key) values".into()),
+                Hazard::AccessExclusiveLock("builds the index that enforces it".into()),
+            ],
+        },
+        CreateIndex(i) => {
+            let mut h = vec![Hazard::BlocksWrites(format!("builds `{}` without CONCURRENTLY", i.name))];
+            if i.unique {
+                h.push(Hazard::MayFail("duplicate values".into()));
+            }
+            h
+        }
+        RebuildEnum { before, after, remap, usages } => {
+            let mut h = Vec::new();
+            let removed: Vec<&String> = before.values.iter().filter(|v| !after.values.contains(v)).collect();
+            let unmapped: Vec<String> = removed.iter().filter(|v| !remap.contains_key(**v)).map(|v| format!("`{v}`")).collect();
+            if !unmapped.is_empty() {
+                h.push(Hazard::MayFail(format!("rows holding the removed value(s) {} fail the conversion", unmapped.join(", "))));
+            }
+            if !remap.is_empty() {
+                h.push(Hazard::DataLoss(format!(
+                    "rows holding removed values are rewritten: {}",
+                    remap.iter().map(|(a, b)| format!("`{a}` -> `{b}`")).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            if !usages.is_empty() {
+                h.push(Hazard::TableRewrite);
+            }
+            h
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Defaults Postgres cannot store once for all existing rows (it must compute one per row).
+fn volatile(expr: &str) -> bool {
+    let e = expr.to_lowercase();
+    ["random(", "gen_random_uuid(", "uuid_generate", "nextval(", "clock_timestamp(", "timeofday("].iter().any(|f| e.contains(f))
+}

@@ -1,0 +1,149 @@
+//! Execution order. Changes fall into phases (drops of dependents before what they depend on,
+//! creations after); within a phase the comparator's deterministic order is kept, except that new
+//! tables are sorted so a table comes after the tables it references, and dropped tables the
+//! other way round. Foreign keys that would point at a table not yet created (a cycle, or a table
+//! whose keys change in this plan) are split out of CREATE TABLE into ADD CONSTRAINT steps.
+
+use crate::diff::Change;
+use crate::ir::{Constraint, QName, Table};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn phase(c: &Change) -> u8 {
+    use Change::*;
+    match c {
+        CreateSchema(_) => 0,
+        CreateExtension(_) | AlterExtensionSchema { .. } => 1,
+        RenameEnum { .. } | CreateEnum(_) | RenameEnumValue { .. } | AddEnumValue { .. } => 2,
+        CreateSequence(_) => 3,
+        AlterSequence { before, after } if before.owned_by.is_some() && after.owned_by.is_none() => 4,
+        AlterSequence { before, after } if before.owned_by != after.owned_by => 13,
+        AlterSequence { .. } => 3,
+        DropConstraint { constraint: Constraint::ForeignKey(_), .. } => 4,
+        DropConstraint { .. } | DropIndex(_) => 5,
+        RenameTable { .. } | RenameColumn { .. } | RenameConstraint { .. } | RenameIndex { .. } => 6,
+        DropColumn { .. } => 7,
+        DropTable(_) => 8,
+        RebuildEnum { .. } => 9,
+        CreateTable(_) => 10,
+        AddColumn { .. } | AlterColumn { .. } => 11,
+        AddConstraint { constraint: Constraint::ForeignKey(_), .. } => 13,
+        AddConstraint { .. } | CreateIndex(_) => 12,
+        SetComment { .. } => 14,
+        DropSequence(_) => 15,
+        DropEnum(_) => 16,
+        DropExtension(_) => 17,
+        DropSchema(_) => 18,
+    }
+}
+
+pub(super) fn order(changes: Vec<Change>) -> Vec<Change> {
+    let touched: BTreeSet<QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddConstraint { table, .. }
+            | Change::DropConstraint { table, .. }
+            | Change::RenameConstraint { table, .. }
+            | Change::AlterColumn { table, .. }
+            | Change::RenameColumn { table, .. } => Some(table.clone()),
+            Change::RenameTable { to, .. } => Some(to.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut dropped = Vec::new();
+    let mut rest = Vec::new();
+    for c in changes {
+        match c {
+            Change::CreateTable(t) => created.push(t),
+            Change::DropTable(t) => dropped.push(t),
+            other => rest.push(other),
+        }
+    }
+    let (created, split_fks) = order_created(created, &touched);
+    rest.extend(split_fks);
+    let (dropped, dropped_fks) = order_dropped(dropped);
+    rest.extend(dropped_fks);
+    rest.extend(created.into_iter().map(Change::CreateTable));
+    rest.extend(dropped.into_iter().map(Change::DropTable));
+    // A stable sort keeps the order each phase was given in.
+    rest.sort_by_key(phase);
+    rest
+}
+
+/// New tables, each after the new tables it references (ties by name). Returns the tables with
+/// the foreign keys that must be added afterwards removed, and those foreign keys.
+fn order_created(tables: Vec<Table>, touched: &BTreeSet<QName>) -> (Vec<Table>, Vec<Change>) {
+    let names: BTreeSet<QName> = tables.iter().map(|t| t.name.clone()).collect();
+    let deps = |t: &Table| -> BTreeSet<QName> {
+        t.foreign_keys.values().map(|f| f.ref_table.clone()).filter(|r| names.contains(r) && r != &t.name).collect()
+    };
+    let order = topo(tables.iter().map(|t| (t.name.clone(), deps(t))).collect());
+    let mut by_name: BTreeMap<QName, Table> = tables.into_iter().map(|t| (t.name.clone(), t)).collect();
+    let mut done = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut split = Vec::new();
+    for name in order {
+        let Some(mut t) = by_name.remove(&name) else { continue };
+        let fks = std::mem::take(&mut t.foreign_keys);
+        for (fname, fk) in fks {
+            let inline = fk.ref_table == t.name
+                || done.contains(&fk.ref_table)
+                || (!names.contains(&fk.ref_table) && !touched.contains(&fk.ref_table));
+            if inline {
+                t.foreign_keys.insert(fname, fk);
+            } else {
+                split.push(Change::AddConstraint { table: t.name.clone(), constraint: Constraint::ForeignKey(fk) });
+            }
+        }
+        done.insert(name);
+        out.push(t);
+    }
+    (out, split)
+}
+
+/// Dropped tables, referencing tables first. Foreign keys between dropped tables that form a
+/// cycle are dropped beforehand.
+fn order_dropped(tables: Vec<Table>) -> (Vec<Table>, Vec<Change>) {
+    let names: BTreeSet<QName> = tables.iter().map(|t| t.name.clone()).collect();
+    let deps = |t: &Table| -> BTreeSet<QName> {
+        t.foreign_keys.values().map(|f| f.ref_table.clone()).filter(|r| names.contains(r) && r != &t.name).collect()
+    };
+    let mut order = topo(tables.iter().map(|t| (t.name.clone(), deps(t))).collect());
+    order.reverse();
+    let position: BTreeMap<&QName, usize> = order.iter().enumerate().map(|(i, n)| (n, i)).collect();
+    let mut pre = Vec::new();
+    for t in &tables {
+        for fk in t.foreign_keys.values() {
+            // A table dropped before the one that references it would fail.
+            let (Some(me), Some(target)) = (position.get(&t.name), position.get(&fk.ref_table)) else { continue };
+            if target < me {
+                pre.push(Change::DropConstraint { table: t.name.clone(), constraint: Constraint::ForeignKey(fk.clone()) });
+            }
+        }
+    }
+    let mut by_name: BTreeMap<QName, Table> = tables.into_iter().map(|t| (t.name.clone(), t)).collect();
+    (order.iter().filter_map(|n| by_name.remove(n)).collect(), pre)
+}
+
+/// Kahn's algorithm with ties broken by name; nodes left in a cycle follow in name order.
+fn topo(nodes: BTreeMap<QName, BTreeSet<QName>>) -> Vec<QName> {
+    let mut remaining = nodes;
+    let mut out = Vec::new();
+    loop {
+        let ready: Option<QName> = remaining.iter().find(|(_, d)| d.is_empty()).map(|(n, _)| n.clone());
+        let next = match ready {
+            Some(n) => n,
+            None => match remaining.keys().next() {
+                // A cycle: take the first by name; its unmet references become separate steps.
+                Some(n) => n.clone(),
+                None => break,
+            },
+        };
+        remaining.remove(&next);
+        for d in remaining.values_mut() {
+            d.remove(&next);
+        }
+        out.push(next);
+    }
+    out
+}

@@ -1,0 +1,49 @@
+//! The only producer of SQL text.
+//!
+//! Input: a `Plan`. Output: statements per step and the script a reviewer reads: one statement
+//! per change, each preceded by a comment naming it and its hazards. Every identifier goes
+//! through `quote`; model expressions are inserted only as validated single expressions.
+
+mod ddl;
+pub mod quote;
+
+pub use ddl::{describe, statements};
+
+use crate::plan::Plan;
+
+/// Options that change the SQL of some steps.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// The zone `timestamp` values are taken to be in when converted to or from `timestamptz`.
+    pub time_zone: String,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions { time_zone: "UTC".into() }
+    }
+}
+
+/// Marks where the runner must commit and start a new transaction.
+pub const COMMIT_MARKER: &str = "-- autogen:commit";
+
+/// The reviewable script for a plan.
+pub fn script(plan: &Plan, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        if step.commit_before {
+            out.push_str(COMMIT_MARKER);
+            out.push_str(" -- the enum values added above must be committed before they can be used\n\n");
+        }
+        out.push_str(&format!("-- {}. {}\n", i + 1, describe(&step.change)));
+        for h in &step.hazards {
+            out.push_str(&format!("-- hazard: {h}\n"));
+        }
+        for s in statements(&step.change, opts) {
+            out.push_str(&s);
+            out.push_str(";\n");
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,122 @@
+//! Identifier and literal quoting: the only way model text reaches SQL.
+
+use crate::ir::{BaseType, ColumnType, QName, Typmod};
+
+/// Keywords that cannot be used as bare identifiers everywhere (Postgres 15 `pg_get_keywords()`
+/// categories R, T and C), the same set `quote_ident` quotes.
+const KEYWORDS: &[&str] = &[
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+    "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character",
+    "check", "coalesce", "collate", "collation", "column", "concurrently", "constraint", "create",
+    "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
+    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc",
+    "distinct", "do", "else", "end", "except", "exists", "extract", "false", "fetch", "float",
+    "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group", "grouping", "having",
+    "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect", "interval",
+    "into", "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit",
+    "localtime", "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not",
+    "notnull", "null", "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer",
+    "overlaps", "overlay", "placing", "position", "precision", "primary", "real", "references",
+    "returning", "right", "row", "select", "session_user", "setof", "similar", "smallint", "some",
+    "substring", "symmetric", "table", "tablesample", "then", "time", "timestamp", "to",
+    "trailing", "treat", "trim", "true", "union", "unique", "user", "using", "values", "varchar",
+    "variadic", "verbose", "when", "where", "window", "with", "xmlattributes", "xmlconcat",
+    "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+    "xmlserialize", "xmltable",
+];
+
+/// Quotes an identifier unless it is a plain lower-case name that is not a keyword.
+pub fn ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !KEYWORDS.contains(&name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+pub fn qname(q: &QName) -> String {
+    format!("{}.{}", ident(&q.schema), ident(&q.name))
+}
+
+pub fn ident_list(names: &[String]) -> String {
+    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// A string literal. `standard_conforming_strings` is on in every supported Postgres, so only
+/// the quote needs doubling.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A collation name as stored in the IR: bare (in `pg_catalog`) or `schema.name`.
+pub fn collation(name: &str) -> String {
+    match QName::parse(name, "") {
+        Some(q) if !q.schema.is_empty() => qname(&q),
+        _ => ident(name),
+    }
+}
+
+/// The SQL spelling of a column type, in the short form people write.
+pub fn column_type(ty: &ColumnType) -> String {
+    let mut out = match &ty.base {
+        BaseType::User(q) => qname(q),
+        BaseType::Builtin(name) => {
+            let m = ty.typmod;
+            match name.as_str() {
+                "int2" => "smallint".into(),
+                "int4" => "integer".into(),
+                "int8" => "bigint".into(),
+                "float4" => "real".into(),
+                "float8" => "double precision".into(),
+                "bool" => "boolean".into(),
+                "varchar" => format!("varchar{m}"),
+                "bpchar" if m == Typmod::None => "bpchar".into(),
+                "bpchar" => format!("char{m}"),
+                "varbit" => format!("bit varying{m}"),
+                "timestamp" | "timestamptz" | "time" | "timetz" | "interval" | "numeric" | "bit" => {
+                    format!("{name}{m}")
+                }
+                other => ident(other),
+            }
+        }
+    };
+    if ty.array {
+        out.push_str("[]");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_needs_it() {
+        assert_eq!(ident("users"), "users");
+        assert_eq!(ident("user"), "\"user\"");
+        assert_eq!(ident("Users"), "\"Users\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(ident("größe"), "\"größe\"");
+        assert_eq!(ident("with space"), "\"with space\"");
+        assert_eq!(ident("1abc"), "\"1abc\"");
+        assert_eq!(literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn spells_types_briefly() {
+        let t = |s| column_type(&ColumnType::parse(s).unwrap().0);
+        assert_eq!(t("character varying(20)"), "varchar(20)");
+        assert_eq!(t("timestamp(3) with time zone"), "timestamptz(3)");
+        assert_eq!(t("numeric(12,2)"), "numeric(12,2)");
+        assert_eq!(t("int[]"), "integer[]");
+        assert_eq!(t("character"), "char(1)");
+    }
+}

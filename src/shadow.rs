@@ -1,0 +1,135 @@
+//! The shadow (dev) database: a model is created in a scratch database and read back with the
+//! inspector, so its defaults, CHECKs, predicates and generated expressions read exactly as
+//! Postgres stores them (`amount*2` becomes `(amount * (2)::numeric)`).
+//!
+//! Input: a model schema and the URL of a server where autogen may create a database. Output:
+//! the same schema, normalized by Postgres, with the model's rename hints kept. The scratch
+//! database is dropped whether or not normalization succeeds.
+
+use crate::apply::apply_plan;
+use crate::diff::{diff, Change};
+use crate::error::Error;
+use crate::filter::SchemaFilter;
+use crate::inspect::{connect, error_text, inspect};
+use crate::ir::{BaseType, QName, Schema};
+use crate::plan::plan;
+use crate::render::quote::{column_type, ident, ident_list, qname};
+use crate::render::RenderOptions;
+use postgres::{Client, NoTls};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A scratch database that is dropped when this value goes out of scope.
+pub struct ScratchDb {
+    admin_url: String,
+    pub name: String,
+    pub url: postgres::Config,
+}
+
+impl ScratchDb {
+    pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchDb, Error> {
+        let mut admin = connect(admin_url)?;
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let name = format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {}", ident(&name)))
+            .map_err(|e| Error::Shadow(format!("cannot create the scratch database `{name}`: {}", error_text(&e))))?;
+        let mut url: postgres::Config = admin_url.parse().map_err(|e| Error::Shadow(format!("cannot read the URL: {e}")))?;
+        url.dbname(&name);
+        Ok(ScratchDb { admin_url: admin_url.to_string(), name, url })
+    }
+
+    pub fn connect(&self) -> Result<Client, Error> {
+        self.url.connect(NoTls).map_err(|e| Error::Shadow(format!("cannot connect to `{}`: {}", self.name, error_text(&e))))
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = connect(&self.admin_url) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&self.name)));
+        }
+    }
+}
+
+/// Normalizes `model` through a scratch database on the server at `dev_url`.
+pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
+    let db = ScratchDb::create(dev_url, "autogen_shadow")?;
+    let mut client = db.connect()?;
+    let own: BTreeSet<String> = model_schemas(model);
+    let mut stub = String::new();
+    // Schemas the model points into but does not own (`auth` for `auth.users`): created bare.
+    let mut external: BTreeSet<String> = model.extensions.values().map(|e| e.schema.clone()).collect();
+    let mut targets: BTreeMap<QName, Vec<(Vec<String>, Vec<String>)>> = BTreeMap::new();
+    for t in model.tables.values() {
+        for fk in t.foreign_keys.values() {
+            if !model.tables.contains_key(&fk.ref_table) {
+                external.insert(fk.ref_table.schema.clone());
+                let types = fk.columns.iter().map(|c| t.columns.get(c).map(|c| column_type(&c.ty)).unwrap_or_else(|| "text".into())).collect();
+                targets.entry(fk.ref_table.clone()).or_default().push((fk.ref_columns.clone(), types));
+            }
+        }
+    }
+    for s in external.iter().filter(|s| !own.contains(*s)) {
+        stub.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", ident(s)));
+    }
+    client.batch_execute(&stub).map_err(|e| Error::Shadow(format!("cannot prepare stub schemas: {}", error_text(&e))))?;
+    // Extensions first, so their types exist before the stubs are decided.
+    let changes = diff(&Schema::default(), model);
+    let (early, rest): (Vec<Change>, Vec<Change>) =
+        changes.into_iter().partition(|c| matches!(c, Change::CreateSchema(_) | Change::CreateExtension(_)));
+    let opts = RenderOptions::default();
+    apply_plan(&mut client, &plan(early), &opts).map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
+    let mut stub = String::new();
+    let mut seen_types = BTreeSet::new();
+    for t in model.tables.values() {
+        for c in t.columns.values() {
+            if let BaseType::User(q) = &c.ty.base {
+                if !model.enums.contains_key(q) && seen_types.insert(q.clone()) {
+                    let exists: bool = client
+                        .query_one("SELECT to_regtype($1) IS NOT NULL", &[&qname(q)])
+                        .map(|r| r.get(0))
+                        .map_err(|e| Error::Shadow(error_text(&e)))?;
+                    if !exists {
+                        // A type managed elsewhere: a domain stands in, so the table can exist.
+                        stub.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\nCREATE DOMAIN {} AS text;\n", ident(&q.schema), qname(q)));
+                    }
+                }
+            }
+        }
+    }
+    for (table, keys) in &targets {
+        let mut cols: Vec<String> = Vec::new();
+        let mut defs = Vec::new();
+        for (names, types) in keys {
+            for (n, t) in names.iter().zip(types) {
+                if !cols.contains(n) {
+                    cols.push(n.clone());
+                    defs.push(format!("{} {t}", ident(n)));
+                }
+            }
+        }
+        for (names, _) in keys {
+            defs.push(format!("UNIQUE ({})", ident_list(names)));
+        }
+        stub.push_str(&format!("CREATE TABLE IF NOT EXISTS {} ({});\n", qname(table), defs.join(", ")));
+    }
+    client.batch_execute(&stub).map_err(|e| Error::Shadow(format!("cannot create stand-ins for objects the model references: {}", error_text(&e))))?;
+    apply_plan(&mut client, &plan(rest), &opts).map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
+    let filter = SchemaFilter { include: own.into_iter().collect(), exclude: Vec::new() };
+    let mut normalized = inspect(&mut client, &filter)?;
+    normalized.extensions = model.extensions.clone();
+    normalized.hints = model.hints.clone();
+    Ok(normalized)
+}
+
+/// The schemas a model declares objects in.
+pub fn model_schemas(model: &Schema) -> BTreeSet<String> {
+    let mut s: BTreeSet<String> = model.schemas.keys().cloned().collect();
+    s.extend(model.tables.keys().map(|q| q.schema.clone()));
+    s.extend(model.enums.keys().map(|q| q.schema.clone()));
+    s.extend(model.sequences.keys().map(|q| q.schema.clone()));
+    s
+}
