@@ -25,7 +25,9 @@ pub enum Error {
     Connect { url: String, message: String },
 
     #[error("catalog query `{query}` failed: {message}")]
-    #[diagnostic(help("autogen supports PostgreSQL 13 and newer; run with a role that can read pg_catalog"))]
+    #[diagnostic(help(
+        "autogen supports PostgreSQL 13 and newer; run with a role that can read pg_catalog"
+    ))]
     Inspect { query: String, message: String },
 
     #[error("applying SQL failed at statement {statement}: {message}\n  statement: {sql}")]
@@ -36,7 +38,9 @@ pub enum Error {
     },
 
     #[error("shadow database: {0}")]
-    #[diagnostic(help("pass --dev-url with a database server where autogen may create and drop a scratch database"))]
+    #[diagnostic(help(
+        "pass --dev-url with a database server where autogen may create and drop a scratch database"
+    ))]
     Shadow(String),
 
     #[error("{0}")]

@@ -3,9 +3,26 @@
 /// Schemas that Supabase creates and manages; a project's models must not try to change them,
 /// though its tables may reference them (`auth.users`).
 pub const SUPABASE_SCHEMAS: &[&str] = &[
-    "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public", "vault",
-    "pgsodium", "pgsodium_masks", "supabase_functions", "supabase_migrations", "net", "cron",
-    "pgbouncer", "_analytics", "pgtle", "tiger", "tiger_data", "topology",
+    "auth",
+    "storage",
+    "realtime",
+    "_realtime",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "vault",
+    "pgsodium",
+    "pgsodium_masks",
+    "supabase_functions",
+    "supabase_migrations",
+    "net",
+    "cron",
+    "pgbouncer",
+    "_analytics",
+    "pgtle",
+    "tiger",
+    "tiger_data",
+    "topology",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -19,10 +36,13 @@ impl SchemaFilter {
     pub fn with_preset(mut self, preset: &str) -> Result<SchemaFilter, String> {
         match preset {
             "supabase" => {
-                self.exclude.extend(SUPABASE_SCHEMAS.iter().map(|s| s.to_string()));
+                self.exclude
+                    .extend(SUPABASE_SCHEMAS.iter().map(|s| s.to_string()));
                 Ok(self)
             }
-            other => Err(format!("unknown preset `{other}`; the presets are: supabase")),
+            other => Err(format!(
+                "unknown preset `{other}`; the presets are: supabase"
+            )),
         }
     }
 
@@ -69,7 +89,10 @@ mod tests {
         let f = SchemaFilter::default().with_preset("supabase").unwrap();
         assert!(!f.matches("auth"));
         assert!(f.matches("public"));
-        let f = SchemaFilter { include: vec!["j*".into()], exclude: vec!["junk".into()] };
+        let f = SchemaFilter {
+            include: vec!["j*".into()],
+            exclude: vec!["junk".into()],
+        };
         assert!(f.matches("journal") && !f.matches("junk") && !f.matches("habits"));
     }
 }

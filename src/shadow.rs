@@ -7,14 +7,14 @@
 //! database is dropped whether or not normalization succeeds.
 
 use crate::apply::apply_plan;
-use crate::diff::{diff, Change};
+use crate::diff::{Change, diff};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::inspect::{connect, error_text, inspect};
 use crate::ir::{BaseType, QName, Schema};
 use crate::plan::plan;
-use crate::render::quote::{column_type, ident, ident_list, qname};
 use crate::render::RenderOptions;
+use crate::render::quote::{column_type, ident, ident_list, qname};
 use postgres::{Client, NoTls};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -31,25 +31,52 @@ pub struct ScratchDb {
 impl ScratchDb {
     pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchDb, Error> {
         let mut admin = connect(admin_url)?;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let name = format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "{prefix}_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
         admin
             .batch_execute(&format!("CREATE DATABASE {}", ident(&name)))
-            .map_err(|e| Error::Shadow(format!("cannot create the scratch database `{name}`: {}", error_text(&e))))?;
-        let mut url: postgres::Config = admin_url.parse().map_err(|e| Error::Shadow(format!("cannot read the URL: {e}")))?;
+            .map_err(|e| {
+                Error::Shadow(format!(
+                    "cannot create the scratch database `{name}`: {}",
+                    error_text(&e)
+                ))
+            })?;
+        let mut url: postgres::Config = admin_url
+            .parse()
+            .map_err(|e| Error::Shadow(format!("cannot read the URL: {e}")))?;
         url.dbname(&name);
-        Ok(ScratchDb { admin_url: admin_url.to_string(), name, url })
+        Ok(ScratchDb {
+            admin_url: admin_url.to_string(),
+            name,
+            url,
+        })
     }
 
     pub fn connect(&self) -> Result<Client, Error> {
-        self.url.connect(NoTls).map_err(|e| Error::Shadow(format!("cannot connect to `{}`: {}", self.name, error_text(&e))))
+        self.url.connect(NoTls).map_err(|e| {
+            Error::Shadow(format!(
+                "cannot connect to `{}`: {}",
+                self.name,
+                error_text(&e)
+            ))
+        })
     }
 }
 
 impl Drop for ScratchDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = connect(&self.admin_url) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&self.name)));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                ident(&self.name)
+            ));
         }
     }
 }
@@ -61,27 +88,47 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
     let own: BTreeSet<String> = model_schemas(model);
     let mut stub = String::new();
     // Schemas the model points into but does not own (`auth` for `auth.users`): created bare.
-    let mut external: BTreeSet<String> = model.extensions.values().map(|e| e.schema.clone()).collect();
+    let mut external: BTreeSet<String> = model
+        .extensions
+        .values()
+        .map(|e| e.schema.clone())
+        .collect();
     let mut targets: BTreeMap<QName, Vec<(Vec<String>, Vec<String>)>> = BTreeMap::new();
     for t in model.tables.values() {
         for fk in t.foreign_keys.values() {
             if !model.tables.contains_key(&fk.ref_table) {
                 external.insert(fk.ref_table.schema.clone());
-                let types = fk.columns.iter().map(|c| t.columns.get(c).map(|c| column_type(&c.ty)).unwrap_or_else(|| "text".into())).collect();
-                targets.entry(fk.ref_table.clone()).or_default().push((fk.ref_columns.clone(), types));
+                let types = fk
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        t.columns
+                            .get(c)
+                            .map(|c| column_type(&c.ty))
+                            .unwrap_or_else(|| "text".into())
+                    })
+                    .collect();
+                targets
+                    .entry(fk.ref_table.clone())
+                    .or_default()
+                    .push((fk.ref_columns.clone(), types));
             }
         }
     }
     for s in external.iter().filter(|s| !own.contains(*s)) {
         stub.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", ident(s)));
     }
-    client.batch_execute(&stub).map_err(|e| Error::Shadow(format!("cannot prepare stub schemas: {}", error_text(&e))))?;
+    client
+        .batch_execute(&stub)
+        .map_err(|e| Error::Shadow(format!("cannot prepare stub schemas: {}", error_text(&e))))?;
     // Extensions first, so their types exist before the stubs are decided.
     let changes = diff(&Schema::default(), model);
-    let (early, rest): (Vec<Change>, Vec<Change>) =
-        changes.into_iter().partition(|c| matches!(c, Change::CreateSchema(_) | Change::CreateExtension(_)));
+    let (early, rest): (Vec<Change>, Vec<Change>) = changes
+        .into_iter()
+        .partition(|c| matches!(c, Change::CreateSchema(_) | Change::CreateExtension(_)));
     let opts = RenderOptions::default();
-    apply_plan(&mut client, &plan(early), &opts).map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
+    apply_plan(&mut client, &plan(early), &opts)
+        .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
     let mut stub = String::new();
     let mut seen_types = BTreeSet::new();
     for t in model.tables.values() {
@@ -94,7 +141,11 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
                         .map_err(|e| Error::Shadow(error_text(&e)))?;
                     if !exists {
                         // A type managed elsewhere: a domain stands in, so the table can exist.
-                        stub.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\nCREATE DOMAIN {} AS text;\n", ident(&q.schema), qname(q)));
+                        stub.push_str(&format!(
+                            "CREATE SCHEMA IF NOT EXISTS {};\nCREATE DOMAIN {} AS text;\n",
+                            ident(&q.schema),
+                            qname(q)
+                        ));
                     }
                 }
             }
@@ -114,11 +165,24 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
         for (names, _) in keys {
             defs.push(format!("UNIQUE ({})", ident_list(names)));
         }
-        stub.push_str(&format!("CREATE TABLE IF NOT EXISTS {} ({});\n", qname(table), defs.join(", ")));
+        stub.push_str(&format!(
+            "CREATE TABLE IF NOT EXISTS {} ({});\n",
+            qname(table),
+            defs.join(", ")
+        ));
     }
-    client.batch_execute(&stub).map_err(|e| Error::Shadow(format!("cannot create stand-ins for objects the model references: {}", error_text(&e))))?;
-    apply_plan(&mut client, &plan(rest), &opts).map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
-    let filter = SchemaFilter { include: own.into_iter().collect(), exclude: Vec::new() };
+    client.batch_execute(&stub).map_err(|e| {
+        Error::Shadow(format!(
+            "cannot create stand-ins for objects the model references: {}",
+            error_text(&e)
+        ))
+    })?;
+    apply_plan(&mut client, &plan(rest), &opts)
+        .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
+    let filter = SchemaFilter {
+        include: own.into_iter().collect(),
+        exclude: Vec::new(),
+    };
     let mut normalized = inspect(&mut client, &filter)?;
     normalized.extensions = model.extensions.clone();
     normalized.hints = model.hints.clone();

@@ -11,7 +11,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "autogen", version, about = "Keeps PostgreSQL schemas in step with declared models")]
+#[command(
+    name = "autogen",
+    version,
+    about = "Keeps PostgreSQL schemas in step with declared models"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,7 +44,10 @@ struct FilterArgs {
 
 impl FilterArgs {
     fn filter(&self) -> Result<SchemaFilter, Error> {
-        let f = SchemaFilter { include: self.schema.clone(), exclude: self.exclude_schema.clone() };
+        let f = SchemaFilter {
+            include: self.schema.clone(),
+            exclude: self.exclude_schema.clone(),
+        };
         match &self.preset {
             Some(p) => f.with_preset(p).map_err(Error::Usage),
             None => Ok(f),
@@ -106,7 +113,11 @@ fn is_url(s: &str) -> bool {
 }
 
 /// Loads a schema from a URL or model path, narrowed by `filter`.
-pub fn load_source(src: &str, filter: &SchemaFilter, dev_url: Option<&str>) -> Result<(Schema, bool), Error> {
+pub fn load_source(
+    src: &str,
+    filter: &SchemaFilter,
+    dev_url: Option<&str>,
+) -> Result<(Schema, bool), Error> {
     let (mut schema, is_model) = if is_url(src) {
         let mut client = crate::inspect::connect(src)?;
         (crate::inspect::inspect(&mut client, filter)?, false)
@@ -134,12 +145,21 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
         );
     }
     let changes = crate::diff::diff(&from, &to);
-    let plan = if a.down { crate::plan::plan_down(&changes) } else { crate::plan::plan(changes) };
+    let plan = if a.down {
+        crate::plan::plan_down(&changes)
+    } else {
+        crate::plan::plan(changes)
+    };
     if plan.is_empty() {
         eprintln!("no changes");
         return Ok(0);
     }
-    let sql = crate::render::script(&plan, &RenderOptions { time_zone: a.time_zone });
+    let sql = crate::render::script(
+        &plan,
+        &RenderOptions {
+            time_zone: a.time_zone,
+        },
+    );
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(sql.as_bytes());
     Ok(if a.exit_code { 1 } else { 0 })
@@ -149,10 +169,16 @@ fn dump(a: DumpArgs) -> Result<u8, Error> {
     let filter = a.filter.filter()?;
     let mut client = crate::inspect::connect(&a.database_url)?;
     let schema = crate::inspect::inspect(&mut client, &filter)?;
-    std::fs::create_dir_all(&a.output).map_err(|source| Error::Io { path: a.output.clone(), source })?;
+    std::fs::create_dir_all(&a.output).map_err(|source| Error::Io {
+        path: a.output.clone(),
+        source,
+    })?;
     for (name, text) in crate::model::dump_files(&schema) {
         let path = a.output.join(&name);
-        std::fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
+        std::fs::write(&path, text).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
         eprintln!("wrote {}", path.display());
     }
     Ok(0)

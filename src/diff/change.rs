@@ -18,7 +18,11 @@ pub struct EnumUsage {
 
 impl EnumUsage {
     pub fn inverted(&self) -> EnumUsage {
-        EnumUsage { default_before: self.default_after.clone(), default_after: self.default_before.clone(), ..self.clone() }
+        EnumUsage {
+            default_before: self.default_after.clone(),
+            default_after: self.default_before.clone(),
+            ..self.clone()
+        }
     }
 }
 
@@ -44,10 +48,16 @@ pub enum Change {
     DropSchema(Namespace),
     CreateExtension(Extension),
     DropExtension(Extension),
-    AlterExtensionSchema { before: Extension, after: Extension },
+    AlterExtensionSchema {
+        before: Extension,
+        after: Extension,
+    },
     CreateEnum(Enum),
     DropEnum(Enum),
-    RenameEnum { from: QName, to: QName },
+    RenameEnum {
+        from: QName,
+        to: QName,
+    },
     /// One added value; `from_values`/`to_values` are the whole lists around the additions, so the
     /// group can be inverted (Postgres cannot drop a value: the inverse rebuilds the type).
     AddEnumValue {
@@ -59,26 +69,73 @@ pub enum Change {
         usages: Vec<EnumUsage>,
         comment: Option<String>,
     },
-    RenameEnumValue { name: QName, from: String, to: String },
+    RenameEnumValue {
+        name: QName,
+        from: String,
+        to: String,
+    },
     /// Removed or reordered values: a new type, columns converted, the old type dropped.
-    RebuildEnum { before: Enum, after: Enum, remap: BTreeMap<String, String>, usages: Vec<EnumUsage> },
+    RebuildEnum {
+        before: Enum,
+        after: Enum,
+        remap: BTreeMap<String, String>,
+        usages: Vec<EnumUsage>,
+    },
     CreateSequence(Sequence),
     DropSequence(Sequence),
-    AlterSequence { before: Sequence, after: Sequence },
+    AlterSequence {
+        before: Sequence,
+        after: Sequence,
+    },
     CreateTable(Table),
     DropTable(Table),
-    RenameTable { from: QName, to: QName },
-    AddColumn { table: QName, column: Column },
-    DropColumn { table: QName, column: Column },
-    RenameColumn { table: QName, from: String, to: String },
-    AlterColumn { table: QName, before: Column, after: Column },
-    AddConstraint { table: QName, constraint: Constraint },
-    DropConstraint { table: QName, constraint: Constraint },
-    RenameConstraint { table: QName, from: String, to: String },
+    RenameTable {
+        from: QName,
+        to: QName,
+    },
+    AddColumn {
+        table: QName,
+        column: Column,
+    },
+    DropColumn {
+        table: QName,
+        column: Column,
+    },
+    RenameColumn {
+        table: QName,
+        from: String,
+        to: String,
+    },
+    AlterColumn {
+        table: QName,
+        before: Column,
+        after: Column,
+    },
+    AddConstraint {
+        table: QName,
+        constraint: Constraint,
+    },
+    DropConstraint {
+        table: QName,
+        constraint: Constraint,
+    },
+    RenameConstraint {
+        table: QName,
+        from: String,
+        to: String,
+    },
     CreateIndex(Index),
     DropIndex(Index),
-    RenameIndex { schema: String, from: String, to: String },
-    SetComment { target: CommentTarget, before: Option<String>, after: Option<String> },
+    RenameIndex {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    SetComment {
+        target: CommentTarget,
+        before: Option<String>,
+        after: Option<String>,
+    },
 }
 
 impl Change {
@@ -92,30 +149,68 @@ impl Change {
             DropSchema(n) => one(CreateSchema(n)),
             CreateExtension(e) => one(DropExtension(e)),
             DropExtension(e) => one(CreateExtension(e)),
-            AlterExtensionSchema { before, after } => one(AlterExtensionSchema { before: after, after: before }),
+            AlterExtensionSchema { before, after } => one(AlterExtensionSchema {
+                before: after,
+                after: before,
+            }),
             CreateEnum(e) => one(DropEnum(e)),
             DropEnum(e) => one(CreateEnum(e)),
             RenameEnum { from, to } => one(RenameEnum { from: to, to: from }),
-            RenameEnumValue { name, from, to } => one(RenameEnumValue { name, from: to, to: from }),
+            RenameEnumValue { name, from, to } => one(RenameEnumValue {
+                name,
+                from: to,
+                to: from,
+            }),
             // Handled as a group by `invert_all`, which knows the whole enum.
             AddEnumValue { .. } | RebuildEnum { .. } => Vec::new(),
             CreateSequence(s) => one(DropSequence(s)),
             DropSequence(s) => one(CreateSequence(s)),
-            AlterSequence { before, after } => one(AlterSequence { before: after, after: before }),
+            AlterSequence { before, after } => one(AlterSequence {
+                before: after,
+                after: before,
+            }),
             CreateTable(t) => one(DropTable(t)),
             DropTable(t) => one(CreateTable(t)),
             RenameTable { from, to } => one(RenameTable { from: to, to: from }),
             AddColumn { table, column } => one(DropColumn { table, column }),
             DropColumn { table, column } => one(AddColumn { table, column }),
-            RenameColumn { table, from, to } => one(RenameColumn { table, from: to, to: from }),
-            AlterColumn { table, before, after } => one(AlterColumn { table, before: after, after: before }),
+            RenameColumn { table, from, to } => one(RenameColumn {
+                table,
+                from: to,
+                to: from,
+            }),
+            AlterColumn {
+                table,
+                before,
+                after,
+            } => one(AlterColumn {
+                table,
+                before: after,
+                after: before,
+            }),
             AddConstraint { table, constraint } => one(DropConstraint { table, constraint }),
             DropConstraint { table, constraint } => one(AddConstraint { table, constraint }),
-            RenameConstraint { table, from, to } => one(RenameConstraint { table, from: to, to: from }),
-            RenameIndex { schema, from, to } => one(RenameIndex { schema, from: to, to: from }),
+            RenameConstraint { table, from, to } => one(RenameConstraint {
+                table,
+                from: to,
+                to: from,
+            }),
+            RenameIndex { schema, from, to } => one(RenameIndex {
+                schema,
+                from: to,
+                to: from,
+            }),
             CreateIndex(i) => one(DropIndex(i)),
             DropIndex(i) => one(CreateIndex(i)),
-            SetComment { target, before, after } => one(SetComment { target, before: after, after: before }),
+            SetComment {
+                target,
+                before,
+                after,
+            } => one(SetComment {
+                target,
+                before: after,
+                after: before,
+            }),
         }
     }
 
@@ -123,8 +218,12 @@ impl Change {
     pub fn loses_data(&self) -> bool {
         match self {
             Change::DropTable(_) | Change::DropColumn { .. } => true,
-            Change::RebuildEnum { before, after, .. } => before.values.iter().any(|v| !after.values.contains(v)),
-            Change::AlterColumn { before, after, .. } => crate::plan::type_change_is_lossy(&before.ty, &after.ty),
+            Change::RebuildEnum { before, after, .. } => {
+                before.values.iter().any(|v| !after.values.contains(v))
+            }
+            Change::AlterColumn { before, after, .. } => {
+                crate::plan::type_change_is_lossy(&before.ty, &after.ty)
+            }
             _ => false,
         }
     }

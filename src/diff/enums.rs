@@ -13,10 +13,20 @@ pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) 
         };
         let mut values = old.values.clone();
         // Value renames named by the model, when the old value exists and the new one does not.
-        for (new, prev) in to.hints.enum_values.iter().filter(|((n, _), _)| n == name).map(|((_, v), o)| (v, o)) {
+        for (new, prev) in to
+            .hints
+            .enum_values
+            .iter()
+            .filter(|((n, _), _)| n == name)
+            .map(|((_, v), o)| (v, o))
+        {
             if let Some(pos) = values.iter().position(|v| v == prev) {
                 if !values.contains(new) {
-                    out.push(Change::RenameEnumValue { name: name.clone(), from: prev.clone(), to: new.clone() });
+                    out.push(Change::RenameEnumValue {
+                        name: name.clone(),
+                        from: prev.clone(),
+                        to: new.clone(),
+                    });
                     values[pos] = new.clone();
                 }
             }
@@ -26,21 +36,33 @@ pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) 
                 .hints
                 .enum_remap
                 .iter()
-                .filter(|((n, removed), _)| n == name && values.contains(removed) && !e.values.contains(removed))
+                .filter(|((n, removed), _)| {
+                    n == name && values.contains(removed) && !e.values.contains(removed)
+                })
                 .map(|((_, removed), to)| (removed.clone(), to.clone()))
                 .collect();
             let usages = usages(from, to, name);
             // The rebuild restores each column's target default, so the column itself no longer
             // differs there.
             for u in &usages {
-                if let Some(c) = from.tables.get_mut(&u.table).and_then(|t| t.columns.get_mut(&u.column)) {
+                if let Some(c) = from
+                    .tables
+                    .get_mut(&u.table)
+                    .and_then(|t| t.columns.get_mut(&u.column))
+                {
                     c.default = u.default_after.clone();
                 }
             }
-            out.extend(values_changes(name, &values, &e.values, &remap, &usages, &e.comment));
+            out.extend(values_changes(
+                name, &values, &e.values, &remap, &usages, &e.comment,
+            ));
         }
         if old.comment != e.comment {
-            out.push(Change::SetComment { target: CommentTarget::Enum(name.clone()), before: old.comment.clone(), after: e.comment.clone() });
+            out.push(Change::SetComment {
+                target: CommentTarget::Enum(name.clone()),
+                before: old.comment.clone(),
+                after: e.comment.clone(),
+            });
         }
     }
     for (name, e) in &from.enums {
@@ -54,7 +76,13 @@ pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) 
 fn usages(from: &Schema, to: &Schema, name: &QName) -> Vec<EnumUsage> {
     let mut out = Vec::new();
     for (t, c) in from.enum_users(name) {
-        let Some(after) = to.tables.get(&t.name).and_then(|tt| tt.columns.get(&c.name)) else { continue };
+        let Some(after) = to
+            .tables
+            .get(&t.name)
+            .and_then(|tt| tt.columns.get(&c.name))
+        else {
+            continue;
+        };
         if after.ty.base != BaseType::User(name.clone()) || after.ty.array != c.ty.array {
             continue;
         }
@@ -82,8 +110,17 @@ pub(super) fn values_changes(
     let kept: Vec<&String> = to.iter().filter(|v| from.contains(v)).collect();
     let same_order = from.len() == kept.len() && from.iter().zip(&kept).all(|(a, b)| a == *b);
     if !same_order {
-        let mk = |values: &[String]| Enum { name: name.clone(), values: values.to_vec(), comment: comment.clone() };
-        return vec![Change::RebuildEnum { before: mk(from), after: mk(to), remap: remap.clone(), usages: usages.to_vec() }];
+        let mk = |values: &[String]| Enum {
+            name: name.clone(),
+            values: values.to_vec(),
+            comment: comment.clone(),
+        };
+        return vec![Change::RebuildEnum {
+            before: mk(from),
+            after: mk(to),
+            remap: remap.clone(),
+            usages: usages.to_vec(),
+        }];
     }
     let mut out = Vec::new();
     let mut current: Vec<String> = from.to_vec();
@@ -100,7 +137,10 @@ pub(super) fn values_changes(
             },
         };
         let at = match &position {
-            EnumPosition::After(p) => current.iter().position(|x| x == p).map_or(current.len(), |x| x + 1),
+            EnumPosition::After(p) => current
+                .iter()
+                .position(|x| x == p)
+                .map_or(current.len(), |x| x + 1),
             EnumPosition::Before(_) => 0,
             EnumPosition::End => current.len(),
         };

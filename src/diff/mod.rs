@@ -38,7 +38,10 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for (name, e) in &to.extensions {
         match from.extensions.get(name) {
             None => out.push(Change::CreateExtension(e.clone())),
-            Some(old) if old != e => out.push(Change::AlterExtensionSchema { before: old.clone(), after: e.clone() }),
+            Some(old) if old != e => out.push(Change::AlterExtensionSchema {
+                before: old.clone(),
+                after: e.clone(),
+            }),
             Some(_) => {}
         }
     }
@@ -60,15 +63,41 @@ pub fn invert(changes: &[Change]) -> Vec<Change> {
     let mut done_enums = std::collections::BTreeSet::new();
     for c in changes.iter().rev() {
         match c {
-            Change::AddEnumValue { name, from_values, to_values, usages, comment, .. } => {
+            Change::AddEnumValue {
+                name,
+                from_values,
+                to_values,
+                usages,
+                comment,
+                ..
+            } => {
                 if done_enums.insert(name.clone()) {
                     let inv: Vec<_> = usages.iter().map(EnumUsage::inverted).collect();
-                    out.extend(enums::values_changes(name, to_values, from_values, &Default::default(), &inv, comment));
+                    out.extend(enums::values_changes(
+                        name,
+                        to_values,
+                        from_values,
+                        &Default::default(),
+                        &inv,
+                        comment,
+                    ));
                 }
             }
-            Change::RebuildEnum { before, after, usages, .. } => {
+            Change::RebuildEnum {
+                before,
+                after,
+                usages,
+                ..
+            } => {
                 let inv: Vec<_> = usages.iter().map(EnumUsage::inverted).collect();
-                out.extend(enums::values_changes(&before.name, &after.values, &before.values, &Default::default(), &inv, &before.comment));
+                out.extend(enums::values_changes(
+                    &before.name,
+                    &after.values,
+                    &before.values,
+                    &Default::default(),
+                    &inv,
+                    &before.comment,
+                ));
             }
             other => out.extend(other.invert()),
         }

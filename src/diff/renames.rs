@@ -7,10 +7,17 @@ use crate::ir::{BaseType, IndexKey, QName, Schema};
 pub(super) fn apply(from: &Schema, to: &Schema, out: &mut Vec<Change>) -> Schema {
     let mut s = from.clone();
     for (new, old) in &to.hints.enums {
-        if new == old || !s.enums.contains_key(old) || s.enums.contains_key(new) || !to.enums.contains_key(new) {
+        if new == old
+            || !s.enums.contains_key(old)
+            || s.enums.contains_key(new)
+            || !to.enums.contains_key(new)
+        {
             continue;
         }
-        out.push(Change::RenameEnum { from: old.clone(), to: new.clone() });
+        out.push(Change::RenameEnum {
+            from: old.clone(),
+            to: new.clone(),
+        });
         if let Some(mut e) = s.enums.remove(old) {
             e.name = new.clone();
             s.enums.insert(new.clone(), e);
@@ -24,18 +31,31 @@ pub(super) fn apply(from: &Schema, to: &Schema, out: &mut Vec<Change>) -> Schema
         }
     }
     for (new, old) in &to.hints.tables {
-        if new == old || !s.tables.contains_key(old) || s.tables.contains_key(new) || !to.tables.contains_key(new) {
+        if new == old
+            || !s.tables.contains_key(old)
+            || s.tables.contains_key(new)
+            || !to.tables.contains_key(new)
+        {
             continue;
         }
-        out.push(Change::RenameTable { from: old.clone(), to: new.clone() });
+        out.push(Change::RenameTable {
+            from: old.clone(),
+            to: new.clone(),
+        });
         rename_table(&mut s, old, new);
     }
     for ((table, new), old) in &to.hints.columns {
-        let Some(t) = s.tables.get(table) else { continue };
+        let Some(t) = s.tables.get(table) else {
+            continue;
+        };
         if new == old || !t.columns.contains_key(old) || t.columns.contains_key(new) {
             continue;
         }
-        out.push(Change::RenameColumn { table: table.clone(), from: old.clone(), to: new.clone() });
+        out.push(Change::RenameColumn {
+            table: table.clone(),
+            from: old.clone(),
+            to: new.clone(),
+        });
         rename_column(&mut s, table, old, new);
     }
     s

@@ -10,22 +10,45 @@ pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
             None => {
                 // Created without an owner: the owning table may not exist yet. The owner is set
                 // by a separate step once the tables are in place.
-                let bare = Sequence { owned_by: None, ..s.clone() };
+                let bare = Sequence {
+                    owned_by: None,
+                    ..s.clone()
+                };
                 out.push(Change::CreateSequence(bare.clone()));
                 if s.owned_by.is_some() {
-                    out.push(Change::AlterSequence { before: bare, after: s.clone() });
+                    out.push(Change::AlterSequence {
+                        before: bare,
+                        after: s.clone(),
+                    });
                 }
             }
             Some(old) => {
-                let same_attrs = Sequence { owned_by: old.owned_by.clone(), comment: old.comment.clone(), ..s.clone() };
+                let same_attrs = Sequence {
+                    owned_by: old.owned_by.clone(),
+                    comment: old.comment.clone(),
+                    ..s.clone()
+                };
                 if &same_attrs != old {
-                    out.push(Change::AlterSequence { before: old.clone(), after: same_attrs.clone() });
+                    out.push(Change::AlterSequence {
+                        before: old.clone(),
+                        after: same_attrs.clone(),
+                    });
                 }
                 if old.owned_by != s.owned_by {
-                    out.push(Change::AlterSequence { before: same_attrs.clone(), after: Sequence { comment: old.comment.clone(), ..s.clone() } });
+                    out.push(Change::AlterSequence {
+                        before: same_attrs.clone(),
+                        after: Sequence {
+                            comment: old.comment.clone(),
+                            ..s.clone()
+                        },
+                    });
                 }
                 if old.comment != s.comment {
-                    out.push(Change::SetComment { target: CommentTarget::Sequence(name.clone()), before: old.comment.clone(), after: s.comment.clone() });
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Sequence(name.clone()),
+                        before: old.comment.clone(),
+                        after: s.comment.clone(),
+                    });
                 }
             }
         }
@@ -34,9 +57,15 @@ pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
         if !to.sequences.contains_key(name) {
             // Dropping an owned sequence's column or table would drop the sequence with it;
             // detach it first so the drop below is the one that removes it.
-            let bare = Sequence { owned_by: None, ..s.clone() };
+            let bare = Sequence {
+                owned_by: None,
+                ..s.clone()
+            };
             if s.owned_by.is_some() {
-                out.push(Change::AlterSequence { before: s.clone(), after: bare.clone() });
+                out.push(Change::AlterSequence {
+                    before: s.clone(),
+                    after: bare.clone(),
+                });
             }
             out.push(Change::DropSequence(bare));
         }
@@ -46,10 +75,8 @@ pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
 pub(super) fn diff_tables(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, t) in &to.tables {
         match from.tables.get(name) {
-            None => {
-                out.push(Change::CreateTable(t.clone()));
-                push_comments(None, t, out);
-            }
+            // A new table or column carries its comments; only changes to existing ones are steps.
+            None => out.push(Change::CreateTable(t.clone())),
             Some(old) => diff_table(old, t, out),
         }
     }
@@ -60,14 +87,20 @@ pub(super) fn diff_tables(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     }
 }
 
-fn push_comments(old: Option<&Table>, t: &Table, out: &mut Vec<Change>) {
-    let before = old.and_then(|o| o.comment.clone());
-    if before != t.comment {
-        out.push(Change::SetComment { target: CommentTarget::Table(t.name.clone()), before, after: t.comment.clone() });
+fn push_comments(old: &Table, t: &Table, recreated: &[String], out: &mut Vec<Change>) {
+    if old.comment != t.comment {
+        out.push(Change::SetComment {
+            target: CommentTarget::Table(t.name.clone()),
+            before: old.comment.clone(),
+            after: t.comment.clone(),
+        });
     }
     for c in t.columns.values() {
-        let before = old.and_then(|o| o.columns.get(&c.name)).and_then(|oc| oc.comment.clone());
-        if before != c.comment {
+        let Some(oc) = old.columns.get(&c.name) else {
+            continue;
+        };
+        let before = oc.comment.clone();
+        if before != c.comment && !recreated.contains(&c.name) {
             out.push(Change::SetComment {
                 target: CommentTarget::Column(t.name.clone(), c.name.clone()),
                 before,
@@ -82,28 +115,50 @@ fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
     let mut recreated = Vec::new();
     for c in new.columns.values() {
         match old.columns.get(&c.name) {
-            None => out.push(Change::AddColumn { table: table.clone(), column: c.clone() }),
+            None => out.push(Change::AddColumn {
+                table: table.clone(),
+                column: c.clone(),
+            }),
             Some(oc) => {
-                let a = Column { comment: None, ..oc.clone() };
-                let b = Column { comment: None, ..c.clone() };
+                let a = Column {
+                    comment: None,
+                    ..oc.clone()
+                };
+                let b = Column {
+                    comment: None,
+                    ..c.clone()
+                };
                 if a == b {
                     continue;
                 }
                 // Postgres 15 cannot change a generation expression in place, nor turn a plain
                 // column into a generated one: the column is recreated (its values are computed).
                 if a.generated != b.generated && b.generated.is_some() {
-                    out.push(Change::DropColumn { table: table.clone(), column: oc.clone() });
-                    out.push(Change::AddColumn { table: table.clone(), column: c.clone() });
+                    out.push(Change::DropColumn {
+                        table: table.clone(),
+                        column: oc.clone(),
+                    });
+                    out.push(Change::AddColumn {
+                        table: table.clone(),
+                        column: c.clone(),
+                    });
                     recreated.push(c.name.clone());
                 } else {
-                    out.push(Change::AlterColumn { table: table.clone(), before: a, after: b });
+                    out.push(Change::AlterColumn {
+                        table: table.clone(),
+                        before: a,
+                        after: b,
+                    });
                 }
             }
         }
     }
     for c in old.columns.values() {
         if !new.columns.contains_key(&c.name) {
-            out.push(Change::DropColumn { table: table.clone(), column: c.clone() });
+            out.push(Change::DropColumn {
+                table: table.clone(),
+                column: c.clone(),
+            });
         }
     }
     // Constraints: same name and same definition is unchanged; a definition that only moved to
@@ -112,34 +167,65 @@ fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
     let olds = old.constraints();
     let news = new.constraints();
     let forced = |c: &Constraint| recreated.iter().any(|col| constraint_mentions(c, col));
-    let mut dropped: Vec<Constraint> = olds.iter().filter(|c| !news.contains(c) || forced(c)).cloned().collect();
-    let mut added: Vec<Constraint> = news.iter().filter(|c| !olds.contains(c) || forced(c)).cloned().collect();
+    let mut dropped: Vec<Constraint> = olds
+        .iter()
+        .filter(|c| !news.contains(c) || forced(c))
+        .cloned()
+        .collect();
+    let mut added: Vec<Constraint> = news
+        .iter()
+        .filter(|c| !olds.contains(c) || forced(c))
+        .cloned()
+        .collect();
     for a in added.clone() {
         if forced(&a) {
             continue;
         }
         if let Some(pos) = dropped.iter().position(|d| same_but_name(d, &a)) {
             let d = dropped.remove(pos);
-            out.push(Change::RenameConstraint { table: table.clone(), from: d.name().to_string(), to: a.name().to_string() });
+            out.push(Change::RenameConstraint {
+                table: table.clone(),
+                from: d.name().to_string(),
+                to: a.name().to_string(),
+            });
             added.retain(|x| x != &a);
         }
     }
     for d in dropped {
-        out.push(Change::DropConstraint { table: table.clone(), constraint: d });
+        out.push(Change::DropConstraint {
+            table: table.clone(),
+            constraint: d,
+        });
     }
     for a in added {
-        out.push(Change::AddConstraint { table: table.clone(), constraint: a });
+        out.push(Change::AddConstraint {
+            table: table.clone(),
+            constraint: a,
+        });
     }
     let idx_forced = |i: &Index| recreated.iter().any(|col| index_mentions(i, col));
-    let mut dropped_idx: Vec<&Index> =
-        old.indexes.values().filter(|i| new.indexes.get(&i.name) != Some(*i) || idx_forced(i)).collect();
+    let mut dropped_idx: Vec<&Index> = old
+        .indexes
+        .values()
+        .filter(|i| new.indexes.get(&i.name) != Some(*i) || idx_forced(i))
+        .collect();
     for i in new.indexes.values() {
         if old.indexes.get(&i.name) == Some(i) && !idx_forced(i) {
             continue;
         }
-        if let Some(pos) = dropped_idx.iter().position(|d| d.name != i.name && Index { name: i.name.clone(), ..(*d).clone() } == *i) {
+        if let Some(pos) = dropped_idx.iter().position(|d| {
+            d.name != i.name
+                && Index {
+                    name: i.name.clone(),
+                    ..(*d).clone()
+                } == *i
+        }) {
             let d = dropped_idx.remove(pos);
-            out.push(Change::RenameIndex { schema: table.schema.clone(), from: d.name.clone(), to: i.name.clone() });
+            out.push(Change::RenameIndex {
+                schema: table.schema.clone(),
+                from: d.name.clone(),
+                to: i.name.clone(),
+            });
             continue;
         }
         if let Some(pos) = dropped_idx.iter().position(|d| d.name == i.name) {
@@ -150,7 +236,7 @@ fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
     for d in dropped_idx {
         out.push(Change::DropIndex(d.clone()));
     }
-    push_comments(Some(old), new, out);
+    push_comments(old, new, &recreated, out);
 }
 
 fn mentions_key(k: &IndexKey, col: &str) -> bool {
@@ -163,7 +249,9 @@ fn mentions_key(k: &IndexKey, col: &str) -> bool {
 fn index_mentions(i: &Index, col: &str) -> bool {
     i.elements.iter().any(|e| mentions_key(&e.key, col))
         || i.include.iter().any(|c| c == col)
-        || i.predicate.as_ref().is_some_and(|p| p.as_str().contains(col))
+        || i.predicate
+            .as_ref()
+            .is_some_and(|p| p.as_str().contains(col))
 }
 
 /// Whether a constraint depends on the column (by name; expressions by their text, which may
@@ -175,7 +263,10 @@ fn constraint_mentions(c: &Constraint, col: &str) -> bool {
         Constraint::ForeignKey(k) => k.columns.iter().any(|x| x == col),
         Constraint::Check(k) => k.expr.as_str().contains(col),
         Constraint::Exclusion(x) => {
-            x.elements.iter().any(|(e, _)| mentions_key(&e.key, col)) || x.predicate.as_ref().is_some_and(|p| p.as_str().contains(col))
+            x.elements.iter().any(|(e, _)| mentions_key(&e.key, col))
+                || x.predicate
+                    .as_ref()
+                    .is_some_and(|p| p.as_str().contains(col))
         }
     }
 }

@@ -3,8 +3,9 @@
 
 use crate::error::Error;
 use crate::ir::{
-    BaseType, Check, Column, ColumnType, Deferrable, Enum, Exclusion, Expr, Extension, FkAction, ForeignKey,
-    Identity, Index, IndexElement, IndexKey, Namespace, PrimaryKey, QName, Schema, Sequence, Table, Unique,
+    BaseType, Check, Column, ColumnType, Deferrable, Enum, Exclusion, Expr, Extension, FkAction,
+    ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, PrimaryKey, QName, Schema,
+    Sequence, Table, Unique,
 };
 use postgres::Row;
 
@@ -24,7 +25,10 @@ fn qn(r: &Row, schema: &str, name: &str) -> QName {
 }
 
 fn bad(what: &str, detail: String) -> Error {
-    Error::Inspect { query: what.to_string(), message: detail }
+    Error::Inspect {
+        query: what.to_string(),
+        message: detail,
+    }
 }
 
 pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
@@ -33,16 +37,35 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
         let name: String = r.get("name");
         // `public` exists in every database; models never create or drop it.
         if name != "public" {
-            s.schemas.insert(name.clone(), Namespace { name, comment: r.get("comment") });
+            s.schemas.insert(
+                name.clone(),
+                Namespace {
+                    name,
+                    comment: r.get("comment"),
+                },
+            );
         }
     }
     for r in &rows.extensions {
         let name: String = r.get("name");
-        s.extensions.insert(name.clone(), Extension { name, schema: r.get("schema") });
+        s.extensions.insert(
+            name.clone(),
+            Extension {
+                name,
+                schema: r.get("schema"),
+            },
+        );
     }
     for r in &rows.enums {
         let q = qn(r, "schema", "name");
-        s.enums.insert(q.clone(), Enum { name: q, values: r.get("labels"), comment: r.get("comment") });
+        s.enums.insert(
+            q.clone(),
+            Enum {
+                name: q,
+                values: r.get("labels"),
+                comment: r.get("comment"),
+            },
+        );
     }
     for r in &rows.sequences {
         let q = qn(r, "schema", "name");
@@ -63,7 +86,12 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
                 max_value: r.get("max_value"),
                 cache: r.get("cache"),
                 cycle: r.get("cycle"),
-                owned_by: owner.map(|t| (QName::new(r.get::<_, String>("owner_schema"), t), r.get("owner_column"))),
+                owned_by: owner.map(|t| {
+                    (
+                        QName::new(r.get::<_, String>("owner_schema"), t),
+                        r.get("owner_column"),
+                    )
+                }),
                 comment: r.get("comment"),
             },
         );
@@ -76,10 +104,16 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
     }
     for r in &rows.columns {
         let tq = qn(r, "schema", "table_name");
-        let Some(t) = s.tables.get_mut(&tq) else { continue };
+        let Some(t) = s.tables.get_mut(&tq) else {
+            continue;
+        };
         let type_schema: String = r.get("type_schema");
         let type_name: String = r.get("type_name");
-        let base = if type_schema == "pg_catalog" { BaseType::Builtin(type_name) } else { BaseType::User(QName::new(type_schema, type_name)) };
+        let base = if type_schema == "pg_catalog" {
+            BaseType::Builtin(type_name)
+        } else {
+            BaseType::User(QName::new(type_schema, type_name))
+        };
         let identity = match r.get::<_, String>("identity").as_str() {
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),
@@ -92,9 +126,13 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
                 name,
                 ty: ColumnType::from_catalog(base, r.get("typmod"), r.get("is_array")),
                 nullable: r.get("nullable"),
-                default: r.get::<_, Option<String>>("default_expr").map(|e| Expr::new(&e)),
+                default: r
+                    .get::<_, Option<String>>("default_expr")
+                    .map(|e| Expr::new(&e)),
                 identity,
-                generated: r.get::<_, Option<String>>("generated_expr").map(|e| Expr::new(&e)),
+                generated: r
+                    .get::<_, Option<String>>("generated_expr")
+                    .map(|e| Expr::new(&e)),
                 collation: r.get("collation"),
                 comment: r.get("comment"),
             },
@@ -102,7 +140,9 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
     }
     for r in &rows.constraints {
         let tq = qn(r, "schema", "table_name");
-        let Some(t) = s.tables.get_mut(&tq) else { continue };
+        let Some(t) = s.tables.get_mut(&tq) else {
+            continue;
+        };
         let name: String = r.get("name");
         let columns: Vec<String> = r.get("columns");
         let deferrable = match (r.get::<_, bool>("deferrable"), r.get::<_, bool>("deferred")) {
@@ -113,11 +153,27 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
         match r.get::<_, String>("kind").as_str() {
             "p" => t.primary_key = Some(PrimaryKey { name, columns }),
             "u" => {
-                t.uniques.insert(name.clone(), Unique { name, columns, nulls_not_distinct: r.get("nulls_not_distinct"), deferrable });
+                t.uniques.insert(
+                    name.clone(),
+                    Unique {
+                        name,
+                        columns,
+                        nulls_not_distinct: r.get("nulls_not_distinct"),
+                        deferrable,
+                    },
+                );
             }
             "c" => {
-                let expr: String = r.get::<_, Option<String>>("check_expr").ok_or_else(|| bad("constraints", format!("check `{name}` has no expression")))?;
-                t.checks.insert(name.clone(), Check { name, expr: Expr::new(&expr) });
+                let expr: String = r.get::<_, Option<String>>("check_expr").ok_or_else(|| {
+                    bad("constraints", format!("check `{name}` has no expression"))
+                })?;
+                t.checks.insert(
+                    name.clone(),
+                    Check {
+                        name,
+                        expr: Expr::new(&expr),
+                    },
+                );
             }
             "f" => {
                 let fk = ForeignKey {
@@ -140,17 +196,40 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
                     .into_iter()
                     .zip(keys)
                     .zip(ops)
-                    .map(|((c, k), op)| (IndexElement { key: key(c, &k), collation: None, opclass: None, descending: false, nulls_first: false }, op))
+                    .map(|((c, k), op)| {
+                        (
+                            IndexElement {
+                                key: key(c, &k),
+                                collation: None,
+                                opclass: None,
+                                descending: false,
+                                nulls_first: false,
+                            },
+                            op,
+                        )
+                    })
                     .collect();
-                let predicate = r.get::<_, Option<String>>("exclusion_where").map(|p| Expr::new(&p));
-                t.exclusions.insert(name.clone(), Exclusion { name, method: r.get("method"), elements, predicate });
+                let predicate = r
+                    .get::<_, Option<String>>("exclusion_where")
+                    .map(|p| Expr::new(&p));
+                t.exclusions.insert(
+                    name.clone(),
+                    Exclusion {
+                        name,
+                        method: r.get("method"),
+                        elements,
+                        predicate,
+                    },
+                );
             }
             _ => {}
         }
     }
     for r in &rows.indexes {
         let tq = qn(r, "schema", "table_name");
-        let Some(t) = s.tables.get_mut(&tq) else { continue };
+        let Some(t) = s.tables.get_mut(&tq) else {
+            continue;
+        };
         let name: String = r.get("name");
         let cols: Vec<Option<String>> = r.get("key_columns");
         let exprs: Vec<String> = r.get("key_exprs");
@@ -178,7 +257,9 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
                 method: r.get("method"),
                 elements,
                 include: r.get("include"),
-                predicate: r.get::<_, Option<String>>("predicate").map(|p| Expr::new(&p)),
+                predicate: r
+                    .get::<_, Option<String>>("predicate")
+                    .map(|p| Expr::new(&p)),
                 nulls_not_distinct: r.get("nulls_not_distinct"),
             },
         );

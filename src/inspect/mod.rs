@@ -28,7 +28,10 @@ pub const QUERY_COUNT: usize = 8;
 
 /// Connects to `url` (a `postgres://` URL or a libpq key=value string).
 pub fn connect(url: &str) -> Result<Client, Error> {
-    Client::connect(url, NoTls).map_err(|e| Error::Connect { url: redact(url), message: error_text(&e) })
+    Client::connect(url, NoTls).map_err(|e| Error::Connect {
+        url: redact(url),
+        message: error_text(&e),
+    })
 }
 
 /// Reads every schema the filter selects.
@@ -37,18 +40,37 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
     // same expression reads the same whatever the role's search_path is.
     client
         .batch_execute("SET search_path = ''")
-        .map_err(|e| Error::Inspect { query: "SET search_path".into(), message: error_text(&e) })?;
+        .map_err(|e| Error::Inspect {
+            query: "SET search_path".into(),
+            message: error_text(&e),
+        })?;
     let rows = run(client, "schemas", &[])?;
-    let names: Vec<String> =
-        rows.iter().map(|r| r.get::<_, String>("name")).filter(|n| filter.matches(n)).collect();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| r.get::<_, String>("name"))
+        .filter(|n| filter.matches(n))
+        .collect();
     let mut results = Vec::new();
     for (name, _) in &QUERIES[1..] {
         results.push(run(client, name, &[&names])?);
     }
-    let [extensions, enums, sequences, tables, columns, constraints, indexes]: [Vec<Row>; 7] =
-        results.try_into().map_err(|_| Error::Inspect { query: "all".into(), message: "internal: query count".into() })?;
+    let [
+        extensions,
+        enums,
+        sequences,
+        tables,
+        columns,
+        constraints,
+        indexes,
+    ]: [Vec<Row>; 7] = results.try_into().map_err(|_| Error::Inspect {
+        query: "all".into(),
+        message: "internal: query count".into(),
+    })?;
     assemble::assemble(assemble::Rows {
-        schemas: rows.into_iter().filter(|r| filter.matches(&r.get::<_, String>("name"))).collect(),
+        schemas: rows
+            .into_iter()
+            .filter(|r| filter.matches(&r.get::<_, String>("name")))
+            .collect(),
         extensions,
         enums,
         sequences,
@@ -59,9 +81,20 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
     })
 }
 
-fn run(client: &mut Client, name: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Row>, Error> {
-    let sql = QUERIES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s).unwrap_or_default();
-    client.query(sql, params).map_err(|e| Error::Inspect { query: name.to_string(), message: error_text(&e) })
+fn run(
+    client: &mut Client,
+    name: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Result<Vec<Row>, Error> {
+    let sql = QUERIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .unwrap_or_default();
+    client.query(sql, params).map_err(|e| Error::Inspect {
+        query: name.to_string(),
+        message: error_text(&e),
+    })
 }
 
 /// The server's message when there is one, rather than the driver's generic "db error".

@@ -107,8 +107,12 @@ pub fn check_expression(text: &str) -> Result<(), String> {
                     }
                 }
                 ';' => return Err("`;` is not allowed in an expression".into()),
-                '-' if prev == '-' => return Err("`--` comments are not allowed in an expression".into()),
-                '*' if prev == '/' => return Err("`/*` comments are not allowed in an expression".into()),
+                '-' if prev == '-' => {
+                    return Err("`--` comments are not allowed in an expression".into());
+                }
+                '*' if prev == '/' => {
+                    return Err("`/*` comments are not allowed in an expression".into());
+                }
                 _ => {}
             },
         }
@@ -132,7 +136,10 @@ mod tests {
 
     #[test]
     fn normalizes_only_meaningless_differences() {
-        assert_eq!(Expr::new("(length(title)  >  0)"), Expr::new("length(title) > 0"));
+        assert_eq!(
+            Expr::new("(length(title)  >  0)"),
+            Expr::new("length(title) > 0")
+        );
         assert_eq!(Expr::new("(a) + (b)").as_str(), "(a) + (b)");
         assert_ne!(Expr::new("'a  b'"), Expr::new("'a b'"));
         assert_ne!(Expr::new("a > 0"), Expr::new("a>0"));

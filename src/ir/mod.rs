@@ -8,8 +8,8 @@ mod expr;
 mod names;
 mod types;
 
-pub use expr::{check_expression, Expr};
-pub use names::{default_constraint_name, truncate_identifier, QName, MAX_IDENTIFIER_BYTES};
+pub use expr::{Expr, check_expression};
+pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
 pub use types::{BaseType, ColumnType, TypeParseError, Typmod};
 
 use indexmap::IndexMap;
@@ -123,7 +123,12 @@ impl Table {
         out.extend(self.uniques.values().cloned().map(Constraint::Unique));
         out.extend(self.checks.values().cloned().map(Constraint::Check));
         out.extend(self.exclusions.values().cloned().map(Constraint::Exclusion));
-        out.extend(self.foreign_keys.values().cloned().map(Constraint::ForeignKey));
+        out.extend(
+            self.foreign_keys
+                .values()
+                .cloned()
+                .map(Constraint::ForeignKey),
+        );
         out
     }
 }

@@ -132,15 +132,24 @@ mod tests {
             QName::parse(r#""my.schema"."Ta""ble""#, "public"),
             Some(QName::new("my.schema", "Ta\"ble"))
         );
-        assert_eq!(QName::parse("users", "auth"), Some(QName::new("auth", "users")));
+        assert_eq!(
+            QName::parse("users", "auth"),
+            Some(QName::new("auth", "users"))
+        );
         assert_eq!(QName::parse("a.b.c", "x"), None);
         assert_eq!(QName::parse("a.", "x"), None);
     }
 
     #[test]
     fn default_names_follow_postgres() {
-        assert_eq!(default_constraint_name("entries", &["user_id", "title"], "key"), "entries_user_id_title_key");
-        assert_eq!(default_constraint_name("entries", &[], "pkey"), "entries_pkey");
+        assert_eq!(
+            default_constraint_name("entries", &["user_id", "title"], "key"),
+            "entries_user_id_title_key"
+        );
+        assert_eq!(
+            default_constraint_name("entries", &[], "pkey"),
+            "entries_pkey"
+        );
         let long = "a".repeat(40);
         let name = default_constraint_name(&long, &[&"b".repeat(40)], "fkey");
         // Postgres 15 gives this exact name for CREATE TABLE aaa..(40) (bbb..(40) int REFERENCES ..).

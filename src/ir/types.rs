@@ -1,7 +1,7 @@
 //! Column types in canonical form: every spelling Postgres accepts for a built-in type maps to one
 //! value (`int` = `integer` = `int4`), so the comparator can use `==`.
 
-use super::names::{split_qualified, QName};
+use super::names::{QName, split_qualified};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -70,13 +70,64 @@ const ALIASES: &[(&str, &str)] = &[
 
 /// Types of `pg_catalog` that a model may name directly.
 const BUILTINS: &[&str] = &[
-    "int2", "int4", "int8", "float4", "float8", "numeric", "bool", "text", "varchar", "bpchar",
-    "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "uuid", "json",
-    "jsonb", "inet", "cidr", "macaddr", "macaddr8", "money", "bit", "varbit", "tsvector", "tsquery",
-    "xml", "point", "line", "lseg", "box", "path", "polygon", "circle", "int4range", "int8range",
-    "numrange", "tsrange", "tstzrange", "daterange", "int4multirange", "int8multirange",
-    "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange", "oid", "regclass",
-    "regtype", "regproc", "pg_lsn", "pg_snapshot", "txid_snapshot", "name", "jsonpath",
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "bool",
+    "text",
+    "varchar",
+    "bpchar",
+    "bytea",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "uuid",
+    "json",
+    "jsonb",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "bit",
+    "varbit",
+    "tsvector",
+    "tsquery",
+    "xml",
+    "point",
+    "line",
+    "lseg",
+    "box",
+    "path",
+    "polygon",
+    "circle",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "int4multirange",
+    "int8multirange",
+    "nummultirange",
+    "tsmultirange",
+    "tstzmultirange",
+    "datemultirange",
+    "oid",
+    "regclass",
+    "regtype",
+    "regproc",
+    "pg_lsn",
+    "pg_snapshot",
+    "txid_snapshot",
+    "name",
+    "jsonpath",
 ];
 
 impl ColumnType {
@@ -127,7 +178,9 @@ impl ColumnType {
             return Err(TypeParseError::NotBuiltin(q));
         };
         if serial && array {
-            return Err(TypeParseError::BadModifier("a serial type cannot be an array".into()));
+            return Err(TypeParseError::BadModifier(
+                "a serial type cannot be an array".into(),
+            ));
         }
         let typmod = match (base.as_str(), modifiers.as_slice()) {
             (_, []) if base == "bpchar" && lower != "bpchar" => Typmod::Length(1),
@@ -143,7 +196,11 @@ impl ColumnType {
                 match *p {
                     1..=24 => base = "float4".into(),
                     25..=53 => {}
-                    _ => return Err(TypeParseError::BadModifier(format!("`{text}`: float precision must be 1..53"))),
+                    _ => {
+                        return Err(TypeParseError::BadModifier(format!(
+                            "`{text}`: float precision must be 1..53"
+                        )));
+                    }
                 }
                 Typmod::None
             }
@@ -157,7 +214,11 @@ impl ColumnType {
         Ok((
             ColumnType {
                 base: BaseType::Builtin(base),
-                typmod: if bit_default { Typmod::Length(1) } else { typmod },
+                typmod: if bit_default {
+                    Typmod::Length(1)
+                } else {
+                    typmod
+                },
                 array,
             },
             serial,
@@ -181,7 +242,11 @@ impl ColumnType {
             },
             _ => Typmod::None,
         };
-        ColumnType { base, typmod: tm, array }
+        ColumnType {
+            base,
+            typmod: tm,
+            array,
+        }
     }
 
     /// Same type family, differing only in modifiers.
@@ -192,14 +257,18 @@ impl ColumnType {
 
 fn positive(n: u32, text: &str) -> Result<u32, TypeParseError> {
     if n == 0 || n > 10_485_760 {
-        return Err(TypeParseError::BadModifier(format!("`{text}`: length must be 1..10485760")));
+        return Err(TypeParseError::BadModifier(format!(
+            "`{text}`: length must be 1..10485760"
+        )));
     }
     Ok(n)
 }
 
 fn precision(p: u32, text: &str) -> Result<u32, TypeParseError> {
     if p == 0 || p > 1000 {
-        return Err(TypeParseError::BadModifier(format!("`{text}`: numeric precision must be 1..1000")));
+        return Err(TypeParseError::BadModifier(format!(
+            "`{text}`: numeric precision must be 1..1000"
+        )));
     }
     Ok(p)
 }
@@ -221,7 +290,9 @@ fn split_modifiers(s: &str) -> Result<(String, Vec<u32>, String), TypeParseError
         .split(',')
         .map(|p| p.trim().parse::<u32>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| TypeParseError::BadModifier(format!("`{s}`: modifiers must be whole numbers")))?;
+        .map_err(|_| {
+            TypeParseError::BadModifier(format!("`{s}`: modifiers must be whole numbers"))
+        })?;
     Ok((s[..open].to_string(), mods, s[close + 1..].to_string()))
 }
 
@@ -265,12 +336,19 @@ mod tests {
         assert!(ColumnType::parse("numeric(2,5)").is_err());
         assert!(ColumnType::parse("text(3)").is_err());
         assert!(ColumnType::parse("varchar(x)").is_err());
-        assert!(matches!(ColumnType::parse("entry_status"), Err(TypeParseError::NotBuiltin(_))));
+        assert!(matches!(
+            ColumnType::parse("entry_status"),
+            Err(TypeParseError::NotBuiltin(_))
+        ));
     }
 
     #[test]
     fn decodes_catalog_typmods() {
-        let t = ColumnType::from_catalog(BaseType::Builtin("numeric".into()), (12 << 16 | 2) + 4, false);
+        let t = ColumnType::from_catalog(
+            BaseType::Builtin("numeric".into()),
+            (12 << 16 | 2) + 4,
+            false,
+        );
         assert_eq!(t, p("numeric(12,2)"));
         let t = ColumnType::from_catalog(BaseType::Builtin("varchar".into()), 204, false);
         assert_eq!(t, p("varchar(200)"));

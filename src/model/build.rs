@@ -3,7 +3,7 @@
 use super::doc::{FileDoc, Flex};
 use super::table::convert_table;
 use crate::error::ModelError;
-use crate::ir::{self, Enum, Extension, Namespace, QName, Schema, Sequence, MAX_IDENTIFIER_BYTES};
+use crate::ir::{self, Enum, Extension, MAX_IDENTIFIER_BYTES, Namespace, QName, Schema, Sequence};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,11 +18,19 @@ pub(crate) struct Origin {
 
 impl Origin {
     pub fn of<T>(path: &Path, s: &Spanned<T>) -> Origin {
-        Origin { path: path.to_path_buf(), line: s.referenced.line(), column: s.referenced.column() }
+        Origin {
+            path: path.to_path_buf(),
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+        }
     }
 
     pub fn file(path: &Path) -> Origin {
-        Origin { path: path.to_path_buf(), line: 0, column: 0 }
+        Origin {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+        }
     }
 
     pub fn error(&self, message: impl Into<String>, help: impl Into<String>) -> ModelError {
@@ -74,18 +82,29 @@ pub(crate) fn check_ident(name: &str, what: &str, at: &Origin) -> Result<(), Mod
     }
     if name.len() > MAX_IDENTIFIER_BYTES {
         return Err(at.error(
-            format!("{what} `{name}` is {} bytes long; Postgres truncates names to 63 bytes", name.len()),
+            format!(
+                "{what} `{name}` is {} bytes long; Postgres truncates names to 63 bytes",
+                name.len()
+            ),
             "shorten the name to at most 63 bytes so the database keeps it as written",
         ));
     }
     if name.contains('\0') {
-        return Err(at.error(format!("{what} `{name}` contains a NUL character"), "remove it"));
+        return Err(at.error(
+            format!("{what} `{name}` contains a NUL character"),
+            "remove it",
+        ));
     }
     Ok(())
 }
 
 impl Ctx {
-    pub fn claim_relation(&mut self, name: QName, kind: &str, at: &Origin) -> Result<(), ModelError> {
+    pub fn claim_relation(
+        &mut self,
+        name: QName,
+        kind: &str,
+        at: &Origin,
+    ) -> Result<(), ModelError> {
         if let Some((other_kind, other)) = self.relations.get(&name) {
             return Err(at.error(
                 format!("{kind} `{name}` has the same name as the {other_kind} declared at {}", other.describe()),
@@ -97,7 +116,12 @@ impl Ctx {
     }
 
     /// Resolves a model's type name that is not built in.
-    pub fn resolve_user_type(&self, q: &QName, file_schema: &str, at: &Origin) -> Result<QName, ModelError> {
+    pub fn resolve_user_type(
+        &self,
+        q: &QName,
+        file_schema: &str,
+        at: &Origin,
+    ) -> Result<QName, ModelError> {
         if !q.schema.is_empty() {
             let q = q.clone();
             if self.declared_schemas.contains_key(&q.schema) && !self.types.contains_key(&q) {
@@ -117,12 +141,19 @@ impl Ctx {
                 return Ok(QName::new(e.schema.clone(), q.name.clone()));
             }
         }
-        let elsewhere: Vec<String> =
-            self.types.keys().filter(|t| t.name == q.name).map(|t| format!("`{t}`")).collect();
+        let elsewhere: Vec<String> = self
+            .types
+            .keys()
+            .filter(|t| t.name == q.name)
+            .map(|t| format!("`{t}`"))
+            .collect();
         let help = if elsewhere.is_empty() {
             "declare it under `enums:`, use a built-in type, or qualify a type managed elsewhere with its schema (`extensions.citext`)".to_string()
         } else {
-            format!("did you mean {}? types in another schema must be qualified", elsewhere.join(" or "))
+            format!(
+                "did you mean {}? types in another schema must be qualified",
+                elsewhere.join(" or ")
+            )
         };
         Err(at.error(format!("unknown type `{}`", q.name), help))
     }
@@ -142,24 +173,42 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
         let schema = doc.schema.clone().unwrap_or_else(|| "public".into());
         let at = Origin::file(path);
         check_ident(&schema, "schema", &at)?;
-        ctx.declared_schemas.entry(schema.clone()).or_insert_with(|| at.clone());
+        ctx.declared_schemas
+            .entry(schema.clone())
+            .or_insert_with(|| at.clone());
         // `public` exists in every database; it is never created or dropped, only filled.
         if schema != "public" {
-            let ns = ctx.schema.schemas.entry(schema.clone()).or_insert(Namespace { name: schema.clone(), comment: None });
+            let ns = ctx
+                .schema
+                .schemas
+                .entry(schema.clone())
+                .or_insert(Namespace {
+                    name: schema.clone(),
+                    comment: None,
+                });
             if doc.comment.is_some() {
                 if ns.comment.is_some() && ns.comment != doc.comment {
-                    return Err(at.error(format!("schema `{schema}` has two different comments"), "keep the comment in one file"));
+                    return Err(at.error(
+                        format!("schema `{schema}` has two different comments"),
+                        "keep the comment in one file",
+                    ));
                 }
                 ns.comment = doc.comment.clone();
             }
         }
         for Flex(ext) in &doc.extensions {
             check_ident(&ext.name, "extension", &at)?;
-            let e = Extension { name: ext.name.clone(), schema: ext.schema.clone().unwrap_or_else(|| schema.clone()) };
+            let e = Extension {
+                name: ext.name.clone(),
+                schema: ext.schema.clone().unwrap_or_else(|| schema.clone()),
+            };
             if let Some(prev) = ctx.schema.extensions.get(&ext.name) {
                 if prev != &e {
                     return Err(at.error(
-                        format!("extension `{}` is declared in schema `{}` and in schema `{}`", e.name, prev.schema, e.schema),
+                        format!(
+                            "extension `{}` is declared in schema `{}` and in schema `{}`",
+                            e.name, prev.schema, e.schema
+                        ),
                         "an extension lives in one schema: declare it once",
                     ));
                 }
@@ -172,36 +221,63 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
             check_ident(name, "enum", &at)?;
             let q = QName::new(schema.clone(), name.clone());
             if let Some(prev) = ctx.types.get(&q) {
-                return Err(at.error(format!("enum `{q}` is also declared at {}", prev.describe()), "declare each enum once"));
+                return Err(at.error(
+                    format!("enum `{q}` is also declared at {}", prev.describe()),
+                    "declare each enum once",
+                ));
             }
             let mut seen = BTreeMap::new();
             for v in &e.values {
                 check_ident(v, &format!("value of enum `{q}`"), &at)?;
                 if seen.insert(v.clone(), ()).is_some() {
-                    return Err(at.error(format!("enum `{q}` lists the value `{v}` twice"), "list each value once"));
+                    return Err(at.error(
+                        format!("enum `{q}` lists the value `{v}` twice"),
+                        "list each value once",
+                    ));
                 }
             }
             if e.values.is_empty() {
-                return Err(at.error(format!("enum `{q}` has no values"), "list at least one value"));
+                return Err(at.error(
+                    format!("enum `{q}` has no values"),
+                    "list at least one value",
+                ));
             }
             for (new, old) in &e.renamed_values {
                 if !e.values.contains(new) {
                     return Err(at.error(format!("enum `{q}`: `renamed_values` names `{new}`, which is not one of its values"), "the key is the new value's name, the value the old one"));
                 }
-                ctx.schema.hints.enum_values.insert((q.clone(), new.clone()), old.clone());
+                ctx.schema
+                    .hints
+                    .enum_values
+                    .insert((q.clone(), new.clone()), old.clone());
             }
             for (removed, replacement) in &e.remap {
                 if !e.values.contains(replacement) {
                     return Err(at.error(format!("enum `{q}`: `remap` sends `{removed}` to `{replacement}`, which is not one of its values"), "remap a removed value to a value the enum keeps"));
                 }
-                ctx.schema.hints.enum_remap.insert((q.clone(), removed.clone()), replacement.clone());
+                ctx.schema
+                    .hints
+                    .enum_remap
+                    .insert((q.clone(), removed.clone()), replacement.clone());
             }
             if let Some(old) = &e.renamed_from {
-                let old_q = QName::parse(old, &schema).ok_or_else(|| at.error(format!("`renamed_from: {old}` is not a valid name"), "write `name` or `schema.name`"))?;
+                let old_q = QName::parse(old, &schema).ok_or_else(|| {
+                    at.error(
+                        format!("`renamed_from: {old}` is not a valid name"),
+                        "write `name` or `schema.name`",
+                    )
+                })?;
                 ctx.schema.hints.enums.insert(q.clone(), old_q);
             }
             ctx.types.insert(q.clone(), at);
-            ctx.schema.enums.insert(q.clone(), Enum { name: q, values: e.values.clone(), comment: e.comment.clone() });
+            ctx.schema.enums.insert(
+                q.clone(),
+                Enum {
+                    name: q,
+                    values: e.values.clone(),
+                    comment: e.comment.clone(),
+                },
+            );
         }
         for (name, spanned) in &doc.sequences {
             let at = Origin::of(path, spanned);
@@ -211,29 +287,56 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
             let s = &spanned.value;
             let ty = match s.ty.as_deref().map(ir::ColumnType::parse) {
                 None => "int8".to_string(),
-                Some(Ok((t, false))) if ["int2", "int4", "int8"].iter().any(|n| t.is_builtin(n)) && !t.array => match t.base {
-                    ir::BaseType::Builtin(n) => n,
-                    ir::BaseType::User(_) => unreachable_type(),
-                },
-                Some(_) => return Err(at.error(format!("sequence `{q}` has type `{}`", s.ty.as_deref().unwrap_or("")), "a sequence's type is smallint, integer or bigint")),
+                Some(Ok((t, false)))
+                    if ["int2", "int4", "int8"].iter().any(|n| t.is_builtin(n)) && !t.array =>
+                {
+                    match t.base {
+                        ir::BaseType::Builtin(n) => n,
+                        ir::BaseType::User(_) => unreachable_type(),
+                    }
+                }
+                Some(_) => {
+                    return Err(at.error(
+                        format!(
+                            "sequence `{q}` has type `{}`",
+                            s.ty.as_deref().unwrap_or("")
+                        ),
+                        "a sequence's type is smallint, integer or bigint",
+                    ));
+                }
             };
             let mut seq = Sequence::with_defaults(q.clone(), &ty);
             seq.increment = s.increment.unwrap_or(1);
             if seq.increment == 0 {
-                return Err(at.error(format!("sequence `{q}` has increment 0"), "use a non-zero increment"));
+                return Err(at.error(
+                    format!("sequence `{q}` has increment 0"),
+                    "use a non-zero increment",
+                ));
             }
             if seq.increment < 0 {
                 // Descending sequences count down from -1 by default, as in Postgres.
-                seq.min_value = match ty.as_str() { "int2" => i16::MIN as i64, "int4" => i32::MIN as i64, _ => i64::MIN };
+                seq.min_value = match ty.as_str() {
+                    "int2" => i16::MIN as i64,
+                    "int4" => i32::MIN as i64,
+                    _ => i64::MIN,
+                };
                 seq.max_value = -1;
             }
             seq.min_value = s.min_value.unwrap_or(seq.min_value);
             seq.max_value = s.max_value.unwrap_or(seq.max_value);
-            seq.start = s.start.unwrap_or(if seq.increment > 0 { seq.min_value } else { seq.max_value });
+            seq.start = s.start.unwrap_or(if seq.increment > 0 {
+                seq.min_value
+            } else {
+                seq.max_value
+            });
             seq.cache = s.cache.unwrap_or(1);
             seq.cycle = s.cycle;
             seq.comment = s.comment.clone();
-            if seq.min_value >= seq.max_value || seq.start < seq.min_value || seq.start > seq.max_value || seq.cache < 1 {
+            if seq.min_value >= seq.max_value
+                || seq.start < seq.min_value
+                || seq.start > seq.max_value
+                || seq.cache < 1
+            {
                 return Err(at.error(format!("sequence `{q}` has inconsistent bounds (min {}, max {}, start {}, cache {})", seq.min_value, seq.max_value, seq.start, seq.cache), "make min < max, start within them, and cache at least 1"));
             }
             if let Some(owner) = &s.owned_by {
@@ -253,12 +356,24 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
     super::table::check_references(&ctx)?;
     for (seq, owner, at) in std::mem::take(&mut ctx.pending_sequences) {
         let Some((table, column)) = owner.rsplit_once('.') else {
-            return Err(at.error(format!("sequence `{seq}`: `owned_by: {owner}` must be `table.column`"), "name the owning column as `table.column`"));
+            return Err(at.error(
+                format!("sequence `{seq}`: `owned_by: {owner}` must be `table.column`"),
+                "name the owning column as `table.column`",
+            ));
         };
         let tq = QName::new(seq.schema.clone(), table);
-        let ok = ctx.schema.tables.get(&tq).is_some_and(|t| t.columns.contains_key(column));
+        let ok = ctx
+            .schema
+            .tables
+            .get(&tq)
+            .is_some_and(|t| t.columns.contains_key(column));
         if !ok {
-            return Err(at.error(format!("sequence `{seq}` is owned by `{owner}`, which is not a column of this model"), "name an existing `table.column` in the same schema"));
+            return Err(at.error(
+                format!(
+                    "sequence `{seq}` is owned by `{owner}`, which is not a column of this model"
+                ),
+                "name an existing `table.column` in the same schema",
+            ));
         }
         if let Some(s) = ctx.schema.sequences.get_mut(&seq) {
             s.owned_by = Some((tq, column.to_string()));

@@ -104,7 +104,11 @@ pub struct ColumnDoc {
     pub ty: String,
     #[serde(default, skip_serializing_if = "is_false")]
     pub nullable: bool,
-    #[serde(default, deserialize_with = "scalar_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityDoc>,
@@ -270,7 +274,10 @@ impl FromShort for ExtensionDoc {
 impl FromShort for EnumDoc {
     fn from_short(short: Short) -> Option<Self> {
         match short {
-            Short::List(values) => Some(EnumDoc { values, ..EnumDoc::default() }),
+            Short::List(values) => Some(EnumDoc {
+                values,
+                ..EnumDoc::default()
+            }),
             Short::Scalar(_) => None,
         }
     }
@@ -279,8 +286,14 @@ impl FromShort for EnumDoc {
 impl FromShort for KeyDoc {
     fn from_short(short: Short) -> Option<Self> {
         match short {
-            Short::List(columns) => Some(KeyDoc { columns, ..KeyDoc::default() }),
-            Short::Scalar(column) => Some(KeyDoc { columns: vec![column], ..KeyDoc::default() }),
+            Short::List(columns) => Some(KeyDoc {
+                columns,
+                ..KeyDoc::default()
+            }),
+            Short::Scalar(column) => Some(KeyDoc {
+                columns: vec![column],
+                ..KeyDoc::default()
+            }),
         }
     }
 }
@@ -296,13 +309,15 @@ impl<'de, T: Deserialize<'de> + FromShort> Deserialize<'de> for Flex<T> {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Flex<T>, E> {
                 T::from_short(Short::Scalar(v.to_string()))
                     .map(Flex)
-                    .ok_or_else(|| E::custom("expected a list or a mapping here, not a single name"))
+                    .ok_or_else(|| {
+                        E::custom("expected a list or a mapping here, not a single name")
+                    })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Flex<T>, A::Error> {
                 let items = Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
-                T::from_short(Short::List(items))
-                    .map(Flex)
-                    .ok_or_else(|| de::Error::custom("expected a name or a mapping here, not a list"))
+                T::from_short(Short::List(items)).map(Flex).ok_or_else(|| {
+                    de::Error::custom("expected a name or a mapping here, not a list")
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Flex<T>, A::Error> {
                 T::deserialize(de::value::MapAccessDeserializer::new(m)).map(Flex)

@@ -2,12 +2,12 @@
 //! schema equal to the one dumped.
 
 use super::doc::{
-    ColumnDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc, IdentityDoc, IndexDoc, KeyDoc,
-    SequenceDoc, TableDoc,
+    ColumnDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc, IdentityDoc,
+    IndexDoc, KeyDoc, SequenceDoc, TableDoc,
 };
 use crate::ir::{
-    default_constraint_name, BaseType, Column, Deferrable, FkAction, Identity, IndexElement, IndexKey, QName, Schema,
-    Sequence, Table,
+    BaseType, Column, Deferrable, FkAction, Identity, IndexElement, IndexKey, QName, Schema,
+    Sequence, Table, default_constraint_name,
 };
 use crate::render::quote;
 use serde_saphyr::{Location, Spanned};
@@ -33,16 +33,32 @@ pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
             ..FileDoc::default()
         };
         for e in schema.extensions.values().filter(|e| e.schema == ns) {
-            doc.extensions.push(Flex(ExtensionDoc { name: e.name.clone(), schema: None }));
+            doc.extensions.push(Flex(ExtensionDoc {
+                name: e.name.clone(),
+                schema: None,
+            }));
         }
         for e in schema.enums.values().filter(|e| e.name.schema == ns) {
-            doc.enums.insert(e.name.name.clone(), sp(Flex(EnumDoc { values: e.values.clone(), comment: e.comment.clone(), ..EnumDoc::default() })));
+            doc.enums.insert(
+                e.name.name.clone(),
+                sp(Flex(EnumDoc {
+                    values: e.values.clone(),
+                    comment: e.comment.clone(),
+                    ..EnumDoc::default()
+                })),
+            );
         }
-        for s in schema.sequences.values().filter(|s| s.name.schema == ns && !serial_seqs.contains(&s.name)) {
-            doc.sequences.insert(s.name.name.clone(), sp(sequence_doc(s)));
+        for s in schema
+            .sequences
+            .values()
+            .filter(|s| s.name.schema == ns && !serial_seqs.contains(&s.name))
+        {
+            doc.sequences
+                .insert(s.name.name.clone(), sp(sequence_doc(s)));
         }
         for t in schema.tables.values().filter(|t| t.name.schema == ns) {
-            doc.tables.insert(t.name.name.clone(), sp(table_doc(t, &serial_seqs, &ns)));
+            doc.tables
+                .insert(t.name.name.clone(), sp(table_doc(t, &serial_seqs, &ns)));
         }
         let body = serde_saphyr::to_string(&doc).unwrap_or_default();
         let header = format!("# Schema `{ns}`, written by `autogen dump`.\n");
@@ -53,20 +69,36 @@ pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
 
 /// A file name that is safe on every file system, yet tells which schema it holds.
 fn file_stem(ns: &str) -> String {
-    ns.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+    ns.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Sequences that exist only because a column is `serial`: dumped as that column's type.
 fn serial_sequences(schema: &Schema) -> BTreeSet<QName> {
     let mut out = BTreeSet::new();
     for s in schema.sequences.values() {
-        let Some((tq, col)) = &s.owned_by else { continue };
-        let Some(c) = schema.tables.get(tq).and_then(|t| t.columns.get(col)) else { continue };
+        let Some((tq, col)) = &s.owned_by else {
+            continue;
+        };
+        let Some(c) = schema.tables.get(tq).and_then(|t| t.columns.get(col)) else {
+            continue;
+        };
         let expected_name = default_constraint_name(&tq.name, &[col], "seq");
-        let expected_default = format!("nextval({}::regclass)", quote::literal(&quote::qname(&s.name)));
+        let expected_default = format!(
+            "nextval({}::regclass)",
+            quote::literal(&quote::qname(&s.name))
+        );
         let mut plain = Sequence::with_defaults(s.name.clone(), &s.data_type);
         plain.owned_by = s.owned_by.clone();
-        let int_type = matches!(&c.ty.base, BaseType::Builtin(n) if *n == s.data_type) && !c.ty.array;
+        let int_type =
+            matches!(&c.ty.base, BaseType::Builtin(n) if *n == s.data_type) && !c.ty.array;
         if s.name.name == expected_name
             && s.name.schema == tq.schema
             && int_type
@@ -83,7 +115,8 @@ fn serial_sequences(schema: &Schema) -> BTreeSet<QName> {
 fn sequence_doc(s: &Sequence) -> SequenceDoc {
     let d = Sequence::with_defaults(s.name.clone(), &s.data_type);
     SequenceDoc {
-        ty: (s.data_type != "int8").then(|| quote::column_type(&crate::ir::ColumnType::builtin(&s.data_type))),
+        ty: (s.data_type != "int8")
+            .then(|| quote::column_type(&crate::ir::ColumnType::builtin(&s.data_type))),
         start: (s.start != s.min_value || s.increment < 0).then_some(s.start),
         increment: (s.increment != 1).then_some(s.increment),
         min_value: Some(s.min_value).filter(|_| s.min_value != d.min_value || s.increment < 0),
@@ -96,7 +129,10 @@ fn sequence_doc(s: &Sequence) -> SequenceDoc {
 }
 
 fn type_text(c: &Column, serial_seqs: &BTreeSet<QName>, table: &QName) -> (String, bool) {
-    let seq = QName::new(table.schema.clone(), default_constraint_name(&table.name, &[&c.name], "seq"));
+    let seq = QName::new(
+        table.schema.clone(),
+        default_constraint_name(&table.name, &[&c.name], "seq"),
+    );
     if serial_seqs.contains(&seq) {
         let t = match &c.ty.base {
             BaseType::Builtin(n) if n == "int2" => "smallserial",
@@ -109,7 +145,10 @@ fn type_text(c: &Column, serial_seqs: &BTreeSet<QName>, table: &QName) -> (Strin
 }
 
 fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
-    let mut doc = TableDoc { comment: t.comment.clone(), ..TableDoc::default() };
+    let mut doc = TableDoc {
+        comment: t.comment.clone(),
+        ..TableDoc::default()
+    };
     for c in t.columns.values() {
         let (ty, serial) = type_text(c, serial_seqs, &t.name);
         doc.columns.insert(
@@ -117,7 +156,11 @@ fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
             sp(ColumnDoc {
                 ty,
                 nullable: c.nullable,
-                default: if serial { None } else { c.default.as_ref().map(|d| d.to_string()) },
+                default: if serial {
+                    None
+                } else {
+                    c.default.as_ref().map(|d| d.to_string())
+                },
                 identity: c.identity.map(|i| match i {
                     Identity::Always => IdentityDoc::Always,
                     Identity::ByDefault => IdentityDoc::ByDefault,
@@ -131,7 +174,11 @@ fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
     }
     if let Some(pk) = &t.primary_key {
         let default = default_constraint_name(&t.name.name, &[], "pkey");
-        doc.primary_key = Some(Flex(KeyDoc { name: (pk.name != default).then(|| pk.name.clone()), columns: pk.columns.clone(), ..KeyDoc::default() }));
+        doc.primary_key = Some(Flex(KeyDoc {
+            name: (pk.name != default).then(|| pk.name.clone()),
+            columns: pk.columns.clone(),
+            ..KeyDoc::default()
+        }));
     }
     for u in t.uniques.values() {
         let cols: Vec<&str> = u.columns.iter().map(String::as_str).collect();
@@ -147,7 +194,11 @@ fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
         doc.checks.insert(c.name.clone(), c.expr.to_string());
     }
     for f in t.foreign_keys.values() {
-        let target = if f.ref_table.schema == ns { quote::ident(&f.ref_table.name) } else { quote::qname(&f.ref_table) };
+        let target = if f.ref_table.schema == ns {
+            quote::ident(&f.ref_table.name)
+        } else {
+            quote::qname(&f.ref_table)
+        };
         doc.foreign_keys.insert(
             f.name.clone(),
             sp(ForeignKeyDoc {
@@ -165,7 +216,11 @@ fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
             x.name.clone(),
             sp(ExclusionDoc {
                 method: Some(x.method.clone()),
-                elements: x.elements.iter().map(|(e, op)| (key_text(&e.key, false), op.clone())).collect(),
+                elements: x
+                    .elements
+                    .iter()
+                    .map(|(e, op)| (key_text(&e.key, false), op.clone()))
+                    .collect(),
                 predicate: x.predicate.as_ref().map(|p| p.to_string()),
             }),
         );
@@ -208,7 +263,11 @@ fn element_text(e: &IndexElement) -> String {
         s.push_str(" DESC");
     }
     if e.nulls_first != e.descending {
-        s.push_str(if e.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+        s.push_str(if e.nulls_first {
+            " NULLS FIRST"
+        } else {
+            " NULLS LAST"
+        });
     }
     s
 }
@@ -231,4 +290,3 @@ fn deferrable(d: Deferrable) -> Option<String> {
         Deferrable::InitiallyDeferred => Some("initially_deferred".into()),
     }
 }
-

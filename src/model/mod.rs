@@ -18,16 +18,14 @@ use std::path::{Path, PathBuf};
 
 /// Loads a model file, or every `*.yaml`/`*.yml` file below a directory.
 pub fn load_path(path: &Path) -> Result<Schema, Error> {
+    // An empty directory is an empty schema: the start of a project.
     let files = model_files(path)?;
-    if files.is_empty() {
-        return Err(Error::Usage(format!(
-            "no `*.yaml` or `*.yml` model files found in `{}`",
-            path.display()
-        )));
-    }
     let mut sources = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|source| Error::Io { path: f.clone(), source })?;
+        let text = std::fs::read_to_string(&f).map_err(|source| Error::Io {
+            path: f.clone(),
+            source,
+        })?;
         sources.push((f, text));
     }
     load_sources(&sources)
@@ -49,16 +47,28 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
     // Duplicate keys are an error by default in serde-saphyr: a second table with the same name
     // must never silently replace the first.
     serde_saphyr::from_str::<FileDoc>(text).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
         let message = first_line(&e.to_string());
         let help = if message.contains("unknown field") {
-            Some("remove or correct the key; the model format is described in the README".to_string())
+            Some(
+                "remove or correct the key; the model format is described in the README"
+                    .to_string(),
+            )
         } else if message.to_lowercase().contains("duplicate") {
             Some("each name may appear once; rename or merge the two entries".to_string())
         } else {
             None
         };
-        ModelError { path: path.to_path_buf(), line, column, message, help }
+        ModelError {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+            help,
+        }
     })
 }
 
@@ -72,16 +82,25 @@ fn first_line(s: &str) -> String {
 }
 
 fn model_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Io { path: dir.clone(), source })?;
+            let entry = entry.map_err(|source| Error::Io {
+                path: dir.clone(),
+                source,
+            })?;
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);

@@ -1,19 +1,20 @@
 //! One table of a model file -> `ir::Table`, and the cross-object reference checks.
 
-use super::build::{check_ident, Ctx, Origin};
+use super::build::{Ctx, Origin, check_ident};
 use super::doc::{ColumnDoc, Flex, IdentityDoc, IndexDoc, KeyDoc, TableDoc};
 use crate::error::ModelError;
 use crate::ir::{
-    check_expression, default_constraint_name, truncate_identifier, BaseType, Check, Column, ColumnType, Deferrable,
-    Exclusion, Expr, FkAction, ForeignKey, Identity, Index, IndexElement, IndexKey, PrimaryKey, QName, Sequence,
-    Table, TypeParseError, Unique,
+    BaseType, Check, Column, ColumnType, Deferrable, Exclusion, Expr, FkAction, ForeignKey,
+    Identity, Index, IndexElement, IndexKey, PrimaryKey, QName, Sequence, Table, TypeParseError,
+    Unique, check_expression, default_constraint_name, truncate_identifier,
 };
 use crate::render::quote;
 use serde_saphyr::Spanned;
 use std::path::Path;
 
 fn expr(text: &str, what: &str, at: &Origin) -> Result<Expr, ModelError> {
-    check_expression(text).map_err(|e| at.error(format!("{what}: {e}"), "write one SQL expression"))?;
+    check_expression(text)
+        .map_err(|e| at.error(format!("{what}: {e}"), "write one SQL expression"))?;
     Ok(Expr::new(text))
 }
 
@@ -29,19 +30,29 @@ pub(crate) fn convert_table(
     check_ident(name, "table", &at)?;
     let q = QName::new(schema, name);
     if let Some(prev) = ctx.table_origins.get(&q) {
-        return Err(at.error(format!("table `{q}` is also declared at {}", prev.describe()), "declare each table once"));
+        return Err(at.error(
+            format!("table `{q}` is also declared at {}", prev.describe()),
+            "declare each table once",
+        ));
     }
     ctx.claim_relation(q.clone(), "table", &at)?;
     ctx.table_origins.insert(q.clone(), at.clone());
     let mut t = Table::new(q.clone());
     t.comment = doc.comment.clone();
     if let Some(old) = &doc.renamed_from {
-        let old_q = QName::parse(old, schema)
-            .ok_or_else(|| at.error(format!("`renamed_from: {old}` is not a valid name"), "write `name` or `schema.name`"))?;
+        let old_q = QName::parse(old, schema).ok_or_else(|| {
+            at.error(
+                format!("`renamed_from: {old}` is not a valid name"),
+                "write `name` or `schema.name`",
+            )
+        })?;
         ctx.schema.hints.tables.insert(q.clone(), old_q);
     }
     if doc.columns.is_empty() {
-        return Err(at.error(format!("table `{q}` has no columns"), "declare at least one column under `columns:`"));
+        return Err(at.error(
+            format!("table `{q}` has no columns"),
+            "declare at least one column under `columns:`",
+        ));
     }
     let mut pk_from_columns = Vec::new();
     for (cname, cspanned) in &doc.columns {
@@ -54,11 +65,25 @@ pub(crate) fn convert_table(
         }
         if c.unique {
             let uname = default_constraint_name(name, &[cname], "key");
-            t.uniques.insert(uname.clone(), Unique { name: uname, columns: vec![cname.clone()], nulls_not_distinct: false, deferrable: Deferrable::No });
+            t.uniques.insert(
+                uname.clone(),
+                Unique {
+                    name: uname,
+                    columns: vec![cname.clone()],
+                    nulls_not_distinct: false,
+                    deferrable: Deferrable::No,
+                },
+            );
         }
         if let Some(check) = &c.check {
             let cn = default_constraint_name(name, &[cname], "check");
-            t.checks.insert(cn.clone(), Check { name: cn, expr: expr(check, &format!("check of `{q}.{cname}`"), &cat)? });
+            t.checks.insert(
+                cn.clone(),
+                Check {
+                    name: cn,
+                    expr: expr(check, &format!("check of `{q}.{cname}`"), &cat)?,
+                },
+            );
         }
         if let Some(r) = &c.references {
             let fname = default_constraint_name(name, &[cname], "fkey");
@@ -68,31 +93,58 @@ pub(crate) fn convert_table(
             fk.on_delete = action(c.on_delete.as_deref(), &cat)?;
             t.foreign_keys.insert(fname, fk);
         } else if c.on_delete.is_some() {
-            return Err(cat.error(format!("column `{q}.{cname}` has `on_delete` but no `references`"), "add `references: table(column)` or remove `on_delete`"));
+            return Err(cat.error(
+                format!("column `{q}.{cname}` has `on_delete` but no `references`"),
+                "add `references: table(column)` or remove `on_delete`",
+            ));
         }
         t.columns.insert(cname.clone(), column);
     }
     let pk = match (&doc.primary_key, pk_from_columns.is_empty()) {
-        (Some(_), false) => return Err(at.error(format!("table `{q}` declares its primary key both on columns and in `primary_key`"), "keep one of the two")),
+        (Some(_), false) => {
+            return Err(at.error(
+                format!(
+                    "table `{q}` declares its primary key both on columns and in `primary_key`"
+                ),
+                "keep one of the two",
+            ));
+        }
         (Some(Flex(k)), true) => Some(key(k, name, "pkey", &at)?),
         (None, false) => Some((default_constraint_name(name, &[], "pkey"), pk_from_columns)),
         (None, true) => None,
     };
     if let Some((pname, columns)) = pk {
         ctx.claim_relation(QName::new(schema, pname.clone()), "primary key", &at)?;
-        t.primary_key = Some(PrimaryKey { name: pname, columns });
+        t.primary_key = Some(PrimaryKey {
+            name: pname,
+            columns,
+        });
     }
     for Flex(k) in &doc.unique {
         let (uname, columns) = key(k, name, "key", &at)?;
         let deferrable = deferrable(k.deferrable.as_deref(), &at)?;
-        t.uniques.insert(uname.clone(), Unique { name: uname, columns, nulls_not_distinct: k.nulls_not_distinct, deferrable });
+        t.uniques.insert(
+            uname.clone(),
+            Unique {
+                name: uname,
+                columns,
+                nulls_not_distinct: k.nulls_not_distinct,
+                deferrable,
+            },
+        );
     }
     for u in t.uniques.keys() {
         ctx.claim_relation(QName::new(schema, u.clone()), "unique constraint", &at)?;
     }
     for (cn, text) in &doc.checks {
         check_ident(cn, "check constraint", &at)?;
-        t.checks.insert(cn.clone(), Check { name: cn.clone(), expr: expr(text, &format!("check `{cn}` of `{q}`"), &at)? });
+        t.checks.insert(
+            cn.clone(),
+            Check {
+                name: cn.clone(),
+                expr: expr(text, &format!("check `{cn}` of `{q}`"), &at)?,
+            },
+        );
     }
     for (fname, fs) in &doc.foreign_keys {
         let fat = Origin::of(path, fs);
@@ -106,7 +158,12 @@ pub(crate) fn convert_table(
         fk.match_full = match f.match_type.as_deref() {
             None | Some("simple") => false,
             Some("full") => true,
-            Some(other) => return Err(fat.error(format!("foreign key `{fname}`: unknown match type `{other}`"), "use `full` or `simple`")),
+            Some(other) => {
+                return Err(fat.error(
+                    format!("foreign key `{fname}`: unknown match type `{other}`"),
+                    "use `full` or `simple`",
+                ));
+            }
         };
         fk.deferrable = deferrable(f.deferrable.as_deref(), &fat)?;
         t.foreign_keys.insert(fname.clone(), fk);
@@ -114,74 +171,155 @@ pub(crate) fn convert_table(
     for (xname, xs) in &doc.exclusions {
         let xat = Origin::of(path, xs);
         check_ident(xname, "exclusion constraint", &xat)?;
-        ctx.claim_relation(QName::new(schema, xname.clone()), "exclusion constraint", &xat)?;
+        ctx.claim_relation(
+            QName::new(schema, xname.clone()),
+            "exclusion constraint",
+            &xat,
+        )?;
         let x = &xs.value;
         let mut elements = Vec::new();
         for (key_text, op) in &x.elements {
-            let key = if t.columns.contains_key(key_text) { IndexKey::Column(key_text.clone()) } else { IndexKey::Expression(expr(key_text, "exclusion element", &xat)?) };
-            elements.push((IndexElement { key, collation: None, opclass: None, descending: false, nulls_first: false }, op.clone()));
+            let key = if t.columns.contains_key(key_text) {
+                IndexKey::Column(key_text.clone())
+            } else {
+                IndexKey::Expression(expr(key_text, "exclusion element", &xat)?)
+            };
+            elements.push((
+                IndexElement {
+                    key,
+                    collation: None,
+                    opclass: None,
+                    descending: false,
+                    nulls_first: false,
+                },
+                op.clone(),
+            ));
         }
-        let predicate = x.predicate.as_deref().map(|p| expr(p, "exclusion `where`", &xat)).transpose()?;
-        t.exclusions.insert(xname.clone(), Exclusion { name: xname.clone(), method: x.method.clone().unwrap_or_else(|| "gist".into()), elements, predicate });
+        let predicate = x
+            .predicate
+            .as_deref()
+            .map(|p| expr(p, "exclusion `where`", &xat))
+            .transpose()?;
+        t.exclusions.insert(
+            xname.clone(),
+            Exclusion {
+                name: xname.clone(),
+                method: x.method.clone().unwrap_or_else(|| "gist".into()),
+                elements,
+                predicate,
+            },
+        );
     }
     for (iname, is) in &doc.indexes {
         let iat = Origin::of(path, is);
         check_ident(iname, "index", &iat)?;
         ctx.claim_relation(QName::new(schema, iname.clone()), "index", &iat)?;
-        t.indexes.insert(iname.clone(), convert_index(&q, iname, &is.value, &iat)?);
+        t.indexes
+            .insert(iname.clone(), convert_index(&q, iname, &is.value, &iat)?);
     }
     // Constraint names are unique per table in Postgres.
     let mut names = std::collections::BTreeSet::new();
     for c in t.constraints() {
         if !names.insert(c.name().to_string()) {
-            return Err(at.error(format!("table `{q}` has two constraints named `{}`", c.name()), "rename one of them"));
+            return Err(at.error(
+                format!("table `{q}` has two constraints named `{}`", c.name()),
+                "rename one of them",
+            ));
         }
     }
     ctx.schema.tables.insert(q, t);
     Ok(())
 }
 
-fn convert_column(ctx: &mut Ctx, table: &QName, name: &str, c: &ColumnDoc, at: &Origin) -> Result<Column, ModelError> {
+fn convert_column(
+    ctx: &mut Ctx,
+    table: &QName,
+    name: &str,
+    c: &ColumnDoc,
+    at: &Origin,
+) -> Result<Column, ModelError> {
     let (mut ty, serial) = match ColumnType::parse(&c.ty) {
         Ok(v) => v,
         Err(TypeParseError::NotBuiltin(q)) => {
             let resolved = ctx.resolve_user_type(&q, &table.schema, at)?;
             let array = c.ty.trim_end().ends_with("[]");
-            (ColumnType { base: BaseType::User(resolved), typmod: crate::ir::Typmod::None, array }, false)
+            (
+                ColumnType {
+                    base: BaseType::User(resolved),
+                    typmod: crate::ir::Typmod::None,
+                    array,
+                },
+                false,
+            )
         }
-        Err(TypeParseError::Malformed(t)) => return Err(at.error(format!("column `{table}.{name}`: cannot read the type `{t}`"), "write a type as Postgres spells it, e.g. `varchar(200)` or `numeric(12,2)`")),
-        Err(TypeParseError::BadModifier(m)) => return Err(at.error(format!("column `{table}.{name}`: {m}"), "correct the type's modifiers")),
+        Err(TypeParseError::Malformed(t)) => {
+            return Err(at.error(
+                format!("column `{table}.{name}`: cannot read the type `{t}`"),
+                "write a type as Postgres spells it, e.g. `varchar(200)` or `numeric(12,2)`",
+            ));
+        }
+        Err(TypeParseError::BadModifier(m)) => {
+            return Err(at.error(
+                format!("column `{table}.{name}`: {m}"),
+                "correct the type's modifiers",
+            ));
+        }
     };
     if let BaseType::User(q) = &ty.base {
         ty.base = BaseType::User(q.clone());
     }
-    let mut default = c.default.as_deref().map(|d| expr(d, &format!("default of `{table}.{name}`"), at)).transpose()?;
+    let mut default = c
+        .default
+        .as_deref()
+        .map(|d| expr(d, &format!("default of `{table}.{name}`"), at))
+        .transpose()?;
     let identity = c.identity.map(|i| match i {
         IdentityDoc::Always => Identity::Always,
         IdentityDoc::ByDefault => Identity::ByDefault,
     });
     if identity.is_some() && !["int2", "int4", "int8"].iter().any(|n| ty.is_builtin(n)) {
-        return Err(at.error(format!("identity column `{table}.{name}` has type `{}`", c.ty), "an identity column is smallint, integer or bigint"));
+        return Err(at.error(
+            format!("identity column `{table}.{name}` has type `{}`", c.ty),
+            "an identity column is smallint, integer or bigint",
+        ));
     }
     if (serial || identity.is_some()) && (c.nullable || default.is_some()) {
         return Err(at.error(format!("column `{table}.{name}` is generated by a sequence and cannot have `nullable` or `default`"), "remove `nullable`/`default`, or use a plain integer type"));
     }
-    let generated = c.generated.as_deref().map(|g| expr(g, &format!("generated expression of `{table}.{name}`"), at)).transpose()?;
+    let generated = c
+        .generated
+        .as_deref()
+        .map(|g| expr(g, &format!("generated expression of `{table}.{name}`"), at))
+        .transpose()?;
     if generated.is_some() && (default.is_some() || identity.is_some()) {
-        return Err(at.error(format!("generated column `{table}.{name}` cannot have a default or identity"), "remove one of them"));
+        return Err(at.error(
+            format!("generated column `{table}.{name}` cannot have a default or identity"),
+            "remove one of them",
+        ));
     }
     if serial {
-        let BaseType::Builtin(int) = &ty.base else { unreachable_base() };
-        let seq_name = QName::new(table.schema.clone(), truncate_identifier(&default_constraint_name(&table.name, &[name], "seq")));
+        let BaseType::Builtin(int) = &ty.base else {
+            unreachable_base()
+        };
+        let seq_name = QName::new(
+            table.schema.clone(),
+            truncate_identifier(&default_constraint_name(&table.name, &[name], "seq")),
+        );
         ctx.claim_relation(seq_name.clone(), "sequence of a serial column", at)?;
         let mut seq = Sequence::with_defaults(seq_name.clone(), int);
         seq.owned_by = Some((table.clone(), name.to_string()));
         // What pg_get_expr prints for the default a serial column gets, with an empty search_path.
-        default = Some(Expr::new(&format!("nextval({}::regclass)", quote::literal(&quote::qname(&seq_name)))));
+        default = Some(Expr::new(&format!(
+            "nextval({}::regclass)",
+            quote::literal(&quote::qname(&seq_name))
+        )));
         ctx.schema.sequences.insert(seq_name, seq);
     }
     if let Some(old) = &c.renamed_from {
-        ctx.schema.hints.columns.insert((table.clone(), name.to_string()), old.clone());
+        ctx.schema
+            .hints
+            .columns
+            .insert((table.clone(), name.to_string()), old.clone());
     }
     Ok(Column {
         name: name.to_string(),
@@ -200,9 +338,17 @@ fn unreachable_base() -> ! {
     panic!("serial types are built in")
 }
 
-fn key(k: &KeyDoc, table: &str, label: &str, at: &Origin) -> Result<(String, Vec<String>), ModelError> {
+fn key(
+    k: &KeyDoc,
+    table: &str,
+    label: &str,
+    at: &Origin,
+) -> Result<(String, Vec<String>), ModelError> {
     if k.columns.is_empty() {
-        return Err(at.error(format!("a key of table `{table}` lists no columns"), "list the key's columns"));
+        return Err(at.error(
+            format!("a key of table `{table}` lists no columns"),
+            "list the key's columns",
+        ));
     }
     let cols: Vec<&str> = k.columns.iter().map(String::as_str).collect();
     let name = match &k.name {
@@ -215,14 +361,21 @@ fn key(k: &KeyDoc, table: &str, label: &str, at: &Origin) -> Result<(String, Vec
 }
 
 fn action(a: Option<&str>, at: &Origin) -> Result<FkAction, ModelError> {
-    Ok(match a.map(|s| s.to_lowercase().replace('_', " ")).as_deref() {
-        None | Some("no action") => FkAction::NoAction,
-        Some("cascade") => FkAction::Cascade,
-        Some("restrict") => FkAction::Restrict,
-        Some("set null") => FkAction::SetNull,
-        Some("set default") => FkAction::SetDefault,
-        Some(other) => return Err(at.error(format!("unknown foreign key action `{other}`"), "use cascade, restrict, set_null, set_default or no_action")),
-    })
+    Ok(
+        match a.map(|s| s.to_lowercase().replace('_', " ")).as_deref() {
+            None | Some("no action") => FkAction::NoAction,
+            Some("cascade") => FkAction::Cascade,
+            Some("restrict") => FkAction::Restrict,
+            Some("set null") => FkAction::SetNull,
+            Some("set default") => FkAction::SetDefault,
+            Some(other) => {
+                return Err(at.error(
+                    format!("unknown foreign key action `{other}`"),
+                    "use cascade, restrict, set_null, set_default or no_action",
+                ));
+            }
+        },
+    )
 }
 
 fn deferrable(d: Option<&str>, at: &Origin) -> Result<Deferrable, ModelError> {
@@ -230,17 +383,33 @@ fn deferrable(d: Option<&str>, at: &Origin) -> Result<Deferrable, ModelError> {
         None => Deferrable::No,
         Some("deferrable" | "initially_immediate") => Deferrable::InitiallyImmediate,
         Some("initially_deferred") => Deferrable::InitiallyDeferred,
-        Some(other) => return Err(at.error(format!("unknown `deferrable: {other}`"), "use `deferrable` or `initially_deferred`")),
+        Some(other) => {
+            return Err(at.error(
+                format!("unknown `deferrable: {other}`"),
+                "use `deferrable` or `initially_deferred`",
+            ));
+        }
     })
 }
 
 /// `schema.table(a, b)`, `table(a)` or `table`; an empty column list means the target's primary key.
 fn parse_reference(r: &str, schema: &str, at: &Origin) -> Result<ForeignKey, ModelError> {
-    let bad = || at.error(format!("cannot read the reference `{r}`"), "write `schema.table(column, ...)` or `table(column)`");
+    let bad = || {
+        at.error(
+            format!("cannot read the reference `{r}`"),
+            "write `schema.table(column, ...)` or `table(column)`",
+        )
+    };
     let (table_part, cols) = match r.find('(') {
         Some(i) => {
             let inner = r[i + 1..].strip_suffix(')').ok_or_else(bad)?;
-            (&r[..i], inner.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect::<Vec<_>>())
+            (
+                &r[..i],
+                inner
+                    .split(',')
+                    .map(|c| c.trim().trim_matches('"').to_string())
+                    .collect::<Vec<_>>(),
+            )
         }
         None => (r, Vec::new()),
     };
@@ -260,27 +429,52 @@ fn parse_reference(r: &str, schema: &str, at: &Origin) -> Result<ForeignKey, Mod
     })
 }
 
-fn convert_index(table: &QName, name: &str, d: &IndexDoc, at: &Origin) -> Result<Index, ModelError> {
+fn convert_index(
+    table: &QName,
+    name: &str,
+    d: &IndexDoc,
+    at: &Origin,
+) -> Result<Index, ModelError> {
     let mut elements = Vec::new();
     for c in &d.columns {
         elements.push(parse_element(c, at)?);
     }
     if let Some(e) = &d.expression {
-        let mut el = IndexElement { key: IndexKey::Expression(expr(e, &format!("expression of index `{name}`"), at)?), collation: None, opclass: d.opclass.clone(), descending: false, nulls_first: false };
+        let mut el = IndexElement {
+            key: IndexKey::Expression(expr(e, &format!("expression of index `{name}`"), at)?),
+            collation: None,
+            opclass: d.opclass.clone(),
+            descending: false,
+            nulls_first: false,
+        };
         el.opclass = d.opclass.clone();
         elements.push(el);
     } else if d.opclass.is_some() {
-        return Err(at.error(format!("index `{name}`: `opclass` applies to `expression`"), "write the operator class after the column: `columns: [\"name text_pattern_ops\"]`"));
+        return Err(at.error(
+            format!("index `{name}`: `opclass` applies to `expression`"),
+            "write the operator class after the column: `columns: [\"name text_pattern_ops\"]`",
+        ));
     }
     if elements.is_empty() {
-        return Err(at.error(format!("index `{name}` has neither `columns` nor `expression`"), "list the indexed columns or give an expression"));
+        return Err(at.error(
+            format!("index `{name}` has neither `columns` nor `expression`"),
+            "list the indexed columns or give an expression",
+        ));
     }
-    let predicate = d.predicate.as_deref().map(|p| expr(p, &format!("`where` of index `{name}`"), at)).transpose()?;
+    let predicate = d
+        .predicate
+        .as_deref()
+        .map(|p| expr(p, &format!("`where` of index `{name}`"), at))
+        .transpose()?;
     Ok(Index {
         name: name.to_string(),
         table: table.clone(),
         unique: d.unique,
-        method: d.method.clone().unwrap_or_else(|| "btree".into()).to_lowercase(),
+        method: d
+            .method
+            .clone()
+            .unwrap_or_else(|| "btree".into())
+            .to_lowercase(),
         elements,
         include: d.include.clone(),
         predicate,
@@ -301,7 +495,10 @@ fn parse_element(text: &str, at: &Origin) -> Result<IndexElement, ModelError> {
     let (key, rest) = if text.starts_with('(') {
         let end = matching_paren(text).ok_or_else(|| bad("unbalanced parentheses"))?;
         let inner = &text[1..end];
-        (IndexKey::Expression(expr(inner, "index expression", at)?), &text[end + 1..])
+        (
+            IndexKey::Expression(expr(inner, "index expression", at)?),
+            &text[end + 1..],
+        )
     } else if text.starts_with('"') {
         let (name, end) = quoted(text).ok_or_else(|| bad("unclosed quote"))?;
         (IndexKey::Column(name), &text[end..])
@@ -309,7 +506,13 @@ fn parse_element(text: &str, at: &Origin) -> Result<IndexElement, ModelError> {
         let end = text.find(char::is_whitespace).unwrap_or(text.len());
         (IndexKey::Column(text[..end].to_string()), &text[end..])
     };
-    let mut el = IndexElement { key, collation: None, opclass: None, descending: false, nulls_first: false };
+    let mut el = IndexElement {
+        key,
+        collation: None,
+        opclass: None,
+        descending: false,
+        nulls_first: false,
+    };
     let words: Vec<&str> = rest.split_whitespace().collect();
     let mut i = 0;
     let mut nulls: Option<bool> = None;
@@ -318,22 +521,28 @@ fn parse_element(text: &str, at: &Origin) -> Result<IndexElement, ModelError> {
             "asc" => el.descending = false,
             "desc" => el.descending = true,
             "nulls" => {
-                nulls = Some(match words.get(i + 1).map(|w| w.to_lowercase()).as_deref() {
-                    Some("first") => true,
-                    Some("last") => false,
-                    _ => return Err(bad("`NULLS` takes `FIRST` or `LAST`")),
-                });
+                nulls = Some(
+                    match words.get(i + 1).map(|w| w.to_lowercase()).as_deref() {
+                        Some("first") => true,
+                        Some("last") => false,
+                        _ => return Err(bad("`NULLS` takes `FIRST` or `LAST`")),
+                    },
+                );
                 i += 1;
             }
             "collate" => {
-                let name = words.get(i + 1).ok_or_else(|| bad("`COLLATE` needs a name"))?;
+                let name = words
+                    .get(i + 1)
+                    .ok_or_else(|| bad("`COLLATE` needs a name"))?;
                 el.collation = Some(match quoted(name) {
                     Some((n, _)) => n,
                     None => name.to_string(),
                 });
                 i += 1;
             }
-            _ if el.opclass.is_none() && !el.descending && nulls.is_none() => el.opclass = Some(words[i].to_string()),
+            _ if el.opclass.is_none() && !el.descending && nulls.is_none() => {
+                el.opclass = Some(words[i].to_string())
+            }
             w => return Err(bad(&format!("unexpected `{w}`"))),
         }
         i += 1;
@@ -389,7 +598,11 @@ fn matching_paren(s: &str) -> Option<usize> {
 /// Every column, table and key a constraint or index names must exist.
 pub(crate) fn check_references(ctx: &Ctx) -> Result<(), ModelError> {
     for (q, t) in &ctx.schema.tables {
-        let at = ctx.table_origins.get(q).cloned().unwrap_or_else(|| Origin::file(Path::new("?")));
+        let at = ctx
+            .table_origins
+            .get(q)
+            .cloned()
+            .unwrap_or_else(|| Origin::file(Path::new("?")));
         let need = |cols: &[String], what: &str| -> Result<(), ModelError> {
             for c in cols {
                 if !t.columns.contains_key(c) {
@@ -406,7 +619,14 @@ pub(crate) fn check_references(ctx: &Ctx) -> Result<(), ModelError> {
             need(&u.columns, &format!("unique constraint `{}`", u.name))?;
         }
         for i in t.indexes.values() {
-            let cols: Vec<String> = i.elements.iter().filter_map(|e| match &e.key { IndexKey::Column(c) => Some(c.clone()), IndexKey::Expression(_) => None }).collect();
+            let cols: Vec<String> = i
+                .elements
+                .iter()
+                .filter_map(|e| match &e.key {
+                    IndexKey::Column(c) => Some(c.clone()),
+                    IndexKey::Expression(_) => None,
+                })
+                .collect();
             need(&cols, &format!("index `{}`", i.name))?;
             need(&i.include, &format!("index `{}` (include)", i.name))?;
         }
@@ -415,15 +635,43 @@ pub(crate) fn check_references(ctx: &Ctx) -> Result<(), ModelError> {
             let declared = ctx.declared_schemas.contains_key(&fk.ref_table.schema);
             match ctx.schema.tables.get(&fk.ref_table) {
                 Some(target) => {
-                    let ref_cols = if fk.ref_columns.is_empty() { target.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default() } else { fk.ref_columns.clone() };
+                    let ref_cols = if fk.ref_columns.is_empty() {
+                        target
+                            .primary_key
+                            .as_ref()
+                            .map(|p| p.columns.clone())
+                            .unwrap_or_default()
+                    } else {
+                        fk.ref_columns.clone()
+                    };
                     if ref_cols.is_empty() {
-                        return Err(at.error(format!("foreign key `{}` references `{}`, which has no primary key", fk.name, fk.ref_table), "name the referenced columns: `table(column)`"));
+                        return Err(at.error(
+                            format!(
+                                "foreign key `{}` references `{}`, which has no primary key",
+                                fk.name, fk.ref_table
+                            ),
+                            "name the referenced columns: `table(column)`",
+                        ));
                     }
                     if let Some(c) = ref_cols.iter().find(|c| !target.columns.contains_key(*c)) {
-                        return Err(at.error(format!("foreign key `{}` references `{}.{c}`, which does not exist", fk.name, fk.ref_table), "reference an existing column"));
+                        return Err(at.error(
+                            format!(
+                                "foreign key `{}` references `{}.{c}`, which does not exist",
+                                fk.name, fk.ref_table
+                            ),
+                            "reference an existing column",
+                        ));
                     }
                     if ref_cols.len() != fk.columns.len() {
-                        return Err(at.error(format!("foreign key `{}` has {} columns but references {}", fk.name, fk.columns.len(), ref_cols.len()), "list as many referenced columns as local ones"));
+                        return Err(at.error(
+                            format!(
+                                "foreign key `{}` has {} columns but references {}",
+                                fk.name,
+                                fk.columns.len(),
+                                ref_cols.len()
+                            ),
+                            "list as many referenced columns as local ones",
+                        ));
                     }
                 }
                 None if declared => {
@@ -433,7 +681,15 @@ pub(crate) fn check_references(ctx: &Ctx) -> Result<(), ModelError> {
                     return Err(at.error(format!("foreign key `{}` references `{}` in a schema this model does not manage, without naming its columns", fk.name, fk.ref_table), format!("name the referenced columns: `{}(id)`", fk.ref_table)));
                 }
                 None if fk.ref_columns.len() != fk.columns.len() => {
-                    return Err(at.error(format!("foreign key `{}` has {} columns but references {}", fk.name, fk.columns.len(), fk.ref_columns.len()), "list as many referenced columns as local ones"));
+                    return Err(at.error(
+                        format!(
+                            "foreign key `{}` has {} columns but references {}",
+                            fk.name,
+                            fk.columns.len(),
+                            fk.ref_columns.len()
+                        ),
+                        "list as many referenced columns as local ones",
+                    ));
                 }
                 None => {}
             }

@@ -24,11 +24,17 @@ impl fmt::Display for Hazard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Hazard::DataLoss(what) => write!(f, "data loss: {what}"),
-            Hazard::TableRewrite => write!(f, "table rewrite: rewrites every row under an ACCESS EXCLUSIVE lock"),
+            Hazard::TableRewrite => write!(
+                f,
+                "table rewrite: rewrites every row under an ACCESS EXCLUSIVE lock"
+            ),
             Hazard::AccessExclusiveLock(why) => write!(f, "access-exclusive lock: {why}"),
             Hazard::BlocksWrites(why) => write!(f, "blocks writes: {why}"),
             Hazard::MayFail(why) => write!(f, "may fail on existing rows: {why}"),
-            Hazard::NotRestored => write!(f, "data not restored: this undoes a step that removed data; the data removed then is not brought back"),
+            Hazard::NotRestored => write!(
+                f,
+                "data not restored: this undoes a step that removed data; the data removed then is not brought back"
+            ),
         }
     }
 }
@@ -76,18 +82,20 @@ fn widens(a: &ColumnType, b: &ColumnType) -> bool {
         return false;
     }
     match (&a.base, &b.base) {
-        (BaseType::Builtin(x), BaseType::Builtin(y)) => matches!(
-            (x.as_str(), y.as_str()),
-            ("int2", "int4" | "int8" | "numeric")
-                | ("int4", "int8" | "numeric")
-                | ("int8", "numeric")
-                | ("float4", "float8")
-                | ("bpchar" | "varchar" | "text" | "citext", "text")
-                | ("timestamp", "timestamptz")
-                | ("timestamptz", "timestamp")
-                | ("date", "timestamp" | "timestamptz")
-                | ("json", "jsonb")
-        ) && !(x == "numeric" && y == "numeric"),
+        (BaseType::Builtin(x), BaseType::Builtin(y)) => {
+            matches!(
+                (x.as_str(), y.as_str()),
+                ("int2", "int4" | "int8" | "numeric")
+                    | ("int4", "int8" | "numeric")
+                    | ("int8", "numeric")
+                    | ("float4", "float8")
+                    | ("bpchar" | "varchar" | "text" | "citext", "text")
+                    | ("timestamp", "timestamptz")
+                    | ("timestamptz", "timestamp")
+                    | ("date", "timestamp" | "timestamptz")
+                    | ("json", "jsonb")
+            ) && !(x == "numeric" && y == "numeric")
+        }
         _ => false,
     }
 }
@@ -95,18 +103,40 @@ fn widens(a: &ColumnType, b: &ColumnType) -> bool {
 pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
     use Change::*;
     match c {
-        DropTable(t) => vec![Hazard::DataLoss(format!("drops table `{}` and all its rows", t.name))],
+        DropTable(t) => vec![Hazard::DataLoss(format!(
+            "drops table `{}` and all its rows",
+            t.name
+        ))],
         DropColumn { table, column } => vec![
-            Hazard::DataLoss(format!("drops column `{}` of `{table}` and its values", column.name)),
+            Hazard::DataLoss(format!(
+                "drops column `{}` of `{table}` and its values",
+                column.name
+            )),
             Hazard::AccessExclusiveLock("brief, to change the table definition".into()),
         ],
-        DropSequence(s) => vec![Hazard::DataLoss(format!("drops sequence `{}` and its current value", s.name))],
+        DropSequence(s) => vec![Hazard::DataLoss(format!(
+            "drops sequence `{}` and its current value",
+            s.name
+        ))],
         AddColumn { column, .. } => {
             let mut h = Vec::new();
-            if !column.nullable && column.default.is_none() && column.identity.is_none() && column.generated.is_none() {
-                h.push(Hazard::MayFail("a NOT NULL column without a default cannot be added to a table that has rows".into()));
+            if !column.nullable
+                && column.default.is_none()
+                && column.identity.is_none()
+                && column.generated.is_none()
+            {
+                h.push(Hazard::MayFail(
+                    "a NOT NULL column without a default cannot be added to a table that has rows"
+                        .into(),
+                ));
             }
-            if column.generated.is_some() || column.identity.is_some() || column.default.as_ref().is_some_and(|d| volatile(d.as_str())) {
+            if column.generated.is_some()
+                || column.identity.is_some()
+                || column
+                    .default
+                    .as_ref()
+                    .is_some_and(|d| volatile(d.as_str()))
+            {
                 h.push(Hazard::TableRewrite);
             }
             h
@@ -125,8 +155,12 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
                 }
             }
             if before.nullable && !after.nullable {
-                h.push(Hazard::MayFail("SET NOT NULL fails if a row holds NULL".into()));
-                h.push(Hazard::AccessExclusiveLock("SET NOT NULL scans the whole table".into()));
+                h.push(Hazard::MayFail(
+                    "SET NOT NULL fails if a row holds NULL".into(),
+                ));
+                h.push(Hazard::AccessExclusiveLock(
+                    "SET NOT NULL scans the whole table".into(),
+                ));
             }
             h
         }
@@ -145,23 +179,46 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
             ],
         },
         CreateIndex(i) => {
-            let mut h = vec![Hazard::BlocksWrites(format!("builds `{}` without CONCURRENTLY", i.name))];
+            let mut h = vec![Hazard::BlocksWrites(format!(
+                "builds `{}` without CONCURRENTLY",
+                i.name
+            ))];
             if i.unique {
                 h.push(Hazard::MayFail("duplicate values".into()));
             }
             h
         }
-        RebuildEnum { before, after, remap, usages } => {
+        RebuildEnum {
+            before,
+            after,
+            remap,
+            usages,
+        } => {
             let mut h = Vec::new();
-            let removed: Vec<&String> = before.values.iter().filter(|v| !after.values.contains(v)).collect();
-            let unmapped: Vec<String> = removed.iter().filter(|v| !remap.contains_key(**v)).map(|v| format!("`{v}`")).collect();
+            let removed: Vec<&String> = before
+                .values
+                .iter()
+                .filter(|v| !after.values.contains(v))
+                .collect();
+            let unmapped: Vec<String> = removed
+                .iter()
+                .filter(|v| !remap.contains_key(**v))
+                .map(|v| format!("`{v}`"))
+                .collect();
             if !unmapped.is_empty() {
-                h.push(Hazard::MayFail(format!("rows holding the removed value(s) {} fail the conversion", unmapped.join(", "))));
+                h.push(Hazard::MayFail(format!(
+                    "rows holding the removed value(s) {} fail the conversion",
+                    unmapped.join(", ")
+                )));
             }
             if !remap.is_empty() {
                 h.push(Hazard::DataLoss(format!(
                     "rows holding removed values are rewritten: {}",
-                    remap.iter().map(|(a, b)| format!("`{a}` -> `{b}`")).collect::<Vec<_>>().join(", ")
+                    remap
+                        .iter()
+                        .map(|(a, b)| format!("`{a}` -> `{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             if !usages.is_empty() {
@@ -176,5 +233,14 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
 /// Defaults Postgres cannot store once for all existing rows (it must compute one per row).
 fn volatile(expr: &str) -> bool {
     let e = expr.to_lowercase();
-    ["random(", "gen_random_uuid(", "uuid_generate", "nextval(", "clock_timestamp(", "timeofday("].iter().any(|f| e.contains(f))
+    [
+        "random(",
+        "gen_random_uuid(",
+        "uuid_generate",
+        "nextval(",
+        "clock_timestamp(",
+        "timeofday(",
+    ]
+    .iter()
+    .any(|f| e.contains(f))
 }

@@ -7,9 +7,9 @@
 mod hazards;
 mod order;
 
-pub use hazards::{type_change_is_lossy, Hazard};
+pub use hazards::{Hazard, type_change_is_lossy};
 
-use crate::diff::{invert, Change};
+use crate::diff::{Change, invert};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -54,7 +54,11 @@ pub fn plan(changes: Vec<Change>) -> Plan {
 /// The plan that undoes `up`: its inverted changes, with a note on each step that cannot bring
 /// back the data its counterpart removed.
 pub fn plan_down(up: &[Change]) -> Plan {
-    let lossy: Vec<Change> = up.iter().filter(|c| c.loses_data()).flat_map(Change::invert).collect();
+    let lossy: Vec<Change> = up
+        .iter()
+        .filter(|c| c.loses_data())
+        .flat_map(Change::invert)
+        .collect();
     build(invert(up), &lossy)
 }
 
@@ -67,12 +71,18 @@ fn build(changes: Vec<Change>, not_restored: &[Change]) -> Plan {
             if not_restored.contains(&change) {
                 hazards.push(Hazard::NotRestored);
             }
-            Step { change, hazards, commit_before: false }
+            Step {
+                change,
+                hazards,
+                commit_before: false,
+            }
         })
         .collect();
     // A value added by ALTER TYPE ... ADD VALUE cannot be used until it is committed, so the
     // additions are committed before anything that may use them.
-    let last_add = steps.iter().rposition(|s| matches!(s.change, Change::AddEnumValue { .. }));
+    let last_add = steps
+        .iter()
+        .rposition(|s| matches!(s.change, Change::AddEnumValue { .. }));
     if let Some(i) = last_add {
         if i + 1 < steps.len() {
             steps[i + 1].commit_before = true;

@@ -15,18 +15,30 @@ fn phase(c: &Change) -> u8 {
         CreateExtension(_) | AlterExtensionSchema { .. } => 1,
         RenameEnum { .. } | CreateEnum(_) | RenameEnumValue { .. } | AddEnumValue { .. } => 2,
         CreateSequence(_) => 3,
-        AlterSequence { before, after } if before.owned_by.is_some() && after.owned_by.is_none() => 4,
+        AlterSequence { before, after }
+            if before.owned_by.is_some() && after.owned_by.is_none() =>
+        {
+            4
+        }
         AlterSequence { before, after } if before.owned_by != after.owned_by => 13,
         AlterSequence { .. } => 3,
-        DropConstraint { constraint: Constraint::ForeignKey(_), .. } => 4,
+        DropConstraint {
+            constraint: Constraint::ForeignKey(_),
+            ..
+        } => 4,
         DropConstraint { .. } | DropIndex(_) => 5,
-        RenameTable { .. } | RenameColumn { .. } | RenameConstraint { .. } | RenameIndex { .. } => 6,
+        RenameTable { .. } | RenameColumn { .. } | RenameConstraint { .. } | RenameIndex { .. } => {
+            6
+        }
         DropColumn { .. } => 7,
         DropTable(_) => 8,
         RebuildEnum { .. } => 9,
         CreateTable(_) => 10,
         AddColumn { .. } | AlterColumn { .. } => 11,
-        AddConstraint { constraint: Constraint::ForeignKey(_), .. } => 13,
+        AddConstraint {
+            constraint: Constraint::ForeignKey(_),
+            ..
+        } => 13,
         AddConstraint { .. } | CreateIndex(_) => 12,
         SetComment { .. } => 14,
         DropSequence(_) => 15,
@@ -75,15 +87,22 @@ pub(super) fn order(changes: Vec<Change>) -> Vec<Change> {
 fn order_created(tables: Vec<Table>, touched: &BTreeSet<QName>) -> (Vec<Table>, Vec<Change>) {
     let names: BTreeSet<QName> = tables.iter().map(|t| t.name.clone()).collect();
     let deps = |t: &Table| -> BTreeSet<QName> {
-        t.foreign_keys.values().map(|f| f.ref_table.clone()).filter(|r| names.contains(r) && r != &t.name).collect()
+        t.foreign_keys
+            .values()
+            .map(|f| f.ref_table.clone())
+            .filter(|r| names.contains(r) && r != &t.name)
+            .collect()
     };
     let order = topo(tables.iter().map(|t| (t.name.clone(), deps(t))).collect());
-    let mut by_name: BTreeMap<QName, Table> = tables.into_iter().map(|t| (t.name.clone(), t)).collect();
+    let mut by_name: BTreeMap<QName, Table> =
+        tables.into_iter().map(|t| (t.name.clone(), t)).collect();
     let mut done = BTreeSet::new();
     let mut out = Vec::new();
     let mut split = Vec::new();
     for name in order {
-        let Some(mut t) = by_name.remove(&name) else { continue };
+        let Some(mut t) = by_name.remove(&name) else {
+            continue;
+        };
         let fks = std::mem::take(&mut t.foreign_keys);
         for (fname, fk) in fks {
             let inline = fk.ref_table == t.name
@@ -92,7 +111,10 @@ fn order_created(tables: Vec<Table>, touched: &BTreeSet<QName>) -> (Vec<Table>, 
             if inline {
                 t.foreign_keys.insert(fname, fk);
             } else {
-                split.push(Change::AddConstraint { table: t.name.clone(), constraint: Constraint::ForeignKey(fk) });
+                split.push(Change::AddConstraint {
+                    table: t.name.clone(),
+                    constraint: Constraint::ForeignKey(fk),
+                });
             }
         }
         done.insert(name);
@@ -106,7 +128,11 @@ fn order_created(tables: Vec<Table>, touched: &BTreeSet<QName>) -> (Vec<Table>, 
 fn order_dropped(tables: Vec<Table>) -> (Vec<Table>, Vec<Change>) {
     let names: BTreeSet<QName> = tables.iter().map(|t| t.name.clone()).collect();
     let deps = |t: &Table| -> BTreeSet<QName> {
-        t.foreign_keys.values().map(|f| f.ref_table.clone()).filter(|r| names.contains(r) && r != &t.name).collect()
+        t.foreign_keys
+            .values()
+            .map(|f| f.ref_table.clone())
+            .filter(|r| names.contains(r) && r != &t.name)
+            .collect()
     };
     let mut order = topo(tables.iter().map(|t| (t.name.clone(), deps(t))).collect());
     order.reverse();
@@ -115,14 +141,24 @@ fn order_dropped(tables: Vec<Table>) -> (Vec<Table>, Vec<Change>) {
     for t in &tables {
         for fk in t.foreign_keys.values() {
             // A table dropped before the one that references it would fail.
-            let (Some(me), Some(target)) = (position.get(&t.name), position.get(&fk.ref_table)) else { continue };
+            let (Some(me), Some(target)) = (position.get(&t.name), position.get(&fk.ref_table))
+            else {
+                continue;
+            };
             if target < me {
-                pre.push(Change::DropConstraint { table: t.name.clone(), constraint: Constraint::ForeignKey(fk.clone()) });
+                pre.push(Change::DropConstraint {
+                    table: t.name.clone(),
+                    constraint: Constraint::ForeignKey(fk.clone()),
+                });
             }
         }
     }
-    let mut by_name: BTreeMap<QName, Table> = tables.into_iter().map(|t| (t.name.clone(), t)).collect();
-    (order.iter().filter_map(|n| by_name.remove(n)).collect(), pre)
+    let mut by_name: BTreeMap<QName, Table> =
+        tables.into_iter().map(|t| (t.name.clone(), t)).collect();
+    (
+        order.iter().filter_map(|n| by_name.remove(n)).collect(),
+        pre,
+    )
 }
 
 /// Kahn's algorithm with ties broken by name; nodes left in a cycle follow in name order.
@@ -130,7 +166,10 @@ fn topo(nodes: BTreeMap<QName, BTreeSet<QName>>) -> Vec<QName> {
     let mut remaining = nodes;
     let mut out = Vec::new();
     loop {
-        let ready: Option<QName> = remaining.iter().find(|(_, d)| d.is_empty()).map(|(n, _)| n.clone());
+        let ready: Option<QName> = remaining
+            .iter()
+            .find(|(_, d)| d.is_empty())
+            .map(|(n, _)| n.clone());
         let next = match ready {
             Some(n) => n,
             None => match remaining.keys().next() {

@@ -1,11 +1,11 @@
 //! DDL per change.
 
-use super::quote::{collation, column_type, ident, ident_list, literal, qname};
 use super::RenderOptions;
+use super::quote::{collation, column_type, ident, ident_list, literal, qname};
 use crate::diff::{Change, CommentTarget, EnumPosition};
 use crate::ir::{
-    truncate_identifier, BaseType, Column, Constraint, Deferrable, FkAction, Identity, Index, IndexElement, IndexKey,
-    QName, Sequence, Table,
+    BaseType, Column, Constraint, Deferrable, FkAction, Identity, Index, IndexElement, IndexKey,
+    QName, Sequence, Table, truncate_identifier,
 };
 
 /// A one-line description of a change for the comment above its SQL.
@@ -16,18 +16,36 @@ pub fn describe(c: &Change) -> String {
         DropSchema(n) => format!("drop schema `{}`", n.name),
         CreateExtension(e) => format!("create extension `{}`", e.name),
         DropExtension(e) => format!("drop extension `{}`", e.name),
-        AlterExtensionSchema { after, .. } => format!("move extension `{}` to schema `{}`", after.name, after.schema),
+        AlterExtensionSchema { after, .. } => format!(
+            "move extension `{}` to schema `{}`",
+            after.name, after.schema
+        ),
         CreateEnum(e) => format!("create enum `{}`", e.name),
         DropEnum(e) => format!("drop enum `{}`", e.name),
         RenameEnum { from, to } => format!("rename enum `{from}` to `{to}`"),
         AddEnumValue { name, value, .. } => format!("add value `{value}` to enum `{name}`"),
-        RenameEnumValue { name, from, to } => format!("rename value `{from}` of enum `{name}` to `{to}`"),
+        RenameEnumValue { name, from, to } => {
+            format!("rename value `{from}` of enum `{name}` to `{to}`")
+        }
         RebuildEnum { before, after, .. } => {
-            let removed: Vec<&str> = before.values.iter().filter(|v| !after.values.contains(v)).map(String::as_str).collect();
+            let removed: Vec<&str> = before
+                .values
+                .iter()
+                .filter(|v| !after.values.contains(v))
+                .map(String::as_str)
+                .collect();
             if removed.is_empty() {
                 format!("rebuild enum `{}` to reorder its values", after.name)
             } else {
-                format!("rebuild enum `{}` without {}", after.name, removed.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
+                format!(
+                    "rebuild enum `{}` without {}",
+                    after.name,
+                    removed
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         }
         CreateSequence(s) => format!("create sequence `{}`", s.name),
@@ -38,11 +56,19 @@ pub fn describe(c: &Change) -> String {
         RenameTable { from, to } => format!("rename table `{from}` to `{to}`"),
         AddColumn { table, column } => format!("add column `{}` to `{table}`", column.name),
         DropColumn { table, column } => format!("drop column `{}` from `{table}`", column.name),
-        RenameColumn { table, from, to } => format!("rename column `{from}` of `{table}` to `{to}`"),
+        RenameColumn { table, from, to } => {
+            format!("rename column `{from}` of `{table}` to `{to}`")
+        }
         AlterColumn { table, after, .. } => format!("alter column `{}` of `{table}`", after.name),
-        AddConstraint { table, constraint } => format!("add constraint `{}` to `{table}`", constraint.name()),
-        DropConstraint { table, constraint } => format!("drop constraint `{}` from `{table}`", constraint.name()),
-        RenameConstraint { table, from, to } => format!("rename constraint `{from}` of `{table}` to `{to}`"),
+        AddConstraint { table, constraint } => {
+            format!("add constraint `{}` to `{table}`", constraint.name())
+        }
+        DropConstraint { table, constraint } => {
+            format!("drop constraint `{}` from `{table}`", constraint.name())
+        }
+        RenameConstraint { table, from, to } => {
+            format!("rename constraint `{from}` of `{table}` to `{to}`")
+        }
         CreateIndex(i) => format!("create index `{}` on `{}`", i.name, i.table),
         DropIndex(i) => format!("drop index `{}` on `{}`", i.name, i.table),
         RenameIndex { schema, from, to } => format!("rename index `{schema}.{from}` to `{to}`"),
@@ -79,36 +105,81 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
         CreateSchema(n) => {
             let mut v = vec![format!("CREATE SCHEMA {}", ident(&n.name))];
             if n.comment.is_some() {
-                v.push(comment_sql(&CommentTarget::Schema(n.name.clone()), &n.comment));
+                v.push(comment_sql(
+                    &CommentTarget::Schema(n.name.clone()),
+                    &n.comment,
+                ));
             }
             v
         }
         DropSchema(n) => vec![format!("DROP SCHEMA {}", ident(&n.name))],
-        CreateExtension(e) => vec![format!("CREATE EXTENSION {} WITH SCHEMA {}", ident(&e.name), ident(&e.schema))],
+        CreateExtension(e) => vec![format!(
+            "CREATE EXTENSION {} WITH SCHEMA {}",
+            ident(&e.name),
+            ident(&e.schema)
+        )],
         DropExtension(e) => vec![format!("DROP EXTENSION {}", ident(&e.name))],
-        AlterExtensionSchema { after, .. } => vec![format!("ALTER EXTENSION {} SET SCHEMA {}", ident(&after.name), ident(&after.schema))],
+        AlterExtensionSchema { after, .. } => vec![format!(
+            "ALTER EXTENSION {} SET SCHEMA {}",
+            ident(&after.name),
+            ident(&after.schema)
+        )],
         CreateEnum(e) => {
-            let values = e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ");
+            let values = e
+                .values
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut v = vec![format!("CREATE TYPE {} AS ENUM ({values})", qname(&e.name))];
             if e.comment.is_some() {
-                v.push(comment_sql(&CommentTarget::Enum(e.name.clone()), &e.comment));
+                v.push(comment_sql(
+                    &CommentTarget::Enum(e.name.clone()),
+                    &e.comment,
+                ));
             }
             v
         }
         DropEnum(e) => vec![format!("DROP TYPE {}", qname(&e.name))],
         RenameEnum { from, to } => move_and_rename("TYPE", from, to),
-        AddEnumValue { name, value, position, .. } => {
+        AddEnumValue {
+            name,
+            value,
+            position,
+            ..
+        } => {
             let pos = match position {
                 EnumPosition::Before(v) => format!(" BEFORE {}", literal(v)),
                 EnumPosition::After(v) => format!(" AFTER {}", literal(v)),
                 EnumPosition::End => String::new(),
             };
-            vec![format!("ALTER TYPE {} ADD VALUE {}{pos}", qname(name), literal(value))]
+            vec![format!(
+                "ALTER TYPE {} ADD VALUE {}{pos}",
+                qname(name),
+                literal(value)
+            )]
         }
-        RenameEnumValue { name, from, to } => vec![format!("ALTER TYPE {} RENAME VALUE {} TO {}", qname(name), literal(from), literal(to))],
-        RebuildEnum { before, after, remap, usages } => {
-            let old = QName::new(after.name.schema.clone(), truncate_identifier(&format!("{}__old", after.name.name)));
-            let mut v = vec![format!("ALTER TYPE {} RENAME TO {}", qname(&before.name), ident(&old.name))];
+        RenameEnumValue { name, from, to } => vec![format!(
+            "ALTER TYPE {} RENAME VALUE {} TO {}",
+            qname(name),
+            literal(from),
+            literal(to)
+        )],
+        RebuildEnum {
+            before,
+            after,
+            remap,
+            usages,
+        } => {
+            let old = QName::new(
+                after.name.schema.clone(),
+                truncate_identifier(&format!("{}__old", after.name.name)),
+            );
+            let mut v = vec![format!(
+                "ALTER TYPE {} RENAME TO {}",
+                qname(&before.name),
+                ident(&old.name)
+            )];
             v.extend(statements(&CreateEnum(after.clone()), opts));
             for u in usages {
                 let t = qname(&u.table);
@@ -118,13 +189,29 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
                 }
                 for (removed, replacement) in remap {
                     if u.array {
-                        v.push(format!("UPDATE {t} SET {c} = array_replace({c}, {}::{}, {}::{})", literal(removed), qname(&old), literal(replacement), qname(&old)));
+                        v.push(format!(
+                            "UPDATE {t} SET {c} = array_replace({c}, {}::{}, {}::{})",
+                            literal(removed),
+                            qname(&old),
+                            literal(replacement),
+                            qname(&old)
+                        ));
                     } else {
-                        v.push(format!("UPDATE {t} SET {c} = {} WHERE {c} = {}", literal(replacement), literal(removed)));
+                        v.push(format!(
+                            "UPDATE {t} SET {c} = {} WHERE {c} = {}",
+                            literal(replacement),
+                            literal(removed)
+                        ));
                     }
                 }
-                let (via, target) = if u.array { ("text[]", format!("{}[]", qname(&after.name))) } else { ("text", qname(&after.name)) };
-                v.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {target} USING {c}::{via}::{target}"));
+                let (via, target) = if u.array {
+                    ("text[]", format!("{}[]", qname(&after.name)))
+                } else {
+                    ("text", qname(&after.name))
+                };
+                v.push(format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} TYPE {target} USING {c}::{via}::{target}"
+                ));
                 if let Some(d) = &u.default_after {
                     v.push(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"));
                 }
@@ -133,12 +220,24 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
             v
         }
         CreateSequence(s) => {
-            let mut v = vec![format!("CREATE SEQUENCE {} {}", qname(&s.name), sequence_options(None, s))];
+            let mut v = vec![format!(
+                "CREATE SEQUENCE {} {}",
+                qname(&s.name),
+                sequence_options(None, s)
+            )];
             if let Some((t, c)) = &s.owned_by {
-                v.push(format!("ALTER SEQUENCE {} OWNED BY {}.{}", qname(&s.name), qname(t), ident(c)));
+                v.push(format!(
+                    "ALTER SEQUENCE {} OWNED BY {}.{}",
+                    qname(&s.name),
+                    qname(t),
+                    ident(c)
+                ));
             }
             if s.comment.is_some() {
-                v.push(comment_sql(&CommentTarget::Sequence(s.name.clone()), &s.comment));
+                v.push(comment_sql(
+                    &CommentTarget::Sequence(s.name.clone()),
+                    &s.comment,
+                ));
             }
             v
         }
@@ -154,23 +253,72 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
                     Some((t, c)) => format!("{}.{}", qname(t), ident(c)),
                     None => "NONE".into(),
                 };
-                v.push(format!("ALTER SEQUENCE {} OWNED BY {owner}", qname(&after.name)));
+                v.push(format!(
+                    "ALTER SEQUENCE {} OWNED BY {owner}",
+                    qname(&after.name)
+                ));
             }
             v
         }
         CreateTable(t) => create_table(t),
         DropTable(t) => vec![format!("DROP TABLE {}", qname(&t.name))],
         RenameTable { from, to } => move_and_rename("TABLE", from, to),
-        AddColumn { table, column } => vec![format!("ALTER TABLE {} ADD COLUMN {}", qname(table), column_def(column))],
-        DropColumn { table, column } => vec![format!("ALTER TABLE {} DROP COLUMN {}", qname(table), ident(&column.name))],
-        RenameColumn { table, from, to } => vec![format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qname(table), ident(from), ident(to))],
-        AlterColumn { table, before, after } => alter_column(table, before, after, opts),
-        AddConstraint { table, constraint } => vec![format!("ALTER TABLE {} ADD {}", qname(table), constraint_def(constraint))],
-        DropConstraint { table, constraint } => vec![format!("ALTER TABLE {} DROP CONSTRAINT {}", qname(table), ident(constraint.name()))],
-        RenameConstraint { table, from, to } => vec![format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", qname(table), ident(from), ident(to))],
+        AddColumn { table, column } => {
+            let mut v = vec![format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                qname(table),
+                column_def(column)
+            )];
+            if column.comment.is_some() {
+                v.push(comment_sql(
+                    &CommentTarget::Column(table.clone(), column.name.clone()),
+                    &column.comment,
+                ));
+            }
+            v
+        }
+        DropColumn { table, column } => vec![format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            qname(table),
+            ident(&column.name)
+        )],
+        RenameColumn { table, from, to } => vec![format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            qname(table),
+            ident(from),
+            ident(to)
+        )],
+        AlterColumn {
+            table,
+            before,
+            after,
+        } => alter_column(table, before, after, opts),
+        AddConstraint { table, constraint } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            qname(table),
+            constraint_def(constraint)
+        )],
+        DropConstraint { table, constraint } => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            qname(table),
+            ident(constraint.name())
+        )],
+        RenameConstraint { table, from, to } => vec![format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            qname(table),
+            ident(from),
+            ident(to)
+        )],
         CreateIndex(i) => vec![create_index(i)],
-        DropIndex(i) => vec![format!("DROP INDEX {}", qname(&QName::new(i.table.schema.clone(), i.name.clone())))],
-        RenameIndex { schema, from, to } => vec![format!("ALTER INDEX {} RENAME TO {}", qname(&QName::new(schema.clone(), from.clone())), ident(to))],
+        DropIndex(i) => vec![format!(
+            "DROP INDEX {}",
+            qname(&QName::new(i.table.schema.clone(), i.name.clone()))
+        )],
+        RenameIndex { schema, from, to } => vec![format!(
+            "ALTER INDEX {} RENAME TO {}",
+            qname(&QName::new(schema.clone(), from.clone())),
+            ident(to)
+        )],
         SetComment { target, after, .. } => vec![comment_sql(target, after)],
     }
 }
@@ -179,11 +327,19 @@ fn move_and_rename(kind: &str, from: &QName, to: &QName) -> Vec<String> {
     let mut v = Vec::new();
     let mut cur = from.clone();
     if from.schema != to.schema {
-        v.push(format!("ALTER {kind} {} SET SCHEMA {}", qname(&cur), ident(&to.schema)));
+        v.push(format!(
+            "ALTER {kind} {} SET SCHEMA {}",
+            qname(&cur),
+            ident(&to.schema)
+        ));
         cur.schema = to.schema.clone();
     }
     if cur.name != to.name {
-        v.push(format!("ALTER {kind} {} RENAME TO {}", qname(&cur), ident(&to.name)));
+        v.push(format!(
+            "ALTER {kind} {} RENAME TO {}",
+            qname(&cur),
+            ident(&to.name)
+        ));
     }
     v
 }
@@ -192,7 +348,10 @@ fn sequence_options(before: Option<&Sequence>, s: &Sequence) -> String {
     let mut parts = Vec::new();
     let changed = |f: fn(&Sequence) -> i64| before.is_none_or(|b| f(b) != f(s));
     if before.is_none_or(|b| b.data_type != s.data_type) {
-        parts.push(format!("AS {}", column_type(&crate::ir::ColumnType::builtin(&s.data_type))));
+        parts.push(format!(
+            "AS {}",
+            column_type(&crate::ir::ColumnType::builtin(&s.data_type))
+        ));
     }
     if changed(|x| x.increment) {
         parts.push(format!("INCREMENT BY {}", s.increment));
@@ -210,7 +369,11 @@ fn sequence_options(before: Option<&Sequence>, s: &Sequence) -> String {
         parts.push(format!("CACHE {}", s.cache));
     }
     if before.is_none_or(|b| b.cycle != s.cycle) {
-        parts.push(if s.cycle { "CYCLE".into() } else { "NO CYCLE".into() });
+        parts.push(if s.cycle {
+            "CYCLE".into()
+        } else {
+            "NO CYCLE".into()
+        });
     }
     parts.join(" ")
 }
@@ -276,7 +439,11 @@ fn element(e: &IndexElement) -> String {
         s.push_str(" DESC");
     }
     if e.nulls_first != e.descending {
-        s.push_str(if e.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+        s.push_str(if e.nulls_first {
+            " NULLS FIRST"
+        } else {
+            " NULLS LAST"
+        });
     }
     s
 }
@@ -287,18 +454,36 @@ fn constraint_def(c: &Constraint) -> String {
         Constraint::PrimaryKey(k) => format!("{name} PRIMARY KEY ({})", ident_list(&k.columns)),
         Constraint::Unique(u) => format!(
             "{name} UNIQUE{} ({}){}",
-            if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+            if u.nulls_not_distinct {
+                " NULLS NOT DISTINCT"
+            } else {
+                ""
+            },
             ident_list(&u.columns),
             deferrable(u.deferrable)
         ),
         Constraint::Check(k) => format!("{name} CHECK ({})", k.expr),
         Constraint::Exclusion(x) => {
-            let els = x.elements.iter().map(|(e, op)| format!("{} WITH {op}", element(e))).collect::<Vec<_>>().join(", ");
-            let pred = x.predicate.as_ref().map(|p| format!(" WHERE ({p})")).unwrap_or_default();
+            let els = x
+                .elements
+                .iter()
+                .map(|(e, op)| format!("{} WITH {op}", element(e)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let pred = x
+                .predicate
+                .as_ref()
+                .map(|p| format!(" WHERE ({p})"))
+                .unwrap_or_default();
             format!("{name} EXCLUDE USING {} ({els}){pred}", ident(&x.method))
         }
         Constraint::ForeignKey(f) => {
-            let mut s = format!("{name} FOREIGN KEY ({}) REFERENCES {} ({})", ident_list(&f.columns), qname(&f.ref_table), ident_list(&f.ref_columns));
+            let mut s = format!(
+                "{name} FOREIGN KEY ({}) REFERENCES {} ({})",
+                ident_list(&f.columns),
+                qname(&f.ref_table),
+                ident_list(&f.ref_columns)
+            );
             if f.match_full {
                 s.push_str(" MATCH FULL");
             }
@@ -324,7 +509,14 @@ fn create_index(i: &Index) -> String {
     if i.method != "btree" {
         s.push_str(&format!(" USING {}", ident(&i.method)));
     }
-    s.push_str(&format!(" ({})", i.elements.iter().map(element).collect::<Vec<_>>().join(", ")));
+    s.push_str(&format!(
+        " ({})",
+        i.elements
+            .iter()
+            .map(element)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     if !i.include.is_empty() {
         s.push_str(&format!(" INCLUDE ({})", ident_list(&i.include)));
     }
@@ -340,13 +532,33 @@ fn create_index(i: &Index) -> String {
 fn create_table(t: &Table) -> Vec<String> {
     let mut lines: Vec<String> = t.columns.values().map(column_def).collect();
     lines.extend(t.constraints().iter().map(constraint_def));
-    let mut v = vec![format!("CREATE TABLE {} (\n    {}\n)", qname(&t.name), lines.join(",\n    "))];
+    let mut v = vec![format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        qname(&t.name),
+        lines.join(",\n    ")
+    )];
     v.extend(t.indexes.values().map(create_index));
+    if t.comment.is_some() {
+        v.push(comment_sql(
+            &CommentTarget::Table(t.name.clone()),
+            &t.comment,
+        ));
+    }
+    for c in t.columns.values().filter(|c| c.comment.is_some()) {
+        v.push(comment_sql(
+            &CommentTarget::Column(t.name.clone(), c.name.clone()),
+            &c.comment,
+        ));
+    }
     v
 }
 
 fn alter_column(table: &QName, b: &Column, a: &Column, opts: &RenderOptions) -> Vec<String> {
-    let pre = format!("ALTER TABLE {} ALTER COLUMN {}", qname(table), ident(&a.name));
+    let pre = format!(
+        "ALTER TABLE {} ALTER COLUMN {}",
+        qname(table),
+        ident(&a.name)
+    );
     let c = ident(&a.name);
     let mut v = Vec::new();
     if b.generated.is_some() && a.generated.is_none() {
@@ -361,12 +573,21 @@ fn alter_column(table: &QName, b: &Column, a: &Column, opts: &RenderOptions) -> 
         v.push(format!("{pre} DROP DEFAULT"));
     }
     if retype {
-        let coll = a.collation.as_ref().map(|x| format!(" COLLATE {}", collation(x))).unwrap_or_default();
+        let coll = a
+            .collation
+            .as_ref()
+            .map(|x| format!(" COLLATE {}", collation(x)))
+            .unwrap_or_default();
         let ty = column_type(&a.ty);
         let using = match (&b.ty.base, &a.ty.base) {
             _ if b.ty == a.ty => String::new(),
             (BaseType::Builtin(x), BaseType::Builtin(y))
-                if !b.ty.array && !a.ty.array && matches!((x.as_str(), y.as_str()), ("timestamp", "timestamptz") | ("timestamptz", "timestamp")) =>
+                if !b.ty.array
+                    && !a.ty.array
+                    && matches!(
+                        (x.as_str(), y.as_str()),
+                        ("timestamp", "timestamptz") | ("timestamptz", "timestamp")
+                    ) =>
             {
                 format!(" USING {c} AT TIME ZONE {}", literal(&opts.time_zone))
             }
@@ -383,14 +604,23 @@ fn alter_column(table: &QName, b: &Column, a: &Column, opts: &RenderOptions) -> 
         }
     }
     if b.nullable != a.nullable {
-        v.push(format!("{pre} {} NOT NULL", if a.nullable { "DROP" } else { "SET" }));
+        v.push(format!(
+            "{pre} {} NOT NULL",
+            if a.nullable { "DROP" } else { "SET" }
+        ));
     }
     match (b.identity, a.identity) {
         (None, Some(Identity::Always)) => v.push(format!("{pre} ADD GENERATED ALWAYS AS IDENTITY")),
-        (None, Some(Identity::ByDefault)) => v.push(format!("{pre} ADD GENERATED BY DEFAULT AS IDENTITY")),
+        (None, Some(Identity::ByDefault)) => {
+            v.push(format!("{pre} ADD GENERATED BY DEFAULT AS IDENTITY"))
+        }
         (Some(x), Some(y)) if x != y => v.push(format!(
             "{pre} SET GENERATED {}",
-            if y == Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
+            if y == Identity::Always {
+                "ALWAYS"
+            } else {
+                "BY DEFAULT"
+            }
         )),
         _ => {}
     }

@@ -20,7 +20,9 @@ pub struct RenderOptions {
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions { time_zone: "UTC".into() }
+        RenderOptions {
+            time_zone: "UTC".into(),
+        }
     }
 }
 
@@ -33,7 +35,9 @@ pub fn script(plan: &Plan, opts: &RenderOptions) -> String {
     for (i, step) in plan.steps.iter().enumerate() {
         if step.commit_before {
             out.push_str(COMMIT_MARKER);
-            out.push_str(" -- the enum values added above must be committed before they can be used\n\n");
+            out.push_str(
+                " -- the enum values added above must be committed before they can be used\n\n",
+            );
         }
         out.push_str(&format!("-- {}. {}\n", i + 1, describe(&step.change)));
         for h in &step.hazards {

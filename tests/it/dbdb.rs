@@ -1,0 +1,1 @@
+//! DB-to-DB tests.

@@ -1,0 +1,8 @@
+//! The integration tests: one binary, so one ephemeral Postgres serves them all.
+
+mod cli;
+mod dbdb;
+mod golden;
+mod harness;
+mod model_errors;
+mod support;
