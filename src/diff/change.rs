@@ -179,6 +179,15 @@ impl Change {
                 from: to,
                 to: from,
             }),
+            // Postgres cannot make a column generated in place: it is recreated.
+            AlterColumn {
+                table,
+                before,
+                after,
+            } if before.generated.is_some() && before.generated != after.generated => vec![
+                DropColumn { table: table.clone(), column: after },
+                AddColumn { table, column: before },
+            ],
             AlterColumn {
                 table,
                 before,

@@ -352,6 +352,22 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
             convert_table(&mut ctx, path, &schema, name, spanned)?;
         }
     }
+    // A foreign key that names no columns references its target's primary key.
+    let pks: BTreeMap<QName, Vec<String>> = ctx
+        .schema
+        .tables
+        .iter()
+        .filter_map(|(q, t)| t.primary_key.as_ref().map(|p| (q.clone(), p.columns.clone())))
+        .collect();
+    for t in ctx.schema.tables.values_mut() {
+        for fk in t.foreign_keys.values_mut() {
+            if fk.ref_columns.is_empty() {
+                if let Some(cols) = pks.get(&fk.ref_table) {
+                    fk.ref_columns = cols.clone();
+                }
+            }
+        }
+    }
     // Pass 3: references between objects.
     super::table::check_references(&ctx)?;
     for (seq, owner, at) in std::mem::take(&mut ctx.pending_sequences) {

@@ -41,7 +41,7 @@ pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Schema, Error> {
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
-    if text.trim().is_empty() {
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Ok(FileDoc::default());
     }
     // Duplicate keys are an error by default in serde-saphyr: a second table with the same name
@@ -72,9 +72,15 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
     })
 }
 
-/// The message without the location suffix the YAML library appends (we print our own).
+/// The message without the location the YAML library adds (we print our own).
 fn first_line(s: &str) -> String {
-    let line = s.lines().next().unwrap_or(s);
+    let mut line = s.lines().next().unwrap_or(s).trim();
+    line = line.strip_prefix("error: ").unwrap_or(line);
+    if let Some(rest) = line.strip_prefix("line ") {
+        if let Some((_, msg)) = rest.split_once(": ") {
+            line = msg;
+        }
+    }
     match line.rfind(" at line ") {
         Some(i) => line[..i].to_string(),
         None => line.to_string(),

@@ -21,9 +21,14 @@ fn case_dir(name: &str) -> PathBuf {
 
 fn check_case(name: &str) {
     let dir = case_dir(name);
-    let from =
-        load_path(&dir.join("from.yaml")).unwrap_or_else(|e| panic!("{name}/from.yaml: {e}"));
-    let to = load_path(&dir.join("to.yaml")).unwrap_or_else(|e| panic!("{name}/to.yaml: {e}"));
+    // Each side is one file, or a folder of files when it spans several schemas.
+    let side = |s: &str| {
+        let file = dir.join(format!("{s}.yaml"));
+        let path = if file.exists() { file } else { dir.join(s) };
+        load_path(&path).unwrap_or_else(|e| panic!("{name}/{s}: {e}"))
+    };
+    let from = side("from");
+    let to = side("to");
     let changes = diff(&from, &to);
     assert!(
         !changes.is_empty(),
@@ -99,4 +104,93 @@ macro_rules! cases {
     };
 }
 
-cases!(create_everything,);
+cases!(
+add_check,
+    add_column_not_null_default,
+    add_column_nullable,
+    add_foreign_key_composite,
+    add_identity,
+    add_primary_key,
+    add_serial_column,
+    add_unique,
+    array_columns,
+    array_element_type_change,
+    bool_to_text_with_default,
+    change_check,
+    change_default,
+    change_everything_at_once,
+    collation_change,
+    column_comment,
+    composite_primary_key_change,
+    create_everything,
+    drop_column,
+    drop_default,
+    drop_index,
+    drop_not_null,
+    drop_schema,
+    drop_serial_column,
+    drop_tables_with_foreign_keys,
+    enum_add_value_and_use_it,
+    enum_add_value_end,
+    enum_add_value_first,
+    enum_add_value_middle,
+    enum_array_column_rebuild,
+    enum_comment,
+    enum_create,
+    enum_drop,
+    enum_remove_value_with_remap,
+    enum_rename_type,
+    enum_rename_value,
+    enum_reorder,
+    enum_used_in_two_tables,
+    exclusion_constraint,
+    extension_add,
+    float_to_double,
+    foreign_key_actions_change,
+    foreign_key_cycle,
+    foreign_key_deferrable_match_full,
+    foreign_key_to_external_table,
+    generated_column_add,
+    generated_expression_change,
+    generated_to_plain,
+    hostile_names,
+    hostile_names_rename,
+    identity_always_to_by_default,
+    index_change_predicate,
+    index_expression,
+    index_methods,
+    index_opclass_and_collation,
+    index_order_and_nulls,
+    index_partial,
+    index_unique_include,
+    int_to_bigint,
+    long_default_names,
+    many_builtin_types,
+    multi_schema_cross_fk,
+    numeric_precision_change,
+    numeric_to_unconstrained,
+    rename_column,
+    rename_constraint,
+    rename_index,
+    rename_referenced_column,
+    rename_table,
+    rename_table_to_other_schema,
+    schema_comment,
+    self_referencing_foreign_key,
+    sequence_alter,
+    sequence_create,
+    sequence_owned_by,
+    serial_columns,
+    set_not_null,
+    table_comment_change,
+    text_to_integer,
+    timestamp_precision,
+    timestamp_to_timestamptz,
+    timestamptz_to_timestamp,
+    unconstrained_to_numeric,
+    unique_deferrable,
+    unique_nulls_not_distinct,
+    varchar_narrow,
+    varchar_to_text,
+    varchar_widen,
+);

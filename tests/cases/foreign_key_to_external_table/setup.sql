@@ -1,0 +1,1 @@
+CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);

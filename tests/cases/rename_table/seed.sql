@@ -1,0 +1,1 @@
+INSERT INTO app.old_items VALUES (1, 'kept');
