@@ -185,8 +185,14 @@ impl Change {
                 before,
                 after,
             } if before.generated.is_some() && before.generated != after.generated => vec![
-                DropColumn { table: table.clone(), column: after },
-                AddColumn { table, column: before },
+                DropColumn {
+                    table: table.clone(),
+                    column: after,
+                },
+                AddColumn {
+                    table,
+                    column: before,
+                },
             ],
             AlterColumn {
                 table,

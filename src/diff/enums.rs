@@ -43,11 +43,17 @@ pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) 
                 .collect();
             let usages = usages(from, to, name);
             let changes = values_changes(name, &values, &e.values, &remap, &usages, &e.comment);
-            if changes.iter().any(|c| matches!(c, Change::RebuildEnum { .. })) {
+            if changes
+                .iter()
+                .any(|c| matches!(c, Change::RebuildEnum { .. }))
+            {
                 // The rebuild restores each column's target default, so the column itself no
                 // longer differs there.
                 for u in &usages {
-                    let column = from.tables.get_mut(&u.table).and_then(|t| t.columns.get_mut(&u.column));
+                    let column = from
+                        .tables
+                        .get_mut(&u.table)
+                        .and_then(|t| t.columns.get_mut(&u.column));
                     if let Some(c) = column {
                         c.default = u.default_after.clone();
                     }

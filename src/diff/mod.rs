@@ -53,7 +53,16 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let mut from = from;
     enums::diff_enums(&mut from, to, &mut out);
     tables::diff_sequences(&from, to, &mut out);
-    tables::diff_tables(&from, to, &mut out);
+    let rebuilt: Vec<(crate::ir::QName, String)> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::RebuildEnum { usages, .. } => Some(usages),
+            _ => None,
+        })
+        .flatten()
+        .map(|u| (u.table.clone(), u.column.clone()))
+        .collect();
+    tables::diff_tables(&from, to, &rebuilt, &mut out);
     out
 }
 

@@ -72,12 +72,18 @@ pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
     }
 }
 
-pub(super) fn diff_tables(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+/// `rebuilt` lists columns whose enum type is rebuilt: what depends on them is recreated too.
+pub(super) fn diff_tables(
+    from: &Schema,
+    to: &Schema,
+    rebuilt: &[(crate::ir::QName, String)],
+    out: &mut Vec<Change>,
+) {
     for (name, t) in &to.tables {
         match from.tables.get(name) {
             // A new table or column carries its comments; only changes to existing ones are steps.
             None => out.push(Change::CreateTable(t.clone())),
-            Some(old) => diff_table(old, t, out),
+            Some(old) => diff_table(old, t, rebuilt, out),
         }
     }
     for (name, t) in &from.tables {
@@ -110,7 +116,12 @@ fn push_comments(old: &Table, t: &Table, recreated: &[String], out: &mut Vec<Cha
     }
 }
 
-fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
+fn diff_table(
+    old: &Table,
+    new: &Table,
+    rebuilt: &[(crate::ir::QName, String)],
+    out: &mut Vec<Change>,
+) {
     let table = &new.name;
     let mut recreated = Vec::new();
     for c in new.columns.values() {
@@ -161,12 +172,21 @@ fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
             });
         }
     }
+    // An index predicate or CHECK that compares a rebuilt enum column with a literal keeps the
+    // old type in its stored form and breaks the conversion, so those are recreated as well.
+    let mut forced_cols = recreated.clone();
+    forced_cols.extend(
+        rebuilt
+            .iter()
+            .filter(|(t, _)| t == table)
+            .map(|(_, c)| c.clone()),
+    );
     // Constraints: same name and same definition is unchanged; a definition that only moved to
     // another name is a rename; anything else is dropped and added. Dropping a column drops what
     // depends on it, so those on a recreated column are recreated too.
     let olds = old.constraints();
     let news = new.constraints();
-    let forced = |c: &Constraint| recreated.iter().any(|col| constraint_mentions(c, col));
+    let forced = |c: &Constraint| forced_cols.iter().any(|col| constraint_mentions(c, col));
     let mut dropped: Vec<Constraint> = olds
         .iter()
         .filter(|c| !news.contains(c) || forced(c))
@@ -203,7 +223,7 @@ fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
             constraint: a,
         });
     }
-    let idx_forced = |i: &Index| recreated.iter().any(|col| index_mentions(i, col));
+    let idx_forced = |i: &Index| forced_cols.iter().any(|col| index_mentions(i, col));
     let mut dropped_idx: Vec<&Index> = old
         .indexes
         .values()

@@ -10,6 +10,7 @@ mod assemble;
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::ir::Schema;
+use postgres::types::Type;
 use postgres::{Client, NoTls, Row};
 
 pub(crate) const QUERIES: &[(&str, &str)] = &[
@@ -44,7 +45,7 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
             query: "SET search_path".into(),
             message: error_text(&e),
         })?;
-    let rows = run(client, "schemas", &[])?;
+    let rows = run(client, "schemas", None)?;
     let names: Vec<String> = rows
         .iter()
         .map(|r| r.get::<_, String>("name"))
@@ -52,7 +53,7 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
         .collect();
     let mut results = Vec::new();
     for (name, _) in &QUERIES[1..] {
-        results.push(run(client, name, &[&names])?);
+        results.push(run(client, name, Some(&names))?);
     }
     let [
         extensions,
@@ -81,17 +82,18 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
     })
 }
 
-fn run(
-    client: &mut Client,
-    name: &str,
-    params: &[&(dyn postgres::types::ToSql + Sync)],
-) -> Result<Vec<Row>, Error> {
+/// One round trip per query: typed parameters let the driver skip the separate prepare step.
+fn run(client: &mut Client, name: &str, schemas: Option<&Vec<String>>) -> Result<Vec<Row>, Error> {
     let sql = QUERIES
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, s)| *s)
         .unwrap_or_default();
-    client.query(sql, params).map_err(|e| Error::Inspect {
+    let result = match schemas {
+        Some(s) => client.query_typed(sql, &[(s, Type::TEXT_ARRAY)]),
+        None => client.query_typed(sql, &[]),
+    };
+    result.map_err(|e| Error::Inspect {
         query: name.to_string(),
         message: error_text(&e),
     })

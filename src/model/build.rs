@@ -357,7 +357,11 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
         .schema
         .tables
         .iter()
-        .filter_map(|(q, t)| t.primary_key.as_ref().map(|p| (q.clone(), p.columns.clone())))
+        .filter_map(|(q, t)| {
+            t.primary_key
+                .as_ref()
+                .map(|p| (q.clone(), p.columns.clone()))
+        })
         .collect();
     for t in ctx.schema.tables.values_mut() {
         for fk in t.foreign_keys.values_mut() {

@@ -41,7 +41,10 @@ pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Schema, Error> {
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
-    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
         return Ok(FileDoc::default());
     }
     // Duplicate keys are an error by default in serde-saphyr: a second table with the same name

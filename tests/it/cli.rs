@@ -1,1 +1,248 @@
-//! CLI tests.
+//! The `autogen` binary end to end: exit codes, filters, dump, and the shadow database.
+
+use crate::harness::{TestDb, server_url};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn autogen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autogen"))
+        .args(args)
+        .env_remove("AUTOGEN_DEV_URL")
+        .output()
+        .expect("run autogen")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("autogen-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tmp dir");
+    d
+}
+
+fn case(name: &str, side: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases")
+        .join(name)
+        .join(format!("{side}.yaml"))
+        .display()
+        .to_string()
+}
+
+#[test]
+fn diff_between_models_needs_no_database() {
+    let out = autogen(&[
+        "diff",
+        "--from",
+        &case("enum_add_value_middle", "from"),
+        "--to",
+        &case("enum_add_value_middle", "to"),
+        "--exit-code",
+    ]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains("ALTER TYPE app.status ADD VALUE 'published' AFTER 'draft';"),
+        "{stdout}"
+    );
+    let out = autogen(&[
+        "diff",
+        "--from",
+        &case("enum_add_value_middle", "from"),
+        "--to",
+        &case("enum_add_value_middle", "to"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "without --exit-code, changes are not a failure"
+    );
+    let down = autogen(&[
+        "diff",
+        "--from",
+        &case("enum_add_value_middle", "from"),
+        "--to",
+        &case("enum_add_value_middle", "to"),
+        "--down",
+    ]);
+    assert!(
+        text(&down).0.contains("rebuild enum `app.status`"),
+        "{}",
+        text(&down).0
+    );
+}
+
+#[test]
+fn no_changes_prints_nothing_and_exits_zero() {
+    let f = case("add_check", "to");
+    let out = autogen(&["diff", "--from", &f, "--to", &f, "--exit-code"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_bad_model_exits_2_with_the_location() {
+    let d = tmp("bad");
+    std::fs::write(
+        d.join("m.yaml"),
+        "tables:\n  t:\n    columns:\n      id: { type: nope }\n",
+    )
+    .expect("write");
+    let out = autogen(&[
+        "diff",
+        "--from",
+        d.to_str().expect("utf8"),
+        "--to",
+        d.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.contains("m.yaml:4:") && stderr.contains("unknown type `nope`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unreachable_database_exits_2() {
+    let out = autogen(&[
+        "diff",
+        "--from",
+        "postgres://nobody@127.0.0.1:1/x",
+        "--to",
+        &case("add_check", "to"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("cannot connect"), "{}", text(&out).1);
+}
+
+#[test]
+fn model_to_database_with_shadow_has_no_false_positives() {
+    let db = TestDb::new();
+    let model = case("create_everything", "to");
+    let mut c = db.client();
+    c.batch_execute("CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);")
+        .expect("stub");
+    // Apply the model with the CLI's own SQL.
+    let empty = tmp("empty");
+    let up = autogen(&[
+        "diff",
+        "--from",
+        empty.to_str().expect("utf8"),
+        "--to",
+        &model,
+    ]);
+    c.batch_execute(&text(&up).0)
+        .expect("apply the printed SQL");
+    // Default expressions read back differently (`'draft'::journal.entry_status`); through the
+    // shadow database the model reads the same.
+    let out = autogen(&[
+        "diff",
+        "--from",
+        &db.url(),
+        "--to",
+        &model,
+        "--dev-url",
+        &server_url(),
+        "--preset",
+        "supabase",
+        "--exit-code",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "expected no changes, got:\n{stdout}\n{stderr}"
+    );
+    // Without the shadow, the note says why expressions may differ.
+    let out = autogen(&[
+        "diff",
+        "--from",
+        &db.url(),
+        "--to",
+        &model,
+        "--preset",
+        "supabase",
+    ]);
+    assert!(text(&out).1.contains("--dev-url"));
+}
+
+#[test]
+fn supabase_preset_leaves_auth_alone() {
+    let db = TestDb::new();
+    let mut c = db.client();
+    c.batch_execute("CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY); CREATE SCHEMA storage; CREATE TABLE storage.objects (id int);").expect("setup");
+    let empty = tmp("supabase-empty");
+    let out = autogen(&[
+        "diff",
+        "--from",
+        &db.url(),
+        "--to",
+        empty.to_str().expect("utf8"),
+        "--preset",
+        "supabase",
+        "--exit-code",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).0);
+    let out = autogen(&[
+        "diff",
+        "--from",
+        &db.url(),
+        "--to",
+        empty.to_str().expect("utf8"),
+        "--exit-code",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).0.contains("DROP TABLE auth.users"));
+    let out = autogen(&[
+        "diff",
+        "--from",
+        &db.url(),
+        "--to",
+        empty.to_str().expect("utf8"),
+        "--exclude-schema",
+        "st*",
+        "--schema",
+        "auth",
+        "--schema",
+        "storage",
+    ]);
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("auth.users") && !stdout.contains("storage"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn dump_writes_models_that_load_back() {
+    let db = TestDb::new();
+    let mut c = db.client();
+    c.batch_execute("CREATE SCHEMA shop; CREATE TYPE shop.size AS ENUM ('s', 'm'); CREATE TABLE shop.items (id serial PRIMARY KEY, size shop.size DEFAULT 'm', price numeric(8,2) CHECK (price > 0));").expect("setup");
+    let out_dir = tmp("dump");
+    let out = autogen(&[
+        "dump",
+        "--database-url",
+        &db.url(),
+        "-o",
+        out_dir.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let yaml = std::fs::read_to_string(out_dir.join("shop.yaml")).expect("shop.yaml");
+    assert!(yaml.contains("serial"), "{yaml}");
+    let again = autogen(&[
+        "diff",
+        "--from",
+        &db.url(),
+        "--to",
+        out_dir.to_str().expect("utf8"),
+        "--exit-code",
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again).0);
+}

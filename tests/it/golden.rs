@@ -105,7 +105,7 @@ macro_rules! cases {
 }
 
 cases!(
-add_check,
+    add_check,
     add_column_not_null_default,
     add_column_nullable,
     add_foreign_key_composite,
@@ -138,6 +138,7 @@ add_check,
     enum_comment,
     enum_create,
     enum_drop,
+    enum_rebuild_with_dependent_index,
     enum_remove_value_with_remap,
     enum_rename_type,
     enum_rename_value,

@@ -1,1 +1,144 @@
-//! Model error tests.
+//! Bad model input is rejected before anything is touched, with file:line:column, the object,
+//! and what to do.
+
+use autogen::model::load_sources;
+use std::path::PathBuf;
+
+fn error_of(files: &[(&str, &str)]) -> String {
+    let sources: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+        .collect();
+    match load_sources(&sources) {
+        Ok(_) => panic!("the model was accepted"),
+        Err(e) => {
+            let help = miette::Diagnostic::help(&e)
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            format!("{e} | help: {help}")
+        }
+    }
+}
+
+#[test]
+fn unknown_key_names_file_line_and_key() {
+    let e = error_of(&[(
+        "schema/a.yaml",
+        "schema: app\ntables:\n  t:\n    columns:\n      id: { type: int, nullabel: true }\n",
+    )]);
+    assert!(e.starts_with("schema/a.yaml:5:"), "{e}");
+    assert!(e.contains("nullabel"), "{e}");
+}
+
+#[test]
+fn duplicate_table_is_an_error_not_a_silent_overwrite() {
+    let e = error_of(&[(
+        "a.yaml",
+        "tables:\n  t:\n    columns:\n      id: { type: int }\n  t:\n    columns:\n      x: { type: int }\n",
+    )]);
+    assert!(e.starts_with("a.yaml:5:"), "{e}");
+    assert!(e.to_lowercase().contains("duplicate"), "{e}");
+}
+
+#[test]
+fn same_table_in_two_files_names_both() {
+    let t = "schema: app\ntables:\n  t:\n    columns:\n      id: { type: int }\n";
+    let e = error_of(&[("one.yaml", t), ("two.yaml", t)]);
+    assert!(e.contains("two.yaml:") && e.contains("one.yaml:"), "{e}");
+    assert!(e.contains("`app.t`"), "{e}");
+}
+
+#[test]
+fn unknown_type_says_what_to_do() {
+    let e = error_of(&[(
+        "a.yaml",
+        "schema: app\ntables:\n  t:\n    columns:\n      s: { type: staus }\n",
+    )]);
+    assert!(
+        e.contains("a.yaml:5:") && e.contains("unknown type `staus`"),
+        "{e}"
+    );
+    assert!(e.contains("enums:"), "{e}");
+}
+
+#[test]
+fn unknown_type_suggests_the_qualified_enum() {
+    let e = error_of(&[
+        ("a.yaml", "schema: shared\nenums:\n  mood: [a]\n"),
+        (
+            "b.yaml",
+            "schema: app\ntables:\n  t:\n    columns:\n      m: { type: mood }\n",
+        ),
+    ]);
+    assert!(e.contains("`shared.mood`"), "{e}");
+}
+
+#[test]
+fn reference_to_unknown_column() {
+    let e = error_of(&[(
+        "a.yaml",
+        "tables:\n  t:\n    columns:\n      id: { type: int }\n    primary_key: [idd]\n",
+    )]);
+    assert!(
+        e.contains("`idd`") && e.contains("the columns are: id"),
+        "{e}"
+    );
+}
+
+#[test]
+fn foreign_key_to_undeclared_table_in_a_managed_schema() {
+    let e = error_of(&[(
+        "a.yaml",
+        "schema: app\ntables:\n  t:\n    columns:\n      p: { type: int, references: parent(id) }\n",
+    )]);
+    assert!(
+        e.contains("`app.parent`") && e.contains("does not declare"),
+        "{e}"
+    );
+}
+
+#[test]
+fn identifiers_over_63_bytes() {
+    let long = "x".repeat(64);
+    let e = error_of(&[(
+        "a.yaml",
+        &format!("tables:\n  {long}:\n    columns:\n      id: {{ type: int }}\n"),
+    )]);
+    assert!(e.contains("64 bytes") && e.contains("63"), "{e}");
+}
+
+#[test]
+fn index_and_table_with_the_same_name() {
+    let e = error_of(&[(
+        "a.yaml",
+        "tables:\n  t:\n    columns:\n      id: { type: int }\n    indexes:\n      u: { columns: [id] }\n  u:\n    columns:\n      id: { type: int }\n",
+    )]);
+    assert!(e.contains("same name"), "{e}");
+}
+
+#[test]
+fn expression_with_a_second_statement_is_refused() {
+    let e = error_of(&[(
+        "a.yaml",
+        "tables:\n  t:\n    columns:\n      id: { type: int, default: \"1; DROP TABLE users\" }\n",
+    )]);
+    assert!(e.contains("`;`"), "{e}");
+}
+
+#[test]
+fn bad_type_modifiers() {
+    let e = error_of(&[(
+        "a.yaml",
+        "tables:\n  t:\n    columns:\n      n: { type: \"numeric(2,5)\" }\n",
+    )]);
+    assert!(e.contains("numeric(2,5)"), "{e}");
+}
+
+#[test]
+fn remap_to_a_value_the_enum_does_not_keep() {
+    let e = error_of(&[(
+        "a.yaml",
+        "enums:\n  s:\n    values: [a, b]\n    remap: { c: z }\n",
+    )]);
+    assert!(e.contains("`z`"), "{e}");
+}
