@@ -21,6 +21,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Referenced column names and the SQL types of the columns that reference them.
+type KeyColumns = (Vec<String>, Vec<String>);
+
 /// A scratch database that is dropped when this value goes out of scope.
 pub struct ScratchDb {
     admin_url: String,
@@ -93,7 +96,7 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
         .values()
         .map(|e| e.schema.clone())
         .collect();
-    let mut targets: BTreeMap<QName, Vec<(Vec<String>, Vec<String>)>> = BTreeMap::new();
+    let mut targets: BTreeMap<QName, Vec<KeyColumns>> = BTreeMap::new();
     for t in model.tables.values() {
         for fk in t.foreign_keys.values() {
             if !model.tables.contains_key(&fk.ref_table) {

@@ -287,14 +287,14 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
             let s = &spanned.value;
             let ty = match s.ty.as_deref().map(ir::ColumnType::parse) {
                 None => "int8".to_string(),
-                Some(Ok((t, false)))
-                    if ["int2", "int4", "int8"].iter().any(|n| t.is_builtin(n)) && !t.array =>
-                {
-                    match t.base {
-                        ir::BaseType::Builtin(n) => n,
-                        ir::BaseType::User(_) => unreachable_type(),
-                    }
-                }
+                Some(Ok((
+                    ir::ColumnType {
+                        base: ir::BaseType::Builtin(n),
+                        array: false,
+                        ..
+                    },
+                    false,
+                ))) if ["int2", "int4", "int8"].contains(&n.as_str()) => n,
                 Some(_) => {
                     return Err(at.error(
                         format!(
@@ -400,8 +400,4 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
         }
     }
     Ok(ctx.schema)
-}
-
-fn unreachable_type() -> String {
-    "int8".to_string()
 }

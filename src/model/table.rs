@@ -298,15 +298,17 @@ fn convert_column(
         ));
     }
     if serial {
-        let BaseType::Builtin(int) = &ty.base else {
-            unreachable_base()
+        // `ColumnType::parse` only reports `serial` for its built-in integer types.
+        let int = match &ty.base {
+            BaseType::Builtin(n) => n.clone(),
+            BaseType::User(_) => "int4".to_string(),
         };
         let seq_name = QName::new(
             table.schema.clone(),
             truncate_identifier(&default_constraint_name(&table.name, &[name], "seq")),
         );
         ctx.claim_relation(seq_name.clone(), "sequence of a serial column", at)?;
-        let mut seq = Sequence::with_defaults(seq_name.clone(), int);
+        let mut seq = Sequence::with_defaults(seq_name.clone(), &int);
         seq.owned_by = Some((table.clone(), name.to_string()));
         // What pg_get_expr prints for the default a serial column gets, with an empty search_path.
         default = Some(Expr::new(&format!(
@@ -331,11 +333,6 @@ fn convert_column(
         collation: c.collation.clone(),
         comment: c.comment.clone(),
     })
-}
-
-#[allow(clippy::panic)]
-fn unreachable_base() -> ! {
-    panic!("serial types are built in")
 }
 
 fn key(

@@ -246,3 +246,32 @@ fn dump_writes_models_that_load_back() {
     ]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again).0);
 }
+
+#[test]
+fn the_readme_model_example_is_valid_and_applies() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let start = readme
+        .find("```yaml\nschema: journal")
+        .expect("the README's model example")
+        + "```yaml\n".len();
+    let len = readme[start..].find("```").expect("end of the example");
+    let sources = vec![(
+        PathBuf::from("README.md"),
+        readme[start..start + len].to_string(),
+    )];
+    let model = autogen::model::load_sources(&sources)
+        .unwrap_or_else(|e| panic!("the README example does not load: {e}"));
+    let db = TestDb::new();
+    let mut c = db.client();
+    c.batch_execute("CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);")
+        .expect("stub");
+    crate::support::create(&mut c, &model);
+    let normalized = autogen::shadow::normalize(&model, &server_url()).expect("shadow");
+    let live = crate::support::read(&mut c, &["journal".to_string()].into_iter().collect());
+    crate::support::assert_same(
+        &live,
+        &normalized,
+        "the README example, created, compared with its model",
+    );
+}
