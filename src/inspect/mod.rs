@@ -45,41 +45,24 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
             query: "SET search_path".into(),
             message: error_text(&e),
         })?;
-    let rows = run(client, "schemas", None)?;
-    let names: Vec<String> = rows
-        .iter()
-        .map(|r| r.get::<_, String>("name"))
-        .filter(|n| filter.matches(n))
+    let all = run(client, "schemas", None)?;
+    let schemas: Vec<Row> = all
+        .into_iter()
+        .filter(|r| filter.matches(&r.get::<_, String>("name")))
         .collect();
-    let mut results = Vec::new();
-    for (name, _) in &QUERIES[1..] {
-        results.push(run(client, name, Some(&names))?);
-    }
-    let [
-        extensions,
-        enums,
-        sequences,
-        tables,
-        columns,
-        constraints,
-        indexes,
-    ]: [Vec<Row>; 7] = results.try_into().map_err(|_| Error::Inspect {
-        query: "all".into(),
-        message: "internal: query count".into(),
-    })?;
-    assemble::assemble(assemble::Rows {
-        schemas: rows
-            .into_iter()
-            .filter(|r| filter.matches(&r.get::<_, String>("name")))
-            .collect(),
-        extensions,
-        enums,
-        sequences,
-        tables,
-        columns,
-        constraints,
-        indexes,
-    })
+    let names: Vec<String> = schemas.iter().map(|r| r.get("name")).collect();
+    let mut q = |name: &str| run(client, name, Some(&names));
+    let rows = assemble::Rows {
+        extensions: q("extensions")?,
+        enums: q("enums")?,
+        sequences: q("sequences")?,
+        tables: q("tables")?,
+        columns: q("columns")?,
+        constraints: q("constraints")?,
+        indexes: q("indexes")?,
+        schemas,
+    };
+    assemble::assemble(rows)
 }
 
 /// One round trip per query: typed parameters let the driver skip the separate prepare step.

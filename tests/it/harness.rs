@@ -127,7 +127,7 @@ fn ephemeral() -> Result<String, String> {
     let script = format!(
         "{pg} -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off \
          -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
-         -c shared_buffers=128MB >'{dir}/log' 2>&1 & PG=$!; \
+         -c shared_buffers=128MB -c autovacuum=off >'{dir}/log' 2>&1 & PG=$!; \
          while [ -d /proc/{me} ] && kill -0 $PG 2>/dev/null; do sleep 1; done; \
          kill -INT $PG 2>/dev/null; wait $PG; rm -rf '{dir}'",
         pg = bin.join("postgres").display(),
