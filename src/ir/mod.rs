@@ -10,7 +10,7 @@ mod types;
 
 pub use expr::{Expr, check_expression};
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
-pub use types::{BaseType, ColumnType, TypeParseError, Typmod};
+pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};

@@ -28,8 +28,46 @@ pub enum Typmod {
     Length(u32),
     /// Fractional-second precision of `timestamp(p)`, `time(p)`, `interval(p)`.
     Precision(u32),
+    /// `interval` restricted to fields (`interval day to second`), with an optional precision.
+    IntervalFields(IntervalFields, Option<u32>),
     /// `numeric(p,s)`; `numeric(p)` is `numeric(p,0)`.
     Numeric(u32, u32),
+}
+
+/// The field restrictions of `interval`, by their bit masks in `atttypmod` (datetime.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IntervalFields(pub u32);
+
+const INTERVAL_FIELDS: &[(&str, u32)] = &[
+    ("year to month", 4 | 2),
+    ("day to hour", 8 | 1024),
+    ("day to minute", 8 | 1024 | 2048),
+    ("day to second", 8 | 1024 | 2048 | 4096),
+    ("hour to minute", 1024 | 2048),
+    ("hour to second", 1024 | 2048 | 4096),
+    ("minute to second", 2048 | 4096),
+    ("year", 4),
+    ("month", 2),
+    ("day", 8),
+    ("hour", 1024),
+    ("minute", 2048),
+    ("second", 4096),
+];
+
+impl IntervalFields {
+    pub fn parse(words: &str) -> Option<IntervalFields> {
+        INTERVAL_FIELDS
+            .iter()
+            .find(|(w, _)| *w == words)
+            .map(|(_, m)| IntervalFields(*m))
+    }
+
+    pub fn words(&self) -> &'static str {
+        INTERVAL_FIELDS
+            .iter()
+            .find(|(_, m)| *m == self.0)
+            .map_or("", |(w, _)| w)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +194,28 @@ impl ColumnType {
         // `timestamp(3) with time zone`: the modifier sits in the middle.
         let name_words = normalize_words(&format!("{head} {tail}"));
         let lower = name_words.to_lowercase();
+        if let Some(fields) = lower
+            .strip_prefix("interval ")
+            .and_then(IntervalFields::parse)
+        {
+            let precision = match modifiers.as_slice() {
+                [] => None,
+                [p] if *p <= 6 && fields.words().ends_with("second") => Some(*p),
+                _ => {
+                    return Err(TypeParseError::BadModifier(format!(
+                        "`{text}`: only a field list ending in SECOND takes a precision (0..6)"
+                    )));
+                }
+            };
+            return Ok((
+                ColumnType {
+                    base: BaseType::Builtin("interval".into()),
+                    typmod: Typmod::IntervalFields(fields, precision),
+                    array,
+                },
+                false,
+            ));
+        }
         let serial = lower.starts_with("serial") || lower.ends_with("serial");
         let canonical = ALIASES
             .iter()
@@ -233,7 +293,16 @@ impl ColumnType {
                 "bit" | "varbit" => Typmod::Length(typmod as u32),
                 "timestamp" | "timestamptz" | "time" | "timetz" => Typmod::Precision(typmod as u32),
                 // interval packs a field mask in the high bits; the precision is the low 16.
-                "interval" => Typmod::Precision((typmod & 0xffff) as u32),
+                "interval" => {
+                    // Precision in the low 16 bits (0xFFFF: none), the field mask above it
+                    // (0x7FFF: all fields).
+                    let precision = (typmod & 0xffff) as u32;
+                    let precision = (precision != 0xffff).then_some(precision);
+                    match ((typmod >> 16) & 0x7fff) as u32 {
+                        0x7fff => precision.map_or(Typmod::None, Typmod::Precision),
+                        fields => Typmod::IntervalFields(IntervalFields(fields), precision),
+                    }
+                }
                 "numeric" => {
                     let v = typmod - 4;
                     Typmod::Numeric(((v >> 16) & 0xffff) as u32, (v & 0xffff) as u32)
@@ -301,6 +370,13 @@ impl fmt::Display for Typmod {
         match self {
             Typmod::None => Ok(()),
             Typmod::Length(n) | Typmod::Precision(n) => write!(f, "({n})"),
+            Typmod::IntervalFields(fields, p) => {
+                write!(f, " {}", fields.words())?;
+                match p {
+                    Some(p) => write!(f, "({p})"),
+                    None => Ok(()),
+                }
+            }
             Typmod::Numeric(p, s) => write!(f, "({p},{s})"),
         }
     }
@@ -326,6 +402,11 @@ mod tests {
         assert_eq!(p("numeric(10)"), p("numeric(10,0)"));
         assert_eq!(p("char"), p("character(1)"));
         assert_eq!(p("float(10)"), p("real"));
+        assert_eq!(
+            p("interval day to second(3)").typmod.to_string(),
+            " day to second(3)"
+        );
+        assert_ne!(p("interval day"), p("interval"));
         assert_ne!(p("timestamp"), p("timestamptz"));
         assert_ne!(p("numeric"), p("numeric(10,2)"));
         assert_ne!(p("varchar"), p("varchar(10)"));
@@ -350,6 +431,19 @@ mod tests {
             false,
         );
         assert_eq!(t, p("numeric(12,2)"));
+        // interval day to second(3), as Postgres 15 stores it.
+        let t = ColumnType::from_catalog(
+            BaseType::Builtin("interval".into()),
+            0x1c08 << 16 | 3,
+            false,
+        );
+        assert_eq!(t, p("interval day to second(3)"));
+        let t = ColumnType::from_catalog(
+            BaseType::Builtin("interval".into()),
+            0x7fff << 16 | 2,
+            false,
+        );
+        assert_eq!(t, p("interval(2)"));
         let t = ColumnType::from_catalog(BaseType::Builtin("varchar".into()), 204, false);
         assert_eq!(t, p("varchar(200)"));
     }
