@@ -292,28 +292,5 @@ fn constraint_mentions(c: &Constraint, col: &str) -> bool {
 }
 
 fn same_but_name(a: &Constraint, b: &Constraint) -> bool {
-    use Constraint::*;
-    match (a.clone(), b.clone()) {
-        (PrimaryKey(mut x), PrimaryKey(y)) => {
-            x.name = y.name.clone();
-            x == y
-        }
-        (Unique(mut x), Unique(y)) => {
-            x.name = y.name.clone();
-            x == y
-        }
-        (Check(mut x), Check(y)) => {
-            x.name = y.name.clone();
-            x == y
-        }
-        (Exclusion(mut x), Exclusion(y)) => {
-            x.name = y.name.clone();
-            x == y
-        }
-        (ForeignKey(mut x), ForeignKey(y)) => {
-            x.name = y.name.clone();
-            x == y
-        }
-        _ => false,
-    }
+    &a.renamed(b.name()) == b
 }

@@ -264,6 +264,20 @@ pub enum Constraint {
 }
 
 impl Constraint {
+    /// The same constraint under another name.
+    pub fn renamed(&self, name: &str) -> Constraint {
+        let mut c = self.clone();
+        let slot = match &mut c {
+            Constraint::PrimaryKey(x) => &mut x.name,
+            Constraint::Unique(x) => &mut x.name,
+            Constraint::Check(x) => &mut x.name,
+            Constraint::Exclusion(x) => &mut x.name,
+            Constraint::ForeignKey(x) => &mut x.name,
+        };
+        *slot = name.to_string();
+        c
+    }
+
     pub fn name(&self) -> &str {
         match self {
             Constraint::PrimaryKey(c) => &c.name,

@@ -238,7 +238,7 @@ fn convert_column(
     c: &ColumnDoc,
     at: &Origin,
 ) -> Result<Column, ModelError> {
-    let (mut ty, serial) = match ColumnType::parse(&c.ty) {
+    let (ty, serial) = match ColumnType::parse(&c.ty) {
         Ok(v) => v,
         Err(TypeParseError::NotBuiltin(q)) => {
             let resolved = ctx.resolve_user_type(&q, &table.schema, at)?;
@@ -265,9 +265,6 @@ fn convert_column(
             ));
         }
     };
-    if let BaseType::User(q) = &ty.base {
-        ty.base = BaseType::User(q.clone());
-    }
     let mut default = c
         .default
         .as_deref()
@@ -437,14 +434,13 @@ fn convert_index(
         elements.push(parse_element(c, at)?);
     }
     if let Some(e) = &d.expression {
-        let mut el = IndexElement {
+        let el = IndexElement {
             key: IndexKey::Expression(expr(e, &format!("expression of index `{name}`"), at)?),
             collation: None,
             opclass: d.opclass.clone(),
             descending: false,
             nulls_first: false,
         };
-        el.opclass = d.opclass.clone();
         elements.push(el);
     } else if d.opclass.is_some() {
         return Err(at.error(

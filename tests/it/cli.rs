@@ -127,8 +127,7 @@ fn model_to_database_with_shadow_has_no_false_positives() {
     let db = TestDb::new();
     let model = case("create_everything", "to");
     let mut c = db.client();
-    c.batch_execute("CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);")
-        .expect("stub");
+    c.batch_execute(crate::support::AUTH_STUB).expect("stub");
     // Apply the model with the CLI's own SQL.
     let empty = tmp("empty");
     let up = autogen(&[
@@ -177,7 +176,11 @@ fn model_to_database_with_shadow_has_no_false_positives() {
 fn supabase_preset_leaves_auth_alone() {
     let db = TestDb::new();
     let mut c = db.client();
-    c.batch_execute("CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY); CREATE SCHEMA storage; CREATE TABLE storage.objects (id int);").expect("setup");
+    c.batch_execute(&format!(
+        "{} CREATE SCHEMA storage; CREATE TABLE storage.objects (id int);",
+        crate::support::AUTH_STUB
+    ))
+    .expect("setup");
     let empty = tmp("supabase-empty");
     let out = autogen(&[
         "diff",
@@ -264,8 +267,7 @@ fn the_readme_model_example_is_valid_and_applies() {
         .unwrap_or_else(|e| panic!("the README example does not load: {e}"));
     let db = TestDb::new();
     let mut c = db.client();
-    c.batch_execute("CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);")
-        .expect("stub");
+    c.batch_execute(crate::support::AUTH_STUB).expect("stub");
     crate::support::create(&mut c, &model);
     let normalized = autogen::shadow::normalize(&model, &server_url()).expect("shadow");
     let live = crate::support::read(&mut c, &["journal".to_string()].into_iter().collect());

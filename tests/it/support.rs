@@ -10,6 +10,9 @@ use autogen::render::{RenderOptions, script};
 use postgres::Client;
 use std::collections::BTreeSet;
 
+/// What a platform such as Supabase provides and models reference but never own.
+pub const AUTH_STUB: &str = "CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);";
+
 pub fn filter_for(schemas: &BTreeSet<String>) -> SchemaFilter {
     SchemaFilter {
         include: schemas.iter().cloned().collect(),
