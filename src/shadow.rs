@@ -134,10 +134,18 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
         .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
     let mut stub = String::new();
     let mut seen_types = BTreeSet::new();
-    for t in model.tables.values() {
-        for c in t.columns.values() {
-            if let BaseType::User(q) = &c.ty.base {
-                if !model.enums.contains_key(q) && seen_types.insert(q.clone()) {
+    let used = model
+        .tables
+        .values()
+        .flat_map(|t| t.columns.values().map(|c| &c.ty.base))
+        .chain(model.domains.values().map(|d| &d.base.base));
+    for base in used {
+        {
+            if let BaseType::User(q) = base {
+                if !model.enums.contains_key(q)
+                    && !model.domains.contains_key(q)
+                    && seen_types.insert(q.clone())
+                {
                     let exists: bool = client
                         .query_one("SELECT to_regtype($1) IS NOT NULL", &[&qname(q)])
                         .map(|r| r.get(0))
@@ -197,6 +205,7 @@ pub fn model_schemas(model: &Schema) -> BTreeSet<String> {
     let mut s: BTreeSet<String> = model.schemas.keys().cloned().collect();
     s.extend(model.tables.keys().map(|q| q.schema.clone()));
     s.extend(model.enums.keys().map(|q| q.schema.clone()));
+    s.extend(model.domains.keys().map(|q| q.schema.clone()));
     s.extend(model.sequences.keys().map(|q| q.schema.clone()));
     s
 }

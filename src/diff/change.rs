@@ -1,12 +1,14 @@
 //! The change vocabulary: verb-object edits, each carrying what it needs to be inverted.
 
-use crate::ir::{Column, Constraint, Enum, Extension, Index, Namespace, QName, Sequence, Table};
+use crate::ir::{
+    Column, Constraint, Domain, Enum, Extension, Index, Namespace, QName, Sequence, Table,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A column whose type is an enum being rebuilt, with the default it must get back.
+/// A column whose type is an enum or domain being rebuilt, with the default it must get back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnumUsage {
+pub struct TypeUsage {
     pub table: QName,
     pub column: String,
     pub array: bool,
@@ -16,9 +18,9 @@ pub struct EnumUsage {
     pub default_after: Option<crate::ir::Expr>,
 }
 
-impl EnumUsage {
-    pub fn inverted(&self) -> EnumUsage {
-        EnumUsage {
+impl TypeUsage {
+    pub fn inverted(&self) -> TypeUsage {
+        TypeUsage {
             default_before: self.default_after.clone(),
             default_after: self.default_before.clone(),
             ..self.clone()
@@ -39,6 +41,7 @@ pub enum CommentTarget {
     Table(QName),
     Column(QName, String),
     Enum(QName),
+    Domain(QName),
     Sequence(QName),
 }
 
@@ -66,7 +69,7 @@ pub enum Change {
         position: EnumPosition,
         from_values: Vec<String>,
         to_values: Vec<String>,
-        usages: Vec<EnumUsage>,
+        usages: Vec<TypeUsage>,
         comment: Option<String>,
     },
     RenameEnumValue {
@@ -79,7 +82,21 @@ pub enum Change {
         before: Enum,
         after: Enum,
         remap: BTreeMap<String, String>,
-        usages: Vec<EnumUsage>,
+        usages: Vec<TypeUsage>,
+    },
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    /// Default, NOT NULL or CHECKs differ; base type, collation and comment do not.
+    AlterDomain {
+        before: Domain,
+        after: Domain,
+    },
+    /// A new base type or collation, which Postgres cannot change in place: a new domain,
+    /// columns converted, the old one dropped.
+    RebuildDomain {
+        before: Domain,
+        after: Domain,
+        usages: Vec<TypeUsage>,
     },
     CreateSequence(Sequence),
     DropSequence(Sequence),
@@ -163,6 +180,21 @@ impl Change {
             }),
             // Handled as a group by `invert_all`, which knows the whole enum.
             AddEnumValue { .. } | RebuildEnum { .. } => Vec::new(),
+            CreateDomain(d) => one(DropDomain(d)),
+            DropDomain(d) => one(CreateDomain(d)),
+            AlterDomain { before, after } => one(AlterDomain {
+                before: after,
+                after: before,
+            }),
+            RebuildDomain {
+                before,
+                after,
+                usages,
+            } => one(RebuildDomain {
+                before: after,
+                after: before,
+                usages: usages.iter().map(TypeUsage::inverted).collect(),
+            }),
             CreateSequence(s) => one(DropSequence(s)),
             DropSequence(s) => one(CreateSequence(s)),
             AlterSequence { before, after } => one(AlterSequence {

@@ -1,7 +1,7 @@
 //! Enum lifecycle: values added in place (with their position), renamed, or — when values are
 //! removed or reordered, which Postgres cannot do in place — the type rebuilt.
 
-use super::change::{Change, CommentTarget, EnumPosition, EnumUsage};
+use super::change::{Change, CommentTarget, EnumPosition, TypeUsage};
 use crate::ir::{BaseType, Enum, QName, Schema};
 use std::collections::BTreeMap;
 
@@ -77,9 +77,9 @@ pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) 
 }
 
 /// Columns typed with the enum in both schemas: the ones a rebuild must convert.
-fn usages(from: &Schema, to: &Schema, name: &QName) -> Vec<EnumUsage> {
+fn usages(from: &Schema, to: &Schema, name: &QName) -> Vec<TypeUsage> {
     let mut out = Vec::new();
-    for (t, c) in from.enum_users(name) {
+    for (t, c) in from.type_users(name) {
         let Some(after) = to
             .tables
             .get(&t.name)
@@ -90,7 +90,7 @@ fn usages(from: &Schema, to: &Schema, name: &QName) -> Vec<EnumUsage> {
         if after.ty.base != BaseType::User(name.clone()) || after.ty.array != c.ty.array {
             continue;
         }
-        out.push(EnumUsage {
+        out.push(TypeUsage {
             table: t.name.clone(),
             column: c.name.clone(),
             array: c.ty.array,
@@ -108,7 +108,7 @@ pub(super) fn values_changes(
     from: &[String],
     to: &[String],
     remap: &BTreeMap<String, String>,
-    usages: &[EnumUsage],
+    usages: &[TypeUsage],
     comment: &Option<String>,
 ) -> Vec<Change> {
     let kept: Vec<&String> = to.iter().filter(|v| from.contains(v)).collect();

@@ -5,11 +5,12 @@
 //! as SQL text. Nothing here produces SQL or touches a connection.
 
 mod change;
+mod domains;
 mod enums;
 mod renames;
 mod tables;
 
-pub use change::{Change, CommentTarget, EnumPosition, EnumUsage};
+pub use change::{Change, CommentTarget, EnumPosition, TypeUsage};
 
 use crate::ir::Schema;
 
@@ -52,11 +53,14 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     }
     let mut from = from;
     enums::diff_enums(&mut from, to, &mut out);
+    domains::diff_domains(&mut from, to, &mut out);
     tables::diff_sequences(&from, to, &mut out);
     let rebuilt: Vec<(crate::ir::QName, String)> = out
         .iter()
         .filter_map(|c| match c {
-            Change::RebuildEnum { usages, .. } => Some(usages),
+            Change::RebuildEnum { usages, .. } | Change::RebuildDomain { usages, .. } => {
+                Some(usages)
+            }
             _ => None,
         })
         .flatten()
@@ -81,7 +85,7 @@ pub fn invert(changes: &[Change]) -> Vec<Change> {
                 ..
             } => {
                 if done_enums.insert(name.clone()) {
-                    let inv: Vec<_> = usages.iter().map(EnumUsage::inverted).collect();
+                    let inv: Vec<_> = usages.iter().map(TypeUsage::inverted).collect();
                     out.extend(enums::values_changes(
                         name,
                         to_values,
@@ -98,7 +102,7 @@ pub fn invert(changes: &[Change]) -> Vec<Change> {
                 usages,
                 ..
             } => {
-                let inv: Vec<_> = usages.iter().map(EnumUsage::inverted).collect();
+                let inv: Vec<_> = usages.iter().map(TypeUsage::inverted).collect();
                 out.extend(enums::values_changes(
                     &before.name,
                     &after.values,

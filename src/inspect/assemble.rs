@@ -3,9 +3,9 @@
 
 use crate::error::Error;
 use crate::ir::{
-    BaseType, Check, Column, ColumnType, Deferrable, Enum, Exclusion, Expr, Extension, FkAction,
-    ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, PrimaryKey, QName, Schema,
-    Sequence, Table, Unique,
+    BaseType, Check, Column, ColumnType, Deferrable, Domain, Enum, Exclusion, Expr, Extension,
+    FkAction, ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, PrimaryKey, QName,
+    Schema, Sequence, Table, Unique,
 };
 use postgres::Row;
 
@@ -13,6 +13,7 @@ pub(crate) struct Rows {
     pub schemas: Vec<Row>,
     pub extensions: Vec<Row>,
     pub enums: Vec<Row>,
+    pub domains: Vec<Row>,
     pub sequences: Vec<Row>,
     pub tables: Vec<Row>,
     pub columns: Vec<Row>,
@@ -22,6 +23,14 @@ pub(crate) struct Rows {
 
 fn qn(r: &Row, schema: &str, name: &str) -> QName {
     QName::new(r.get::<_, String>(schema), r.get::<_, String>(name))
+}
+
+fn base_type(schema: String, name: String) -> BaseType {
+    if schema == "pg_catalog" {
+        BaseType::Builtin(name)
+    } else {
+        BaseType::User(QName::new(schema, name))
+    }
 }
 
 fn bad(what: &str, detail: String) -> Error {
@@ -67,6 +76,32 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
             },
         );
     }
+    for r in &rows.domains {
+        let q = qn(r, "schema", "name");
+        let names: Vec<String> = r.get("check_names");
+        let exprs: Vec<String> = r.get("check_exprs");
+        s.domains.insert(
+            q.clone(),
+            Domain {
+                name: q,
+                base: ColumnType::from_catalog(
+                    base_type(r.get("type_schema"), r.get("type_name")),
+                    r.get("typmod"),
+                    r.get("is_array"),
+                ),
+                collation: r.get("collation"),
+                default: r
+                    .get::<_, Option<String>>("default_expr")
+                    .map(|e| Expr::new(&e)),
+                not_null: r.get("not_null"),
+                checks: names
+                    .into_iter()
+                    .zip(exprs.iter().map(|e| Expr::new(e)))
+                    .collect(),
+                comment: r.get("comment"),
+            },
+        );
+    }
     for r in &rows.sequences {
         let q = qn(r, "schema", "name");
         let data_type = match r.get::<_, String>("data_type").as_str() {
@@ -107,13 +142,7 @@ pub(crate) fn assemble(rows: Rows) -> Result<Schema, Error> {
         let Some(t) = s.tables.get_mut(&tq) else {
             continue;
         };
-        let type_schema: String = r.get("type_schema");
-        let type_name: String = r.get("type_name");
-        let base = if type_schema == "pg_catalog" {
-            BaseType::Builtin(type_name)
-        } else {
-            BaseType::User(QName::new(type_schema, type_name))
-        };
+        let base = base_type(r.get("type_schema"), r.get("type_name"));
         let identity = match r.get::<_, String>("identity").as_str() {
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),

@@ -17,6 +17,7 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
     ("schemas", include_str!("queries/schemas.sql")),
     ("extensions", include_str!("queries/extensions.sql")),
     ("enums", include_str!("queries/enums.sql")),
+    ("domains", include_str!("queries/domains.sql")),
     ("sequences", include_str!("queries/sequences.sql")),
     ("tables", include_str!("queries/tables.sql")),
     ("columns", include_str!("queries/columns.sql")),
@@ -25,7 +26,7 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
 ];
 
 /// Catalog queries per inspection, plus the one `SET` that fixes how expressions are printed.
-pub const QUERY_COUNT: usize = 8;
+pub const QUERY_COUNT: usize = 9;
 
 /// Connects to `url` (a `postgres://` URL or a libpq key=value string).
 pub fn connect(url: &str) -> Result<Client, Error> {
@@ -55,6 +56,7 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
     let rows = assemble::Rows {
         extensions: q("extensions")?,
         enums: q("enums")?,
+        domains: q("domains")?,
         sequences: q("sequences")?,
         tables: q("tables")?,
         columns: q("columns")?,

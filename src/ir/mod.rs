@@ -22,6 +22,8 @@ pub struct Schema {
     pub schemas: BTreeMap<String, Namespace>,
     pub extensions: BTreeMap<String, Extension>,
     pub enums: BTreeMap<QName, Enum>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<QName, Domain>,
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
     /// Rename hints from a model; never part of equality between two schemas' objects.
@@ -45,6 +47,19 @@ pub struct Extension {
 pub struct Enum {
     pub name: QName,
     pub values: Vec<String>,
+    pub comment: Option<String>,
+}
+
+/// `CREATE DOMAIN`: a base type with its own default, NOT NULL and CHECK constraints (whose
+/// expressions speak of `VALUE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub name: QName,
+    pub base: ColumnType,
+    pub collation: Option<String>,
+    pub default: Option<Expr>,
+    pub not_null: bool,
+    pub checks: BTreeMap<String, Expr>,
     pub comment: Option<String>,
 }
 
@@ -312,12 +327,13 @@ impl Schema {
         self.schemas.retain(|n, _| keep(n));
         self.extensions.retain(|_, e| keep(&e.schema));
         self.enums.retain(|n, _| keep(&n.schema));
+        self.domains.retain(|n, _| keep(&n.schema));
         self.sequences.retain(|n, _| keep(&n.schema));
         self.tables.retain(|n, _| keep(&n.schema));
     }
 
-    /// Columns whose type is the enum `name` (directly or as an array).
-    pub fn enum_users(&self, name: &QName) -> Vec<(&Table, &Column)> {
+    /// Columns whose type is the enum or domain `name` (directly or as an array).
+    pub fn type_users(&self, name: &QName) -> Vec<(&Table, &Column)> {
         let mut out = Vec::new();
         for t in self.tables.values() {
             for c in t.columns.values() {

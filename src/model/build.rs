@@ -126,8 +126,8 @@ impl Ctx {
             let q = q.clone();
             if self.declared_schemas.contains_key(&q.schema) && !self.types.contains_key(&q) {
                 return Err(at.error(
-                    format!("unknown type `{q}`: schema `{}` is declared by this model but has no such enum", q.schema),
-                    "declare the enum under `enums:` in that schema, or correct the name",
+                    format!("unknown type `{q}`: schema `{}` is declared by this model but has no such enum or domain", q.schema),
+                    "declare it under `enums:` or `domains:` in that schema, or correct the name",
                 ));
             }
             return Ok(q);
@@ -148,7 +148,7 @@ impl Ctx {
             .map(|t| format!("`{t}`"))
             .collect();
         let help = if elsewhere.is_empty() {
-            "declare it under `enums:`, use a built-in type, or qualify a type managed elsewhere with its schema (`extensions.citext`)".to_string()
+            "declare it under `enums:` or `domains:`, use a built-in type, or qualify a type managed elsewhere with its schema (`extensions.citext`)".to_string()
         } else {
             format!(
                 "did you mean {}? types in another schema must be qualified",
@@ -345,6 +345,8 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
             ctx.schema.sequences.insert(q, seq);
         }
     }
+    // Pass 1b: domains, once every enum and domain name is known (a domain may be over either).
+    super::domain::convert_domains(&mut ctx, docs)?;
     // Pass 2: tables.
     for (path, doc) in docs {
         let schema = doc.schema.clone().unwrap_or_else(|| "public".into());

@@ -20,6 +20,8 @@ pub struct FileDoc {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub enums: IndexMap<String, Spanned<Flex<EnumDoc>>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub domains: IndexMap<String, Spanned<Flex<DomainDoc>>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub sequences: IndexMap<String, Spanned<SequenceDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tables: IndexMap<String, Spanned<TableDoc>>,
@@ -49,6 +51,28 @@ pub struct EnumDoc {
     /// Removed value -> the value its rows take instead.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub remap: IndexMap<String, String>,
+}
+
+/// `text` or `{ type, not_null, default, collation, check, checks, comment }`. Unlike a column, a
+/// domain accepts NULL unless it says `not_null: true`, as in Postgres.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainDoc {
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_null: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// One CHECK named as Postgres names it (`<domain>_check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub checks: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -279,6 +303,18 @@ impl FromShort for EnumDoc {
                 ..EnumDoc::default()
             }),
             Short::Scalar(_) => None,
+        }
+    }
+}
+
+impl FromShort for DomainDoc {
+    fn from_short(short: Short) -> Option<Self> {
+        match short {
+            Short::Scalar(ty) => Some(DomainDoc {
+                ty,
+                ..DomainDoc::default()
+            }),
+            Short::List(_) => None,
         }
     }
 }

@@ -2,8 +2,8 @@
 //! schema equal to the one dumped.
 
 use super::doc::{
-    ColumnDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc, IdentityDoc,
-    IndexDoc, KeyDoc, SequenceDoc, TableDoc,
+    ColumnDoc, DomainDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc,
+    IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc,
 };
 use crate::ir::{
     BaseType, Column, Deferrable, FkAction, Identity, IndexElement, IndexKey, QName, Schema,
@@ -22,6 +22,7 @@ pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
     let mut names: BTreeSet<String> = schema.schemas.keys().cloned().collect();
     names.extend(schema.tables.keys().map(|q| q.schema.clone()));
     names.extend(schema.enums.keys().map(|q| q.schema.clone()));
+    names.extend(schema.domains.keys().map(|q| q.schema.clone()));
     names.extend(schema.sequences.keys().map(|q| q.schema.clone()));
     names.extend(schema.extensions.values().map(|e| e.schema.clone()));
     let serial_seqs = serial_sequences(schema);
@@ -45,6 +46,24 @@ pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
                     values: e.values.clone(),
                     comment: e.comment.clone(),
                     ..EnumDoc::default()
+                })),
+            );
+        }
+        for d in schema.domains.values().filter(|d| d.name.schema == ns) {
+            doc.domains.insert(
+                d.name.name.clone(),
+                sp(Flex(DomainDoc {
+                    ty: quote::column_type(&d.base),
+                    not_null: d.not_null,
+                    default: d.default.as_ref().map(|e| e.to_string()),
+                    collation: d.collation.clone(),
+                    check: None,
+                    checks: d
+                        .checks
+                        .iter()
+                        .map(|(n, e)| (n.clone(), e.to_string()))
+                        .collect(),
+                    comment: d.comment.clone(),
                 })),
             );
         }

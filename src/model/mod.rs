@@ -6,6 +6,7 @@
 
 mod build;
 mod doc;
+mod domain;
 mod dump;
 mod table;
 

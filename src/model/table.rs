@@ -12,7 +12,7 @@ use crate::render::quote;
 use serde_saphyr::Spanned;
 use std::path::Path;
 
-fn expr(text: &str, what: &str, at: &Origin) -> Result<Expr, ModelError> {
+pub(crate) fn expr(text: &str, what: &str, at: &Origin) -> Result<Expr, ModelError> {
     check_expression(text)
         .map_err(|e| at.error(format!("{what}: {e}"), "write one SQL expression"))?;
     Ok(Expr::new(text))
@@ -231,6 +231,38 @@ pub(crate) fn convert_table(
     Ok(())
 }
 
+/// A model's type text -> the IR type (and whether it was `serial`), resolving enums and domains
+/// declared anywhere in the model.
+pub(crate) fn resolve_type(
+    ctx: &Ctx,
+    text: &str,
+    schema: &str,
+    what: &str,
+    at: &Origin,
+) -> Result<(ColumnType, bool), ModelError> {
+    match ColumnType::parse(text) {
+        Ok(v) => Ok(v),
+        Err(TypeParseError::NotBuiltin(q)) => {
+            let resolved = ctx.resolve_user_type(&q, schema, at)?;
+            Ok((
+                ColumnType {
+                    base: BaseType::User(resolved),
+                    typmod: crate::ir::Typmod::None,
+                    array: text.trim_end().ends_with("[]"),
+                },
+                false,
+            ))
+        }
+        Err(TypeParseError::Malformed(t)) => Err(at.error(
+            format!("{what}: cannot read the type `{t}`"),
+            "write a type as Postgres spells it, e.g. `varchar(200)` or `numeric(12,2)`",
+        )),
+        Err(TypeParseError::BadModifier(m)) => {
+            Err(at.error(format!("{what}: {m}"), "correct the type's modifiers"))
+        }
+    }
+}
+
 fn convert_column(
     ctx: &mut Ctx,
     table: &QName,
@@ -238,33 +270,13 @@ fn convert_column(
     c: &ColumnDoc,
     at: &Origin,
 ) -> Result<Column, ModelError> {
-    let (ty, serial) = match ColumnType::parse(&c.ty) {
-        Ok(v) => v,
-        Err(TypeParseError::NotBuiltin(q)) => {
-            let resolved = ctx.resolve_user_type(&q, &table.schema, at)?;
-            let array = c.ty.trim_end().ends_with("[]");
-            (
-                ColumnType {
-                    base: BaseType::User(resolved),
-                    typmod: crate::ir::Typmod::None,
-                    array,
-                },
-                false,
-            )
-        }
-        Err(TypeParseError::Malformed(t)) => {
-            return Err(at.error(
-                format!("column `{table}.{name}`: cannot read the type `{t}`"),
-                "write a type as Postgres spells it, e.g. `varchar(200)` or `numeric(12,2)`",
-            ));
-        }
-        Err(TypeParseError::BadModifier(m)) => {
-            return Err(at.error(
-                format!("column `{table}.{name}`: {m}"),
-                "correct the type's modifiers",
-            ));
-        }
-    };
+    let (ty, serial) = resolve_type(
+        ctx,
+        &c.ty,
+        &table.schema,
+        &format!("column `{table}.{name}`"),
+        at,
+    )?;
     let mut default = c
         .default
         .as_deref()

@@ -226,6 +226,42 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
             }
             h
         }
+        AlterDomain { before, after } => {
+            let mut h = Vec::new();
+            let added: Vec<String> = after
+                .checks
+                .iter()
+                .filter(|(n, e)| before.checks.get(*n) != Some(*e))
+                .map(|(n, _)| format!("`{n}`"))
+                .collect();
+            if !added.is_empty() {
+                h.push(Hazard::MayFail(format!(
+                    "stored values that violate {} (every column of the domain is checked)",
+                    added.join(", ")
+                )));
+            }
+            if after.not_null && !before.not_null {
+                h.push(Hazard::MayFail(
+                    "SET NOT NULL fails if a column of the domain holds NULL".into(),
+                ));
+            }
+            if !h.is_empty() {
+                h.push(Hazard::BlocksWrites(
+                    "scans every table with a column of the domain".into(),
+                ));
+            }
+            h
+        }
+        RebuildDomain { after, usages, .. } => {
+            let mut h = vec![Hazard::MayFail(format!(
+                "values that do not convert to `{}`",
+                crate::render::quote::column_type(&after.base)
+            ))];
+            if !usages.is_empty() {
+                h.push(Hazard::TableRewrite);
+            }
+            h
+        }
         _ => Vec::new(),
     }
 }

@@ -13,7 +13,11 @@ fn phase(c: &Change) -> u8 {
     match c {
         CreateSchema(_) => 0,
         CreateExtension(_) | AlterExtensionSchema { .. } => 1,
-        RenameEnum { .. } | CreateEnum(_) | RenameEnumValue { .. } | AddEnumValue { .. } => 2,
+        RenameEnum { .. }
+        | CreateEnum(_)
+        | RenameEnumValue { .. }
+        | AddEnumValue { .. }
+        | CreateDomain(_) => 2,
         CreateSequence(_) => 3,
         AlterSequence { before, after }
             if before.owned_by.is_some() && after.owned_by.is_none() =>
@@ -32,16 +36,16 @@ fn phase(c: &Change) -> u8 {
         }
         DropColumn { .. } => 7,
         DropTable(_) => 8,
-        RebuildEnum { .. } => 9,
+        RebuildEnum { .. } | RebuildDomain { .. } => 9,
         CreateTable(_) => 10,
-        AddColumn { .. } | AlterColumn { .. } => 11,
+        AddColumn { .. } | AlterColumn { .. } | AlterDomain { .. } => 11,
         AddConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
         } => 13,
         AddConstraint { .. } | CreateIndex(_) => 12,
         SetComment { .. } => 14,
-        DropSequence(_) => 15,
+        DropSequence(_) | DropDomain(_) => 15,
         DropEnum(_) => 16,
         DropExtension(_) => 17,
         DropSchema(_) => 18,

@@ -48,6 +48,14 @@ pub fn describe(c: &Change) -> String {
                 )
             }
         }
+        CreateDomain(d) => format!("create domain `{}`", d.name),
+        DropDomain(d) => format!("drop domain `{}`", d.name),
+        AlterDomain { after, .. } => format!("alter domain `{}`", after.name),
+        RebuildDomain { after, .. } => format!(
+            "rebuild domain `{}` over `{}`",
+            after.name,
+            column_type(&after.base)
+        ),
         CreateSequence(s) => format!("create sequence `{}`", s.name),
         DropSequence(s) => format!("drop sequence `{}`", s.name),
         AlterSequence { after, .. } => format!("alter sequence `{}`", after.name),
@@ -82,16 +90,18 @@ fn target_text(t: &CommentTarget) -> String {
         CommentTarget::Table(q) => format!("table `{q}`"),
         CommentTarget::Column(q, c) => format!("column `{q}.{c}`"),
         CommentTarget::Enum(q) => format!("enum `{q}`"),
+        CommentTarget::Domain(q) => format!("domain `{q}`"),
         CommentTarget::Sequence(q) => format!("sequence `{q}`"),
     }
 }
 
-fn comment_sql(target: &CommentTarget, text: &Option<String>) -> String {
+pub(super) fn comment_sql(target: &CommentTarget, text: &Option<String>) -> String {
     let what = match target {
         CommentTarget::Schema(s) => format!("SCHEMA {}", ident(s)),
         CommentTarget::Table(q) => format!("TABLE {}", qname(q)),
         CommentTarget::Column(q, c) => format!("COLUMN {}.{}", qname(q), ident(c)),
         CommentTarget::Enum(q) => format!("TYPE {}", qname(q)),
+        CommentTarget::Domain(q) => format!("DOMAIN {}", qname(q)),
         CommentTarget::Sequence(q) => format!("SEQUENCE {}", qname(q)),
     };
     let value = text.as_deref().map_or_else(|| "NULL".to_string(), literal);
@@ -219,6 +229,14 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
             v.push(format!("DROP TYPE {}", qname(&old)));
             v
         }
+        CreateDomain(d) => super::domain::create(d),
+        DropDomain(d) => vec![format!("DROP DOMAIN {}", qname(&d.name))],
+        AlterDomain { before, after } => super::domain::alter(before, after),
+        RebuildDomain {
+            before,
+            after,
+            usages,
+        } => super::domain::rebuild(before, after, usages),
         CreateSequence(s) => {
             let mut v = vec![format!(
                 "CREATE SEQUENCE {} {}",

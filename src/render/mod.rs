@@ -5,6 +5,7 @@
 //! through `quote`; model expressions are inserted only as validated single expressions.
 
 mod ddl;
+mod domain;
 pub mod quote;
 
 pub use ddl::{describe, statements};

@@ -142,3 +142,34 @@ fn remap_to_a_value_the_enum_does_not_keep() {
     )]);
     assert!(e.contains("`z`"), "{e}");
 }
+
+#[test]
+fn domain_over_itself_is_refused() {
+    let e = error_of(&[(
+        "d.yaml",
+        "schema: app\ndomains:\n  a: { type: b }\n  b: { type: a }\n",
+    )]);
+    assert!(e.contains("defined in terms of itself"), "{e}");
+    assert!(
+        e.starts_with("d.yaml:3:") || e.starts_with("d.yaml:4:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn domain_and_enum_of_the_same_name_name_both_places() {
+    let e = error_of(&[(
+        "d.yaml",
+        "schema: app\nenums:\n  mood: [a, b]\ndomains:\n  mood: text\n",
+    )]);
+    assert!(e.starts_with("d.yaml:5:") && e.contains("d.yaml:3"), "{e}");
+}
+
+#[test]
+fn domain_with_unknown_base_type_points_at_it() {
+    let e = error_of(&[("d.yaml", "schema: app\ndomains:\n  email: { type: txet }\n")]);
+    assert!(
+        e.starts_with("d.yaml:3:") && e.contains("unknown type `txet`"),
+        "{e}"
+    );
+}
