@@ -45,6 +45,48 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    #[error("{0}")]
+    #[diagnostic(help("fix autogen.toml (see the README for its sections)"))]
+    Config(String),
+
+    /// A migration file, the chain of migrations or the history table does not add up.
+    #[error("{message}")]
+    Migration {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A statement of a migration file failed on the server.
+    #[error("{}:{line}: {message}\n  statement: {statement}{}", file.display(), state_note(dirty))]
+    Statement {
+        file: PathBuf,
+        line: usize,
+        statement: String,
+        message: String,
+        /// Whether earlier parts of the migration stay committed.
+        dirty: bool,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+fn state_note(dirty: &bool) -> &'static str {
+    if *dirty {
+        "\n  the steps before it were committed: the service is marked dirty at this migration"
+    } else {
+        "\n  the migration was rolled back: the database is at the previous version"
+    }
+}
+
+impl Error {
+    pub fn migration(message: impl Into<String>, help: impl Into<String>) -> Error {
+        Error::Migration {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
 }
 
 /// A model file that cannot be accepted, with where and what to do.

@@ -47,6 +47,10 @@ impl SchemaFilter {
     }
 
     pub fn matches(&self, schema: &str) -> bool {
+        // autogen's own history schema is left out unless asked for by its exact name.
+        if schema == crate::migrate::history::SCHEMA {
+            return self.include.iter().any(|g| g == schema);
+        }
         (self.include.is_empty() || self.include.iter().any(|g| glob(g, schema)))
             && !self.exclude.iter().any(|g| glob(g, schema))
     }

@@ -17,11 +17,13 @@
 
 pub mod apply;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod error;
 pub mod filter;
 pub mod inspect;
 pub mod ir;
+pub mod migrate;
 pub mod model;
 pub mod plan;
 pub mod render;

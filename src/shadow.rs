@@ -88,7 +88,7 @@ impl Drop for ScratchDb {
 pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
     let db = ScratchDb::create(dev_url, "autogen_shadow")?;
     let mut client = db.connect()?;
-    let own: BTreeSet<String> = model_schemas(model);
+    let own: BTreeSet<String> = crate::model::model_schemas(model);
     let mut stub = String::new();
     // Schemas the model points into but does not own (`auth` for `auth.users`): created bare.
     let mut external: BTreeSet<String> = model
@@ -198,14 +198,4 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
     normalized.extensions = model.extensions.clone();
     normalized.hints = model.hints.clone();
     Ok(normalized)
-}
-
-/// The schemas a model declares objects in.
-pub fn model_schemas(model: &Schema) -> BTreeSet<String> {
-    let mut s: BTreeSet<String> = model.schemas.keys().cloned().collect();
-    s.extend(model.tables.keys().map(|q| q.schema.clone()));
-    s.extend(model.enums.keys().map(|q| q.schema.clone()));
-    s.extend(model.domains.keys().map(|q| q.schema.clone()));
-    s.extend(model.sequences.keys().map(|q| q.schema.clone()));
-    s
 }

@@ -1,6 +1,9 @@
 //! Command-line interface: parses arguments, runs a stage pipeline, prints. The only place that
 //! prints.
 
+mod project;
+mod runner;
+
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::ir::Schema;
@@ -27,6 +30,68 @@ enum Command {
     Diff(DiffArgs),
     /// Write a live database's schema as YAML model files.
     Dump(DumpArgs),
+    /// Start a project here: autogen.toml, schema/, migrations/, snapshots/.
+    Init(project::InitArgs),
+    /// Write a migration (up, down and snapshot) from the model changes.
+    Revision(project::RevisionArgs),
+    /// Apply pending migrations.
+    Upgrade(runner::UpgradeArgs),
+    /// Revert applied migrations.
+    Downgrade(runner::DowngradeArgs),
+    /// Show each service's version and pending migrations.
+    Status(ProjectArgs),
+    /// List every migration with when it was applied.
+    History(ProjectArgs),
+    /// Check the migration files, snapshots and history for problems.
+    Validate(project::ValidateArgs),
+    /// Record a migration as applied or not, without running it (repairs after a manual fix).
+    Mark(runner::MarkArgs),
+}
+
+/// Where the project is and which of its services a command works on.
+#[derive(Args)]
+struct ProjectArgs {
+    /// The project directory (the one with autogen.toml).
+    #[arg(short = 'C', long = "project", value_name = "DIR", default_value = ".")]
+    project: PathBuf,
+    /// The database; overrides DATABASE_URL and autogen.toml.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Only this service (repeatable); every service by default.
+    #[arg(long = "service", value_name = "NAME")]
+    service: Vec<String>,
+}
+
+impl ProjectArgs {
+    fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            database_url: self.database_url.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn load(&self) -> Result<crate::config::Project, Error> {
+        crate::config::load(&self.project, &self.overrides())
+    }
+}
+
+/// SQL with its comments dimmed and hazards in yellow, when stdout is a terminal.
+fn paint_sql(sql: &str) -> String {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || std::env::var_os("NO_COLOR").is_some() {
+        return sql.to_string();
+    }
+    sql.lines()
+        .map(|l| {
+            if l.starts_with("-- hazard") {
+                format!("\x1b[33m{l}\x1b[0m\n")
+            } else if l.starts_with("--") {
+                format!("\x1b[2m{l}\x1b[0m\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
 }
 
 #[derive(Args)]
@@ -105,6 +170,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
     match cli.command {
         Command::Diff(a) => diff(a),
         Command::Dump(a) => dump(a),
+        Command::Init(a) => project::init(a),
+        Command::Revision(a) => project::revision(a),
+        Command::Upgrade(a) => runner::upgrade(a),
+        Command::Downgrade(a) => runner::downgrade(a),
+        Command::Status(a) => runner::status(a),
+        Command::History(a) => runner::history_cmd(a),
+        Command::Validate(a) => project::validate(a),
+        Command::Mark(a) => runner::mark(a),
     }
 }
 

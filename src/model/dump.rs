@@ -19,6 +19,18 @@ fn sp<T>(v: T) -> Spanned<T> {
 
 /// Returns `(file name, YAML text)` per schema, sorted by schema.
 pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
+    dump_docs(schema)
+        .into_iter()
+        .map(|(ns, doc)| {
+            let body = serde_saphyr::to_string(&doc).unwrap_or_default();
+            let header = format!("# Schema `{ns}`, written by `autogen dump`.\n");
+            (format!("{}.yaml", file_stem(&ns)), header + &body)
+        })
+        .collect()
+}
+
+/// One model document per Postgres schema, sorted by schema.
+pub(crate) fn dump_docs(schema: &Schema) -> Vec<(String, FileDoc)> {
     let mut names: BTreeSet<String> = schema.schemas.keys().cloned().collect();
     names.extend(schema.tables.keys().map(|q| q.schema.clone()));
     names.extend(schema.enums.keys().map(|q| q.schema.clone()));
@@ -79,9 +91,7 @@ pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
             doc.tables
                 .insert(t.name.name.clone(), sp(table_doc(t, &serial_seqs, &ns)));
         }
-        let body = serde_saphyr::to_string(&doc).unwrap_or_default();
-        let header = format!("# Schema `{ns}`, written by `autogen dump`.\n");
-        out.push((format!("{}.yaml", file_stem(&ns)), header + &body));
+        out.push((ns, doc));
     }
     out
 }

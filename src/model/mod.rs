@@ -41,6 +41,62 @@ pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Schema, Error> {
     Ok(build::build(&docs)?)
 }
 
+/// The Postgres schema a model file declares (`public` when it names none).
+pub fn declared_schema(path: &Path, text: &str) -> Result<String, Error> {
+    Ok(parse_file(path, text)?
+        .schema
+        .unwrap_or_else(|| "public".to_string()))
+}
+
+/// A stored snapshot: the model documents of every schema, in one file.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotDoc {
+    #[serde(default)]
+    schemas: Vec<FileDoc>,
+}
+
+/// The canonical text of a schema as a snapshot (no comments, so it hashes the same for the
+/// same schema).
+pub fn snapshot_text(schema: &Schema) -> String {
+    let doc = SnapshotDoc {
+        schemas: dump::dump_docs(schema)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect(),
+    };
+    serde_saphyr::to_string(&doc).unwrap_or_default()
+}
+
+/// Reads a snapshot written by [`snapshot_text`] (comment lines are allowed).
+pub fn load_snapshot(path: &Path, text: &str) -> Result<Schema, Error> {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(Schema::default());
+    }
+    let doc: SnapshotDoc = serde_saphyr::from_str(text).map_err(|e| ModelError {
+        path: path.to_path_buf(),
+        line: e.location().map_or(0, |l| l.line()),
+        column: e.location().map_or(0, |l| l.column()),
+        message: format!(
+            "not a snapshot autogen can read: {}",
+            first_line(&e.to_string())
+        ),
+        help: Some(
+            "snapshots are written by `autogen revision`; restore the file from version control"
+                .into(),
+        ),
+    })?;
+    let docs: Vec<(PathBuf, FileDoc)> = doc
+        .schemas
+        .into_iter()
+        .map(|d| (path.to_path_buf(), d))
+        .collect();
+    Ok(build::build(&docs)?)
+}
+
 fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
     if text
         .lines()
@@ -122,4 +178,14 @@ fn model_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     // Sorted so that merging (and every message about it) is the same on every machine.
     out.sort();
     Ok(out)
+}
+
+/// The schemas a model declares objects in.
+pub fn model_schemas(model: &Schema) -> std::collections::BTreeSet<String> {
+    let mut s: std::collections::BTreeSet<String> = model.schemas.keys().cloned().collect();
+    s.extend(model.tables.keys().map(|q| q.schema.clone()));
+    s.extend(model.enums.keys().map(|q| q.schema.clone()));
+    s.extend(model.domains.keys().map(|q| q.schema.clone()));
+    s.extend(model.sequences.keys().map(|q| q.schema.clone()));
+    s
 }

@@ -8,9 +8,9 @@ use crate::harness::TestDb;
 use crate::support::{assert_same, create, read, run};
 use autogen::diff::diff;
 use autogen::model::load_path;
+use autogen::model::model_schemas;
 use autogen::plan::{plan, plan_down};
 use autogen::render::{RenderOptions, script};
-use autogen::shadow::model_schemas;
 use std::path::{Path, PathBuf};
 
 fn case_dir(name: &str) -> PathBuf {

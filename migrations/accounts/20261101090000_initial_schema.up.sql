@@ -1,0 +1,20 @@
+-- autogen migration (up)
+-- service: accounts
+-- version: 20261101090000
+-- parent: none
+-- message: initial schema
+-- schema-before: 36ac5fe1ce8faaaa705f51cc0e5353114b0348d225bf3f028ac7dd863e3f31b0
+-- schema-after: 2ac5acdb13fb559ef74382f47fd289a8028502e9525a93217158d7171bfe3c3b
+
+-- 1. create schema `accounts`
+CREATE SCHEMA accounts;
+
+-- 2. create table `accounts.users`
+CREATE TABLE accounts.users (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    email text NOT NULL,
+    created_at timestamptz DEFAULT now() NOT NULL,
+    CONSTRAINT users_pkey PRIMARY KEY (id),
+    CONSTRAINT users_email_key UNIQUE (email)
+);
+

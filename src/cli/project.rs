@@ -1,0 +1,372 @@
+//! `init`, `revision` and `validate`: the commands that write or check a project's files.
+
+use super::{ProjectArgs, paint_sql};
+use crate::config::{CONFIG_FILE, Project};
+use crate::error::Error;
+use crate::filter::SchemaFilter;
+use crate::migrate::{self, Problem, RevisionOptions};
+use clap::Args;
+use std::path::Path;
+
+#[derive(Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Adopt an existing database: write its models, a baseline migration and its snapshot.
+    #[arg(long)]
+    from_db: bool,
+    /// With --from-db: record the baseline as applied in that database.
+    #[arg(long, requires = "from_db")]
+    mark_applied: bool,
+    /// Leave out schemas a platform manages (`supabase`).
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+}
+
+#[derive(Args)]
+pub struct RevisionArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// What the migration does; names the files.
+    #[arg(short, long)]
+    message: String,
+    /// Compare the models with the live database instead of the latest snapshot.
+    #[arg(long)]
+    from_db: bool,
+    /// Write the migration even if it drops tables, columns or enum values with their data.
+    #[arg(long)]
+    allow_destructive: bool,
+    /// Write a migration with no generated SQL, to fill in by hand.
+    #[arg(long)]
+    empty: bool,
+    /// The version to use instead of the current UTC time (`YYYYMMDDHHMMSS`).
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+    /// With --from-db: a server where a scratch database normalizes the models' expressions.
+    #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
+    dev_url: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Check only the files, even if a database is configured.
+    #[arg(long)]
+    offline: bool,
+    /// A server where the migrations are replayed in a scratch database and compared with the
+    /// snapshots.
+    #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
+    dev_url: Option<String>,
+}
+
+const TEMPLATE: &str = r#"# autogen project settings. Every key is optional.
+
+[database]
+# Also --database-url, DATABASE_URL, PG* or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASS.
+url = "${DATABASE_URL}"
+# preset = "supabase"            # never touch the schemas Supabase manages
+
+[migrations]
+lock_timeout = "5s"              # no migration waits longer than this for a lock
+statement_timeout = "15min"
+lock_wait = "60s"                # how long `upgrade` waits for another run to finish
+
+# With no [[services]], one service named `app` owns every model file under schema/.
+# Several services, each owning one Postgres schema:
+#
+# [[services]]
+# name = "journal"
+# schema = "journal"
+# models = ["schema/journal/*.yaml"]
+"#;
+
+const STARTER_MODEL: &str = r#"# The model of this service: see the README for the format. For example:
+#
+# schema: public
+# tables:
+#   users:
+#     columns:
+#       id:    { type: bigint, identity: always }
+#       email: { type: text, unique: true }
+#     primary_key: [id]
+"#;
+
+fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+pub fn init(a: InitArgs) -> Result<u8, Error> {
+    let root = &a.project.project;
+    let config_path = root.join(CONFIG_FILE);
+    if !a.from_db {
+        if config_path.exists() {
+            return Err(Error::Usage(format!(
+                "`{}` already exists: this directory is already an autogen project",
+                config_path.display()
+            )));
+        }
+        write_file(&config_path, TEMPLATE)?;
+        write_file(&root.join("schema/app.yaml"), STARTER_MODEL)?;
+        for d in ["migrations", "snapshots"] {
+            write_file(&root.join(d).join(".gitkeep"), "")?;
+        }
+        eprintln!(
+            "created {CONFIG_FILE}, schema/app.yaml, migrations/ and snapshots/ in {}\n\
+             next: describe your tables in schema/, then `autogen revision -m \"first tables\"`",
+            root.display()
+        );
+        return Ok(0);
+    }
+    if !config_path.exists() {
+        write_file(&config_path, TEMPLATE)?;
+    }
+    let project = a.project.load()?;
+    let services = project.select(&a.project.service)?;
+    let streams = migrate::load_streams(&project, &services)?;
+    if let Some(st) = streams.iter().find(|s| !s.chain.is_empty()) {
+        return Err(Error::Usage(format!(
+            "service `{}` already has migrations in {}; `init --from-db` writes a baseline for a \
+             service without any (move the old ones away first)",
+            st.service.name,
+            project.migrations_dir(&st.service.name).display()
+        )));
+    }
+    let url = project.require_url()?.to_string();
+    let mut client = crate::inspect::connect(&url)?;
+    let mut filter = SchemaFilter::default();
+    if let Some(p) = a.preset.as_ref().or(project.preset.as_ref()) {
+        filter = filter.with_preset(p).map_err(Error::Usage)?;
+    }
+    let live = crate::inspect::inspect(&mut client, &filter)?;
+    for s in &services {
+        let mut part = live.clone();
+        let dir = match &s.schema {
+            Some(owned) => {
+                part.retain_schemas(|n| n == owned);
+                root.join("schema").join(&s.name)
+            }
+            None => root.join("schema"),
+        };
+        for (name, text) in crate::model::dump_files(&part) {
+            let path = dir.join(name);
+            write_file(&path, &text)?;
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    let written = migrate::revision(
+        &project,
+        &services,
+        &RevisionOptions {
+            message: "baseline".into(),
+            allow_destructive: true,
+            empty: false,
+            now: now(),
+            version: None,
+        },
+        None,
+    )?;
+    migrate::write_revisions(&written.revisions)?;
+    for r in &written.revisions {
+        eprintln!(
+            "wrote {} (and its down file and snapshot)",
+            r.up_path.display()
+        );
+    }
+    if a.mark_applied {
+        let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {})?;
+        let streams = migrate::load_streams(&project, &services)?;
+        for m in streams.iter().flat_map(|s| s.chain.iter()) {
+            migrate::history::record(
+                &mut client,
+                &m.service,
+                &m.version,
+                &m.name(),
+                &m.checksum,
+                0,
+                None,
+                None,
+            )?;
+            eprintln!("marked {} {} as applied", m.service, m.name());
+        }
+    }
+    Ok(0)
+}
+
+pub fn settings(project: &Project) -> migrate::runner::Settings {
+    migrate::runner::Settings {
+        lock_timeout: project.lock_timeout.clone(),
+        statement_timeout: project.statement_timeout.clone(),
+        lock_wait: project.lock_wait,
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
+    let project = a.project.load()?;
+    let services = project.select(&a.project.service)?;
+    if let Some(v) = &a.version {
+        if !migrate::files::is_version(v) {
+            return Err(Error::Usage(format!(
+                "--version `{v}` is not a version: write 14 digits, YYYYMMDDHHMMSS"
+            )));
+        }
+    }
+    let mut client = if a.from_db {
+        if a.dev_url.is_none() {
+            return Err(Error::Usage(
+                "--from-db compares with expressions as Postgres stores them: pass --dev-url (or set \
+                 AUTOGEN_DEV_URL), a server where autogen may create a scratch database"
+                    .into(),
+            ));
+        }
+        Some(crate::inspect::connect(project.require_url()?)?)
+    } else {
+        None
+    };
+    let dev_url = a.dev_url.clone().unwrap_or_default();
+    let written = migrate::revision(
+        &project,
+        &services,
+        &RevisionOptions {
+            message: a.message,
+            allow_destructive: a.allow_destructive,
+            empty: a.empty,
+            now: now(),
+            version: a.version,
+        },
+        client.as_mut().map(|c| (c, dev_url.as_str())),
+    )?;
+    migrate::write_revisions(&written.revisions)?;
+    if written.revisions.is_empty() {
+        eprintln!("no changes detected");
+        return Ok(0);
+    }
+    for r in &written.revisions {
+        let shown = r.up_path.strip_prefix(&project.root).unwrap_or(&r.up_path);
+        eprintln!("wrote {} (+ .down.sql, snapshot)", shown.display());
+        print!("{}", paint_sql(&r.up));
+    }
+    for s in &written.unchanged {
+        eprintln!("service `{s}`: no changes detected");
+    }
+    Ok(0)
+}
+
+fn print_problems(problems: &[Problem]) {
+    for p in problems {
+        eprintln!("[{}] {}\n    fix: {}", p.service, p.message, p.fix);
+    }
+}
+
+pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
+    let project = a.project.load()?;
+    let services = project.select(&a.project.service)?;
+    let streams = migrate::load_streams(&project, &services)?;
+    let mut problems: Vec<Problem> = streams.iter().flat_map(|s| s.problems.clone()).collect();
+    if let Err(e) = migrate::load_all_models(&project) {
+        problems.push(Problem {
+            service: "models".into(),
+            message: e.to_string(),
+            fix: "correct the model files".into(),
+        });
+    }
+    let mut checked = vec!["files"];
+    if !a.offline {
+        if let Some(url) = &project.database_url {
+            let mut client = crate::inspect::connect(url)?;
+            let rows = migrate::history::read(&mut client)?;
+            problems.extend(migrate::online_problems(&streams, &rows));
+            checked.push("history table");
+        }
+    }
+    if let (Some(dev), true) = (&a.dev_url, problems.is_empty()) {
+        problems.extend(replay(&project, &streams, dev)?);
+        checked.push("replay on a scratch database");
+    }
+    if problems.is_empty() {
+        let n: usize = streams.iter().map(|s| s.chain.len()).sum();
+        eprintln!(
+            "ok: {n} migration(s) in {} service(s); checked {}",
+            streams.len(),
+            checked.join(", ")
+        );
+        return Ok(0);
+    }
+    print_problems(&problems);
+    eprintln!("{} problem(s)", problems.len());
+    Ok(1)
+}
+
+/// Applies every migration to a scratch database and compares each service's result with its
+/// latest snapshot, both read back by the inspector.
+fn replay(
+    project: &Project,
+    streams: &[migrate::Stream],
+    dev_url: &str,
+) -> Result<Vec<Problem>, Error> {
+    let scratch = crate::shadow::ScratchDb::create(dev_url, "autogen_replay")?;
+    let mut client = scratch.connect()?;
+    migrate::history::ensure(&mut client)?;
+    let mut out = Vec::new();
+    for m in migrate::pending(streams, &[]) {
+        if let Err(e) = migrate::runner::apply(&mut client, &m, 0) {
+            out.push(Problem {
+                service: m.service.clone(),
+                message: format!("migration {} fails on an empty database: {e}", m.version),
+                fix:
+                    "correct the migration (it has not run anywhere yet?) or add one that fixes it"
+                        .into(),
+            });
+            return Ok(out);
+        }
+    }
+    for st in streams {
+        let snapshot = migrate::head_schema(project, st)?;
+        let owned = migrate::owned_schemas(&st.service, &snapshot, &snapshot);
+        let filter = SchemaFilter {
+            include: owned.iter().cloned().collect(),
+            exclude: Vec::new(),
+        };
+        let mut live = crate::inspect::inspect(&mut client, &filter)?;
+        live.retain_schemas(|s| owned.contains(s));
+        let mut expected = crate::shadow::normalize(&snapshot, dev_url)?;
+        expected.retain_schemas(|s| owned.contains(s));
+        let changes = crate::diff::diff(&live, &expected);
+        if !changes.is_empty() {
+            let list: Vec<String> = changes
+                .iter()
+                .take(5)
+                .map(crate::render::describe)
+                .collect();
+            out.push(Problem {
+                service: st.service.name.clone(),
+                message: format!(
+                    "the latest snapshot differs from what the migrations produce: {}",
+                    list.join("; ")
+                ),
+                fix:
+                    "a migration was edited by hand without its snapshot, or the other way round: \
+                      add a migration that makes them agree (`autogen revision --from-db` against \
+                      a database built from the migrations)"
+                        .into(),
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,441 @@
+//! `upgrade`, `downgrade`, `status`, `history` and `mark`: the commands that read or change the
+//! database's migration state.
+
+use super::ProjectArgs;
+use super::project::settings;
+use crate::config::Project;
+use crate::error::Error;
+use crate::migrate::{self, Migration, Stream, history};
+use clap::Args;
+use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(Args)]
+pub struct Timeouts {
+    /// `lock_timeout` for every migration (e.g. `5s`).
+    #[arg(long, value_name = "DURATION")]
+    lock_timeout: Option<String>,
+    /// `statement_timeout` for every migration (e.g. `15min`).
+    #[arg(long, value_name = "DURATION")]
+    statement_timeout: Option<String>,
+    /// How long to wait for another autogen run's lock (e.g. `60s`).
+    #[arg(long, value_name = "DURATION")]
+    lock_wait: Option<String>,
+}
+
+#[derive(Args)]
+pub struct UpgradeArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// `head` (default), a version to stop at (included), or `+N` for the next N migrations.
+    target: Option<String>,
+    /// Print the SQL that would run, without connecting (from the start, or after --from).
+    #[arg(long)]
+    sql: bool,
+    /// With --sql: the version already applied (migrations after it are printed).
+    #[arg(long, value_name = "VERSION", requires = "sql")]
+    from: Option<String>,
+    /// Run a migration that stopped part-way again, from the step that failed.
+    #[arg(long)]
+    resume: bool,
+    #[command(flatten)]
+    timeouts: Timeouts,
+}
+
+#[derive(Args)]
+pub struct DowngradeArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// A version to return to (it stays applied), `-N` for the last N migrations, or `base`.
+    #[arg(allow_hyphen_values = true)]
+    target: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Print the SQL that would run, without connecting (from the head, or from --from).
+    #[arg(long)]
+    sql: bool,
+    /// With --sql: the version the database is at.
+    #[arg(long, value_name = "VERSION", requires = "sql")]
+    from: Option<String>,
+    #[command(flatten)]
+    timeouts: Timeouts,
+}
+
+#[derive(Args)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// The version of the migration.
+    version: String,
+    /// Record the migration as applied (and clean), without running it.
+    #[arg(
+        long,
+        conflicts_with = "not_applied",
+        required_unless_present = "not_applied"
+    )]
+    applied: bool,
+    /// Remove the migration from the history, without running its down file.
+    #[arg(long)]
+    not_applied: bool,
+}
+
+fn load(p: &ProjectArgs, t: Option<&Timeouts>) -> Result<(Project, Vec<Stream>), Error> {
+    let mut over = p.overrides();
+    if let Some(t) = t {
+        over.lock_timeout = t.lock_timeout.clone();
+        over.statement_timeout = t.statement_timeout.clone();
+        over.lock_wait = t.lock_wait.clone();
+    }
+    let project = crate::config::load(&p.project, &over)?;
+    let services = project.select(&p.service)?;
+    let streams = migrate::load_streams(&project, &services)?;
+    let problems: Vec<_> = streams.iter().flat_map(|s| s.problems.clone()).collect();
+    migrate::refuse(&problems, "nothing was run")?;
+    Ok((project, streams))
+}
+
+fn label(m: &Migration) -> String {
+    format!("{} {}", m.service, m.name())
+}
+
+fn check_version(streams: &[Stream], v: &str) -> Result<(), Error> {
+    if streams
+        .iter()
+        .any(|s| s.chain.iter().any(|m| m.version == v))
+    {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "no migration has version `{v}`; `autogen history` lists them"
+        )))
+    }
+}
+
+fn print_sql(ms: &[Migration], down: bool) {
+    let mut out = std::io::stdout().lock();
+    for m in ms {
+        let text = if down {
+            m.down.as_deref().unwrap_or("")
+        } else {
+            &m.up
+        };
+        let _ = writeln!(
+            out,
+            "-- ==== {} ({}) ====",
+            label(m),
+            if down { "down" } else { "up" }
+        );
+        let _ = out.write_all(text.as_bytes());
+        let _ = writeln!(out);
+    }
+}
+
+pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
+    let (project, streams) = load(&a.project, Some(&a.timeouts))?;
+    let all = migrate::pending(&streams, &[]);
+    if a.sql {
+        let after: Vec<Migration> = match &a.from {
+            Some(v) => {
+                check_version(&streams, v)?;
+                all.into_iter()
+                    .filter(|m| m.version.as_str() > v.as_str())
+                    .collect()
+            }
+            None => all,
+        };
+        print_sql(&select_up(after, a.target.as_deref(), &streams)?, false);
+        return Ok(0);
+    }
+    let url = project.require_url()?.to_string();
+    let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {
+        eprintln!("waiting for another autogen run to finish...");
+    })?;
+    // Read under the lock: a run that waited sees what the other one applied.
+    let rows = history::read(&mut client)?;
+    let dirty: Vec<&history::Row> = rows
+        .iter()
+        .filter(|r| !r.success && streams.iter().any(|s| s.service.name == r.service))
+        .collect();
+    let problems: Vec<_> = migrate::online_problems(&streams, &rows)
+        .into_iter()
+        .filter(|p| !(a.resume && p.message.contains("is dirty")))
+        .collect();
+    migrate::refuse(&problems, "nothing was run")?;
+    for r in &dirty {
+        let Some(m) = streams
+            .iter()
+            .flat_map(|s| s.chain.iter())
+            .find(|m| m.service == r.service && m.version == r.version)
+        else {
+            continue;
+        };
+        if r.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("downgrade"))
+        {
+            return Err(Error::migration(
+                format!("{} stopped part-way while being reverted", label(m)),
+                "finish the revert by hand, then `autogen mark --not-applied` (or `--applied` if you restored it)",
+            ));
+        }
+        let at = r.failed_unit.unwrap_or(0).max(0) as usize;
+        eprintln!("resuming {} at step {}", label(m), at + 1);
+        let took = migrate::runner::apply(&mut client, m, at)?;
+        eprintln!("applied {} ({} ms)", label(m), took.as_millis());
+    }
+    let rows = history::read(&mut client)?;
+    let todo = select_up(
+        migrate::pending(&streams, &rows),
+        a.target.as_deref(),
+        &streams,
+    )?;
+    if todo.is_empty() {
+        eprintln!("nothing to do: every service is at its target");
+        return Ok(0);
+    }
+    for m in &todo {
+        let took = migrate::runner::apply(&mut client, m, 0)?;
+        eprintln!("applied {} ({} ms)", label(m), took.as_millis());
+    }
+    Ok(0)
+}
+
+fn select_up(
+    pending: Vec<Migration>,
+    target: Option<&str>,
+    streams: &[Stream],
+) -> Result<Vec<Migration>, Error> {
+    match target {
+        None | Some("head") => Ok(pending),
+        Some(t) if t.starts_with('+') => {
+            let n: usize = t[1..].parse().map_err(|_| {
+                Error::Usage(format!("`{t}` is not a target: write +N with a number"))
+            })?;
+            Ok(pending.into_iter().take(n).collect())
+        }
+        Some(v) => {
+            check_version(streams, v)?;
+            Ok(pending
+                .into_iter()
+                .filter(|m| m.version.as_str() <= v)
+                .collect())
+        }
+    }
+}
+
+fn select_down(
+    applied: Vec<Migration>,
+    target: &str,
+    streams: &[Stream],
+) -> Result<Vec<Migration>, Error> {
+    match target {
+        "base" => Ok(applied),
+        t if t.starts_with('-') => {
+            let n: usize = t[1..].parse().map_err(|_| {
+                Error::Usage(format!("`{t}` is not a target: write -N with a number"))
+            })?;
+            Ok(applied.into_iter().take(n).collect())
+        }
+        v => {
+            check_version(streams, v)?;
+            Ok(applied
+                .into_iter()
+                .filter(|m| m.version.as_str() > v)
+                .collect())
+        }
+    }
+}
+
+fn confirm(todo: &[Migration], yes: bool) -> Result<bool, Error> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "downgrade reverts migrations and may drop data: pass --yes to confirm when not on a terminal".into(),
+        ));
+    }
+    eprintln!("about to revert:");
+    for m in todo {
+        eprintln!("  {}", label(m));
+    }
+    eprint!("continue? [y/N] ");
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
+    let (project, streams) = load(&a.project, Some(&a.timeouts))?;
+    if a.sql {
+        let mut applied: Vec<Migration> = migrate::pending(&streams, &[]);
+        if let Some(v) = &a.from {
+            check_version(&streams, v)?;
+            applied.retain(|m| m.version.as_str() <= v.as_str());
+        }
+        applied.reverse();
+        print_sql(&select_down(applied, &a.target, &streams)?, true);
+        return Ok(0);
+    }
+    let url = project.require_url()?.to_string();
+    let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {
+        eprintln!("waiting for another autogen run to finish...");
+    })?;
+    let rows = history::read(&mut client)?;
+    migrate::refuse(
+        &migrate::online_problems(&streams, &rows),
+        "nothing was reverted",
+    )?;
+    let todo = select_down(
+        migrate::applied_newest_first(&streams, &rows),
+        &a.target,
+        &streams,
+    )?;
+    if todo.is_empty() {
+        eprintln!("nothing to do: no applied migration is after the target");
+        return Ok(0);
+    }
+    if !confirm(&todo, a.yes)? {
+        eprintln!("nothing was reverted");
+        return Ok(1);
+    }
+    for m in &todo {
+        let took = migrate::runner::revert(&mut client, m)?;
+        eprintln!("reverted {} ({} ms)", label(m), took.as_millis());
+    }
+    Ok(0)
+}
+
+pub fn status(p: ProjectArgs) -> Result<u8, Error> {
+    let project = p.load()?;
+    let services = project.select(&p.service)?;
+    let streams = migrate::load_streams(&project, &services)?;
+    let url = project.require_url()?.to_string();
+    let mut client = match crate::inspect::connect(&url) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("database: unreachable ({e})");
+            return Ok(2);
+        }
+    };
+    println!("database: reachable ({})", crate::inspect::redact(&url));
+    let rows = history::read(&mut client)?;
+    for st in &streams {
+        let mine: Vec<&history::Row> = rows
+            .iter()
+            .filter(|r| r.service == st.service.name)
+            .collect();
+        let current = st
+            .chain
+            .iter()
+            .rev()
+            .find(|m| mine.iter().any(|r| r.version == m.version && r.success));
+        let pending: Vec<&Migration> = st
+            .chain
+            .iter()
+            .filter(|m| !mine.iter().any(|r| r.version == m.version))
+            .collect();
+        println!(
+            "{}: at {} (head {}), {} pending",
+            st.service.name,
+            current.map_or("base".to_string(), |m| m.version.clone()),
+            st.head().map_or("base".to_string(), |m| m.version.clone()),
+            pending.len()
+        );
+        for m in pending {
+            println!("  pending {}", m.name());
+        }
+        for r in mine.iter().filter(|r| !r.success) {
+            println!("  DIRTY {}: {}", r.name, r.error.as_deref().unwrap_or(""));
+        }
+    }
+    let problems = migrate::online_problems(&streams, &rows)
+        .into_iter()
+        .chain(streams.iter().flat_map(|s| s.problems.clone()))
+        .filter(|p| !p.message.contains("is dirty"))
+        .collect::<Vec<_>>();
+    for p in &problems {
+        println!("  problem [{}]: {} (fix: {})", p.service, p.message, p.fix);
+    }
+    Ok(0)
+}
+
+pub fn history_cmd(p: ProjectArgs) -> Result<u8, Error> {
+    let project = p.load()?;
+    let services = project.select(&p.service)?;
+    let streams = migrate::load_streams(&project, &services)?;
+    let rows = match &project.database_url {
+        Some(url) => history::read(&mut crate::inspect::connect(url)?)?,
+        None => {
+            eprintln!("no database configured: showing the files only");
+            Vec::new()
+        }
+    };
+    for st in &streams {
+        println!("{}:", st.service.name);
+        for m in &st.chain {
+            match rows
+                .iter()
+                .find(|r| r.service == m.service && r.version == m.version)
+            {
+                Some(r) if r.success => println!(
+                    "  [x] {}  {}  applied {} ({} ms)",
+                    m.name(),
+                    m.message,
+                    r.applied_at,
+                    r.duration_ms
+                ),
+                Some(r) => println!(
+                    "  [!] {}  {}  DIRTY since {}",
+                    m.name(),
+                    m.message,
+                    r.applied_at
+                ),
+                None => println!("  [ ] {}  {}  pending", m.name(), m.message),
+            }
+        }
+        for r in rows.iter().filter(|r| {
+            r.service == st.service.name && !st.chain.iter().any(|m| m.version == r.version)
+        }) {
+            println!(
+                "  [?] {}  applied {} but its file is missing",
+                r.name, r.applied_at
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub fn mark(a: MarkArgs) -> Result<u8, Error> {
+    let (project, streams) = load(&a.project, None)?;
+    if streams.len() != 1 {
+        return Err(Error::Usage(
+            "name the service whose migration to mark with --service".into(),
+        ));
+    }
+    let Some(m) = streams[0].chain.iter().find(|m| m.version == a.version) else {
+        return Err(Error::Usage(format!(
+            "service `{}` has no migration {}",
+            streams[0].service.name, a.version
+        )));
+    };
+    let url = project.require_url()?.to_string();
+    let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {})?;
+    if a.applied {
+        history::record(
+            &mut client,
+            &m.service,
+            &m.version,
+            &m.name(),
+            &m.checksum,
+            0,
+            None,
+            None,
+        )?;
+        eprintln!("marked {} as applied", label(m));
+    } else {
+        history::remove(&mut client, &m.service, &m.version)?;
+        eprintln!("marked {} as not applied", label(m));
+    }
+    Ok(0)
+}

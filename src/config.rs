@@ -1,0 +1,294 @@
+//! Project settings: `autogen.toml`, environment variables and flags, merged once.
+//!
+//! Input: the project directory and the flags that override the file. Output: a `Project` with
+//! its services, the database to use (if any) and the runner's timeouts. Nothing here connects.
+
+use crate::error::Error;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const CONFIG_FILE: &str = "autogen.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    database: DatabaseSection,
+    #[serde(default)]
+    migrations: MigrationsSection,
+    #[serde(default)]
+    services: Vec<ServiceSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseSection {
+    url: Option<String>,
+    /// `supabase`: leave the platform's schemas alone.
+    preset: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MigrationsSection {
+    lock_timeout: Option<String>,
+    statement_timeout: Option<String>,
+    /// How long `upgrade` waits for another run's lock before giving up.
+    lock_wait: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceSection {
+    name: String,
+    schema: Option<String>,
+    models: Option<Vec<String>>,
+}
+
+/// One service: its model files and its migration stream.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    /// The Postgres schema it owns; `None` for a lone service that owns what its model declares.
+    pub schema: Option<String>,
+    /// Globs relative to the project root.
+    pub models: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub services: Vec<Service>,
+    pub database_url: Option<String>,
+    pub preset: Option<String>,
+    /// Postgres interval text, set as `lock_timeout` for every migration.
+    pub lock_timeout: String,
+    pub statement_timeout: String,
+    pub lock_wait: Duration,
+    pub time_zone: String,
+}
+
+/// Flags that override the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub lock_timeout: Option<String>,
+    pub statement_timeout: Option<String>,
+    pub lock_wait: Option<String>,
+}
+
+impl Project {
+    pub fn migrations_dir(&self, service: &str) -> PathBuf {
+        self.root.join("migrations").join(service)
+    }
+
+    pub fn snapshots_dir(&self, service: &str) -> PathBuf {
+        self.root.join("snapshots").join(service)
+    }
+
+    /// The services `--service` names (all when empty); an unknown name is an error.
+    pub fn select(&self, names: &[String]) -> Result<Vec<Service>, Error> {
+        if names.is_empty() {
+            return Ok(self.services.clone());
+        }
+        let mut out = Vec::new();
+        for n in names {
+            match self.services.iter().find(|s| &s.name == n) {
+                Some(s) => out.push(s.clone()),
+                None => {
+                    return Err(Error::Usage(format!(
+                        "no service `{n}` in {}; the services are: {}",
+                        CONFIG_FILE,
+                        self.services
+                            .iter()
+                            .map(|s| format!("`{}`", s.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The database URL, or an error that says every way to give one.
+    pub fn require_url(&self) -> Result<&str, Error> {
+        self.database_url.as_deref().ok_or_else(|| {
+            Error::Usage(
+                "no database given: pass --database-url, set DATABASE_URL (or PGHOST/PGDATABASE/..., \
+                 or DB_HOST/DB_NAME/...), or set `url` under [database] in autogen.toml"
+                    .into(),
+            )
+        })
+    }
+}
+
+/// Reads `<root>/autogen.toml` (a project without one has a single service over `schema/`).
+pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
+    let path = root.join(CONFIG_FILE);
+    let file: FileConfig = match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start].matches('\n').count() + 1;
+                    format!(":{line}")
+                })
+                .unwrap_or_default();
+            Error::Config(format!("{}{at}: {}", path.display(), e.message()))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+        Err(source) => return Err(Error::Io { path, source }),
+    };
+    let mut services = Vec::new();
+    for s in file.services {
+        if services.iter().any(|o: &Service| o.name == s.name) {
+            return Err(Error::Config(format!(
+                "{}: service `{}` is declared twice; give each service its own name",
+                path.display(),
+                s.name
+            )));
+        }
+        if s.name.is_empty()
+            || !s
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(Error::Config(format!(
+                "{}: service name `{}` must be letters, digits, `_` or `-` (it names directories)",
+                path.display(),
+                s.name
+            )));
+        }
+        let models = s
+            .models
+            .unwrap_or_else(|| vec![format!("schema/{}/**/*.yaml", s.name)]);
+        services.push(Service {
+            name: s.name,
+            schema: s.schema,
+            models,
+        });
+    }
+    if services.is_empty() {
+        services.push(Service {
+            name: "app".into(),
+            schema: None,
+            models: vec!["schema/**/*.yaml".into(), "schema/**/*.yml".into()],
+        });
+    }
+    let database_url = over
+        .database_url
+        .clone()
+        .or_else(|| env_nonempty("DATABASE_URL"))
+        .or_else(|| file.database.url.as_deref().and_then(expand_env))
+        .or_else(url_from_parts);
+    let m = file.migrations;
+    let lock_wait_text = over
+        .lock_wait
+        .clone()
+        .or(m.lock_wait)
+        .unwrap_or_else(|| "60s".into());
+    Ok(Project {
+        root: root.to_path_buf(),
+        services,
+        database_url,
+        preset: file.database.preset,
+        lock_timeout: over
+            .lock_timeout
+            .clone()
+            .or(m.lock_timeout)
+            .unwrap_or_else(|| "5s".into()),
+        statement_timeout: over
+            .statement_timeout
+            .clone()
+            .or(m.statement_timeout)
+            .unwrap_or_else(|| "15min".into()),
+        lock_wait: parse_duration(&lock_wait_text).ok_or_else(|| {
+            Error::Config(format!(
+                "lock_wait `{lock_wait_text}` is not a duration; write e.g. `30s`, `2min` or `500ms`"
+            ))
+        })?,
+        time_zone: m.time_zone.unwrap_or_else(|| "UTC".into()),
+    })
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `${VAR}` references replaced by the environment; `None` when one is unset (so the next
+/// source of a URL is tried).
+fn expand_env(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}')? + start;
+        out.push_str(&env_nonempty(&rest[start + 2..end])?);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out).filter(|s| !s.is_empty())
+}
+
+/// A libpq key=value string from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASS or the PG* variables.
+fn url_from_parts() -> Option<String> {
+    let pick = |a: &str, b: &str| env_nonempty(a).or_else(|| env_nonempty(b));
+    let parts = [
+        ("host", pick("DB_HOST", "PGHOST")),
+        ("port", pick("DB_PORT", "PGPORT")),
+        ("dbname", pick("DB_NAME", "PGDATABASE")),
+        ("user", pick("DB_USER", "PGUSER")),
+        ("password", pick("DB_PASS", "PGPASSWORD")),
+    ];
+    if parts[0].1.is_none() && parts[2].1.is_none() {
+        return None;
+    }
+    let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+    Some(
+        parts
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", quote(v))))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// `500ms`, `30s`, `2min`, `1h`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let n: u64 = t[..split].parse().ok()?;
+    match t[split..].trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "" | "s" => Some(Duration::from_secs(n)),
+        "min" | "m" => Some(Duration::from_secs(n * 60)),
+        "h" => Some(Duration::from_secs(n * 3600)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2min"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+
+    #[test]
+    fn env_expansion_needs_every_variable() {
+        assert_eq!(
+            expand_env("postgres://x/db"),
+            Some("postgres://x/db".into())
+        );
+        assert_eq!(expand_env("${AUTOGEN_SURELY_UNSET_VAR}"), None);
+    }
+}

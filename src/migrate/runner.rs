@@ -1,0 +1,230 @@
+//! Applies and reverts migration files under a global advisory lock, with `lock_timeout` and
+//! `statement_timeout` set, one transaction per unit (see `split`), the history row written in
+//! the transaction of the last unit.
+
+use super::files::Migration;
+use super::history;
+use super::split::{Statement, Unit, split};
+use crate::error::Error;
+use crate::inspect::{connect, error_text};
+use postgres::Client;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// `pg_advisory_lock` key: the bytes of "autogen". One lock for the whole database, so two
+/// runs of any services never interleave.
+pub const LOCK_KEY: i64 = 0x0061_7574_6f67_656e;
+
+pub struct Settings {
+    pub lock_timeout: String,
+    pub statement_timeout: String,
+    pub lock_wait: Duration,
+}
+
+/// Connects, sets the timeouts and takes the migration lock, waiting at most `lock_wait`.
+/// `on_wait` is called once if another run holds the lock.
+pub fn connect_locked(
+    url: &str,
+    settings: &Settings,
+    on_wait: &mut dyn FnMut(),
+) -> Result<Client, Error> {
+    let mut client = connect(url)?;
+    for (name, value) in [
+        ("lock_timeout", &settings.lock_timeout),
+        ("statement_timeout", &settings.statement_timeout),
+    ] {
+        client
+            .query_one("SELECT set_config($1, $2, false)", &[&name, value])
+            .map_err(|e| {
+                Error::Config(format!(
+                    "{name} `{value}` is refused by the server: {}",
+                    error_text(&e)
+                ))
+            })?;
+    }
+    let deadline = Instant::now() + settings.lock_wait;
+    let mut warned = false;
+    loop {
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .map_err(|e| Error::migration(error_text(&e), "check the connection"))?
+            .get(0);
+        if got {
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::migration(
+                format!(
+                    "another autogen run holds the migration lock (waited {:?})",
+                    settings.lock_wait
+                ),
+                "wait for it to finish and run again, or raise `lock_wait` under [migrations] in autogen.toml",
+            ));
+        }
+        if !warned {
+            on_wait();
+            warned = true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    history::ensure(&mut client)?;
+    Ok(client)
+}
+
+/// The line of the file where Postgres's error points, from the statement's first line and the
+/// error's character position within it.
+fn error_line(s: &Statement, e: &postgres::Error) -> usize {
+    let pos = match e.as_db_error().and_then(|d| d.position()) {
+        Some(postgres::error::ErrorPosition::Original(p)) => *p as usize,
+        _ => 0,
+    };
+    let before: String = s.sql.chars().take(pos.saturating_sub(1)).collect();
+    s.line + before.matches('\n').count()
+}
+
+fn statement_error(path: &Path, s: &Statement, e: &postgres::Error, dirty: bool) -> Error {
+    let help = if dirty {
+        "fix what made the statement fail, then `autogen upgrade --resume` runs the migration again \
+         from the failed step; or repair by hand and record the outcome with `autogen mark`"
+    } else {
+        "fix the statement (or the data it trips over) and run the command again"
+    };
+    Error::Statement {
+        file: path.to_path_buf(),
+        line: error_line(s, e),
+        statement: s.sql.clone(),
+        message: error_text(e),
+        dirty,
+        help: Some(help.into()),
+    }
+}
+
+/// What to do in the transaction of the last unit.
+enum Finish<'a> {
+    Record(&'a Migration, Instant),
+    Remove(&'a Migration),
+}
+
+fn finish(client: &mut impl postgres::GenericClient, f: &Finish) -> Result<(), Error> {
+    match f {
+        Finish::Record(m, started) => history::record(
+            client,
+            &m.service,
+            &m.version,
+            &m.name(),
+            &m.checksum,
+            started.elapsed().as_millis() as i64,
+            None,
+            None,
+        ),
+        Finish::Remove(m) => history::remove(client, &m.service, &m.version),
+    }
+}
+
+/// Runs `units[from..]`; on failure returns the index of the failed unit and the error.
+fn run_units(
+    client: &mut Client,
+    path: &Path,
+    units: &[Unit],
+    from: usize,
+    done: &Finish,
+) -> Result<(), (usize, Error)> {
+    let last = units.len().saturating_sub(1);
+    if units.len() <= from {
+        // Nothing to execute (an empty migration): only the history changes.
+        return finish(client, done).map_err(|e| (from, e));
+    }
+    for (k, unit) in units.iter().enumerate().skip(from) {
+        let dirty = k > from || from > 0 || !unit.transactional;
+        if unit.transactional {
+            let mut tx = client
+                .transaction()
+                .map_err(|e| (k, Error::migration(error_text(&e), "check the connection")))?;
+            for s in &unit.statements {
+                tx.batch_execute(&s.sql)
+                    .map_err(|e| (k, statement_error(path, s, &e, dirty)))?;
+            }
+            if k == last {
+                finish(&mut tx, done).map_err(|e| (k, e))?;
+            }
+            tx.commit()
+                .map_err(|e| (k, Error::migration(error_text(&e), "check the connection")))?;
+        } else {
+            for s in &unit.statements {
+                client
+                    .batch_execute(&s.sql)
+                    .map_err(|e| (k, statement_error(path, s, &e, dirty)))?;
+            }
+            if k == last {
+                finish(client, done).map_err(|e| (k, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Applies `m`, starting at unit `resume_at` (0 for a fresh run). A failure after a unit was
+/// committed records the migration as dirty, with the unit to resume at.
+pub fn apply(client: &mut Client, m: &Migration, resume_at: usize) -> Result<Duration, Error> {
+    let started = Instant::now();
+    let units = split(&m.up);
+    match run_units(
+        client,
+        &m.up_path,
+        &units,
+        resume_at,
+        &Finish::Record(m, started),
+    ) {
+        Ok(()) => Ok(started.elapsed()),
+        Err((k, e)) => {
+            if matches!(e, Error::Statement { dirty: true, .. }) {
+                let msg = e.to_string();
+                history::record(
+                    client,
+                    &m.service,
+                    &m.version,
+                    &m.name(),
+                    &m.checksum,
+                    started.elapsed().as_millis() as i64,
+                    Some(k as i32),
+                    Some(&msg),
+                )?;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Reverts `m` with its down file and removes its history row in the last transaction.
+pub fn revert(client: &mut Client, m: &Migration) -> Result<Duration, Error> {
+    let started = Instant::now();
+    let Some(down) = &m.down else {
+        return Err(Error::migration(
+            format!(
+                "migration {} of service `{}` has no down file",
+                m.version, m.service
+            ),
+            format!("restore `{}` from version control", m.down_path.display()),
+        ));
+    };
+    let units = split(down);
+    match run_units(client, &m.down_path, &units, 0, &Finish::Remove(m)) {
+        Ok(()) => Ok(started.elapsed()),
+        Err((k, e)) => {
+            if matches!(e, Error::Statement { dirty: true, .. }) {
+                let msg = format!("downgrade stopped part-way: {e}");
+                history::record(
+                    client,
+                    &m.service,
+                    &m.version,
+                    &m.name(),
+                    &m.checksum,
+                    0,
+                    Some(k as i32),
+                    Some(&msg),
+                )?;
+            }
+            Err(e)
+        }
+    }
+}
