@@ -192,7 +192,12 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
         .or(m.lock_wait)
         .unwrap_or_else(|| "60s".into());
     Ok(Project {
-        root: root.to_path_buf(),
+        // Paths in messages read `migrations/...`, not `./migrations/...`.
+        root: if root == Path::new(".") {
+            PathBuf::new()
+        } else {
+            root.to_path_buf()
+        },
         services,
         database_url,
         preset: file.database.preset,

@@ -10,11 +10,15 @@ use std::path::PathBuf;
 fn service_files(project: &Project, service: &Service) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut paths = BTreeSet::new();
     for pattern in &service.models {
-        let full = format!(
-            "{}/{}",
-            glob::Pattern::escape(&project.root.display().to_string()),
-            pattern
-        );
+        let full = if project.root.as_os_str().is_empty() {
+            pattern.clone()
+        } else {
+            format!(
+                "{}/{}",
+                glob::Pattern::escape(&project.root.display().to_string()),
+                pattern
+            )
+        };
         let found = glob::glob(&full).map_err(|e| {
             Error::Config(format!(
                 "service `{}`: models pattern `{pattern}` is not a valid glob: {e}",

@@ -109,15 +109,25 @@ pub fn revision(
     opts: &RevisionOptions,
     mut from_db: Option<(&mut postgres::Client, &str)>,
 ) -> Result<Written, Error> {
+    if opts.empty && services.len() > 1 {
+        return Err(Error::Usage(format!(
+            "--empty writes one migration: name its service with --service ({})",
+            services
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let streams = load_streams(project, services)?;
     let problems: Vec<_> = streams.iter().flat_map(|s| s.problems.clone()).collect();
     refuse(&problems, "cannot add a migration")?;
-    // All services together first: two services declaring one table is an error naming both.
-    load_all_models(project)?;
     let mut models = BTreeMap::new();
     for s in &project.services {
         models.insert(s.name.clone(), (s.clone(), load_service_model(project, s)?));
     }
+    // All services together: two services declaring one table is an error naming both files.
+    load_all_models(project)?;
     let render_opts = RenderOptions {
         time_zone: project.time_zone.clone(),
     };

@@ -6,3 +6,4 @@ mod golden;
 mod harness;
 mod model_errors;
 mod support;
+mod workflow;
