@@ -101,8 +101,30 @@ pub fn error_text(e: &postgres::Error) -> String {
     }
 }
 
-/// Hides a password in a URL before it goes into a message.
+/// Hides a password in a URL (or a libpq `key=value` string) before it goes into a message.
 pub fn redact(url: &str) -> String {
+    if !url.contains("://") {
+        let Some(start) = url.find("password=") else {
+            return url.to_string();
+        };
+        let value = &url[start + "password=".len()..];
+        let mut end = value.find(' ').unwrap_or(value.len());
+        if let Some(quoted) = value.strip_prefix('\'') {
+            // A quoted value ends at the first quote not escaped by a backslash.
+            let mut escaped = false;
+            for (i, c) in quoted.char_indices() {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '\'' if !escaped => {
+                        end = i + 2;
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+        }
+        return format!("{}password=***{}", &url[..start], &value[end..]);
+    }
     if let Some((scheme, rest)) = url.split_once("://") {
         if let Some((creds, host)) = rest.split_once('@') {
             if let Some((user, _)) = creds.split_once(':') {
@@ -111,4 +133,19 @@ pub fn redact(url: &str) -> String {
         }
     }
     url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            super::redact("host='h' password='se cr\\'et' user='u'"),
+            "host='h' password=*** user='u'"
+        );
+    }
 }

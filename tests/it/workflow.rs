@@ -760,3 +760,40 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn database_from_db_host_variables_when_no_url_is_given() {
+    let db = TestDb::new();
+    let p = project("dbhost", &db);
+    p.two_services();
+    let cfg: postgres::Config = p.url.parse().expect("url");
+    let host = match &cfg.get_hosts()[0] {
+        postgres::config::Host::Tcp(h) => h.clone(),
+        postgres::config::Host::Unix(path) => path.display().to_string(),
+    };
+    let out = p
+        .command(&["status"])
+        .env_remove("DATABASE_URL")
+        .env("DB_HOST", host)
+        .env("DB_PORT", cfg.get_ports()[0].to_string())
+        .env("DB_NAME", cfg.get_dbname().expect("dbname"))
+        .env("DB_USER", cfg.get_user().expect("user"))
+        .output()
+        .expect("run");
+    let (code, out, err) = decode(&out);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("database: reachable"), "{out}");
+    let out = p
+        .command(&["upgrade"])
+        .env_remove("DATABASE_URL")
+        .env_remove("PGHOST")
+        .env_remove("PGDATABASE")
+        .output()
+        .expect("run");
+    let (code, _, err) = decode(&out);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no database given") && err.contains("DB_HOST"),
+        "{err}"
+    );
+}
