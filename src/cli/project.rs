@@ -186,16 +186,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {})?;
         let streams = migrate::load_streams(&project, &services)?;
         for m in streams.iter().flat_map(|s| s.chain.iter()) {
-            migrate::history::record(
-                &mut client,
-                &m.service,
-                &m.version,
-                &m.name(),
-                &m.checksum,
-                0,
-                None,
-                None,
-            )?;
+            migrate::history::record(&mut client, m, 0, None)?;
             eprintln!("marked {} {} as applied", m.service, m.name());
         }
     }

@@ -94,6 +94,13 @@ fn load(p: &ProjectArgs, t: Option<&Timeouts>) -> Result<(Project, Vec<Stream>),
     Ok((project, streams))
 }
 
+/// A connection holding the migration lock (announcing a wait for another run).
+fn locked(project: &Project) -> Result<postgres::Client, Error> {
+    migrate::runner::connect_locked(project.require_url()?, &settings(project), &mut || {
+        eprintln!("waiting for another autogen run to finish...");
+    })
+}
+
 fn label(m: &Migration) -> String {
     format!("{} {}", m.service, m.name())
 }
@@ -146,10 +153,7 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         print_sql(&select_up(after, a.target.as_deref(), &streams)?, false);
         return Ok(0);
     }
-    let url = project.require_url()?.to_string();
-    let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {
-        eprintln!("waiting for another autogen run to finish...");
-    })?;
+    let mut client = locked(&project)?;
     // Read under the lock: a run that waited sees what the other one applied.
     let rows = history::read(&mut client)?;
     let dirty: Vec<&history::Row> = rows
@@ -277,10 +281,7 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
         print_sql(&select_down(applied, &a.target, &streams)?, true);
         return Ok(0);
     }
-    let url = project.require_url()?.to_string();
-    let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {
-        eprintln!("waiting for another autogen run to finish...");
-    })?;
+    let mut client = locked(&project)?;
     let rows = history::read(&mut client)?;
     migrate::refuse(
         &migrate::online_problems(&streams, &rows),
@@ -422,16 +423,7 @@ pub fn mark(a: MarkArgs) -> Result<u8, Error> {
     let url = project.require_url()?.to_string();
     let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {})?;
     if a.applied {
-        history::record(
-            &mut client,
-            &m.service,
-            &m.version,
-            &m.name(),
-            &m.checksum,
-            0,
-            None,
-            None,
-        )?;
+        history::record(&mut client, m, 0, None)?;
         eprintln!("marked {} as applied", label(m));
     } else {
         history::remove(&mut client, &m.service, &m.version)?;

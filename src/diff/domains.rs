@@ -1,8 +1,8 @@
 //! Domains: created and dropped in dependency order (a domain may be over another), altered in
 //! place for default, NOT NULL and CHECKs, rebuilt when the base type or collation changes.
 
-use super::change::{Change, CommentTarget, TypeUsage};
-use crate::ir::{BaseType, Domain, QName, Schema};
+use super::change::{Change, CommentTarget};
+use crate::ir::{BaseType, Domain, Schema};
 
 pub(super) fn diff_domains(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) {
     let mut created = Vec::new();
@@ -12,7 +12,7 @@ pub(super) fn diff_domains(from: &mut Schema, to: &Schema, out: &mut Vec<Change>
             continue;
         };
         if old.base != d.base || old.collation != d.collation {
-            let usages = usages(from, to, name);
+            let usages = super::enums::usages(from, to, name);
             // The rebuild restores each column's target default.
             for u in &usages {
                 if let Some(c) = from
@@ -75,31 +75,6 @@ fn bases_first(mut pending: Vec<Domain>) -> Vec<Domain> {
             })
             .unwrap_or(0);
         out.push(pending.remove(ready));
-    }
-    out
-}
-
-/// Columns typed with the domain in both schemas: the ones a rebuild must convert.
-fn usages(from: &Schema, to: &Schema, name: &QName) -> Vec<TypeUsage> {
-    let mut out = Vec::new();
-    for (t, c) in from.type_users(name) {
-        let Some(after) = to
-            .tables
-            .get(&t.name)
-            .and_then(|tt| tt.columns.get(&c.name))
-        else {
-            continue;
-        };
-        if after.ty.base != BaseType::User(name.clone()) || after.ty.array != c.ty.array {
-            continue;
-        }
-        out.push(TypeUsage {
-            table: t.name.clone(),
-            column: c.name.clone(),
-            array: c.ty.array,
-            default_before: c.default.clone(),
-            default_after: after.default.clone(),
-        });
     }
     out
 }

@@ -76,8 +76,8 @@ pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) 
     }
 }
 
-/// Columns typed with the enum in both schemas: the ones a rebuild must convert.
-fn usages(from: &Schema, to: &Schema, name: &QName) -> Vec<TypeUsage> {
+/// Columns typed with the enum or domain in both schemas: the ones a rebuild must convert.
+pub(super) fn usages(from: &Schema, to: &Schema, name: &QName) -> Vec<TypeUsage> {
     let mut out = Vec::new();
     for (t, c) in from.type_users(name) {
         let Some(after) = to

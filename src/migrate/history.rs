@@ -1,6 +1,7 @@
 //! The history table `autogen.history`: one row per applied migration per service, written in the
 //! same transaction as the migration's last statement.
 
+use super::files::Migration;
 use crate::error::Error;
 use crate::inspect::error_text;
 use postgres::GenericClient;
@@ -82,18 +83,14 @@ pub fn ensure(client: &mut impl GenericClient) -> Result<(), Error> {
     client.batch_execute(CREATE).map_err(|e| db("creating", &e))
 }
 
-/// Records a migration as applied (or, with `failed_unit`, as dirty).
-#[allow(clippy::too_many_arguments)]
+/// Records `m` as applied, or with `failed` (the unit to resume at, the error) as dirty.
 pub fn record(
     client: &mut impl GenericClient,
-    service: &str,
-    version: &str,
-    name: &str,
-    checksum: &str,
+    m: &Migration,
     duration_ms: i64,
-    failed_unit: Option<i32>,
-    error: Option<&str>,
+    failed: Option<(i32, &str)>,
 ) -> Result<(), Error> {
+    let (failed_unit, error) = (failed.map(|f| f.0), failed.map(|f| f.1));
     client
         .execute(
             "INSERT INTO autogen.history
@@ -105,10 +102,10 @@ pub fn record(
                  success = EXCLUDED.success, failed_unit = EXCLUDED.failed_unit,
                  error = EXCLUDED.error",
             &[
-                &service,
-                &version,
-                &name,
-                &checksum,
+                &m.service,
+                &m.version,
+                &m.name(),
+                &m.checksum,
                 &duration_ms,
                 &failed_unit.is_none(),
                 &failed_unit,

@@ -107,16 +107,9 @@ enum Finish<'a> {
 
 fn finish(client: &mut impl postgres::GenericClient, f: &Finish) -> Result<(), Error> {
     match f {
-        Finish::Record(m, started) => history::record(
-            client,
-            &m.service,
-            &m.version,
-            &m.name(),
-            &m.checksum,
-            started.elapsed().as_millis() as i64,
-            None,
-            None,
-        ),
+        Finish::Record(m, started) => {
+            history::record(client, m, started.elapsed().as_millis() as i64, None)
+        }
         Finish::Remove(m) => history::remove(client, &m.service, &m.version),
     }
 }
@@ -179,16 +172,8 @@ pub fn apply(client: &mut Client, m: &Migration, resume_at: usize) -> Result<Dur
         Err((k, e)) => {
             if matches!(e, Error::Statement { dirty: true, .. }) {
                 let msg = e.to_string();
-                history::record(
-                    client,
-                    &m.service,
-                    &m.version,
-                    &m.name(),
-                    &m.checksum,
-                    started.elapsed().as_millis() as i64,
-                    Some(k as i32),
-                    Some(&msg),
-                )?;
+                let ms = started.elapsed().as_millis() as i64;
+                history::record(client, m, ms, Some((k as i32, &msg)))?;
             }
             Err(e)
         }
@@ -213,16 +198,7 @@ pub fn revert(client: &mut Client, m: &Migration) -> Result<Duration, Error> {
         Err((k, e)) => {
             if matches!(e, Error::Statement { dirty: true, .. }) {
                 let msg = format!("downgrade stopped part-way: {e}");
-                history::record(
-                    client,
-                    &m.service,
-                    &m.version,
-                    &m.name(),
-                    &m.checksum,
-                    0,
-                    Some(k as i32),
-                    Some(&msg),
-                )?;
+                history::record(client, m, 0, Some((k as i32, &msg)))?;
             }
             Err(e)
         }
