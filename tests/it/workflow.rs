@@ -696,6 +696,19 @@ fn init_from_db_adopts_an_existing_database() {
     );
     assert!(p.ok(&["upgrade"]).contains("nothing to do"));
     p.ok(&["validate", "--dev-url", &server_url()]);
+    // Against the live database, with expressions as Postgres stores them: nothing either.
+    let (code, _, err) = p.run(&["revision", "-m", "x", "--from-db"]);
+    assert_eq!(code, 2, "--from-db needs a dev database: {err}");
+    let out = p.ok(&[
+        "revision",
+        "-m",
+        "x",
+        "--from-db",
+        "--dev-url",
+        &server_url(),
+    ]);
+    assert!(out.contains("no changes detected"), "{out}");
+
     // The baseline rebuilds the schema on an empty database.
     let empty = TestDb::new();
     let mut q = Project {
@@ -704,7 +717,25 @@ fn init_from_db_adopts_an_existing_database() {
     };
     q.ok(&["upgrade"]);
     assert!(exists(&empty, "shop.items") && exists(&empty, "public.things"));
+    // A column added by hand is drift that --from-db sees and the snapshot does not.
     q.url = db.url();
+    db.client()
+        .batch_execute("ALTER TABLE shop.items ADD COLUMN made_by_hand int")
+        .expect("drift");
+    let out = q.ok(&[
+        "revision",
+        "-m",
+        "y",
+        "--from-db",
+        "--allow-destructive",
+        "--dev-url",
+        &server_url(),
+    ]);
+    assert!(out.contains("DROP COLUMN made_by_hand"), "{out}");
+    assert!(
+        q.ok(&["revision", "-m", "z"])
+            .contains("no changes detected")
+    );
 }
 
 #[test]
@@ -796,4 +827,45 @@ fn database_from_db_host_variables_when_no_url_is_given() {
         err.contains("no database given") && err.contains("DB_HOST"),
         "{err}"
     );
+}
+
+/// On a terminal, downgrade asks; "n" reverts nothing, "y" reverts. (`script` gives the command
+/// a pseudo-terminal.)
+#[test]
+fn downgrade_asks_on_a_terminal() {
+    use std::io::Write as _;
+    let db = TestDb::new();
+    let p = project("tty", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    let ask = |answer: &str| {
+        let cmd = format!("{} downgrade -1", env!("CARGO_BIN_EXE_autogen"));
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(&p.dir)
+            .env("DATABASE_URL", &p.url)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs the command on a pseudo-terminal");
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(answer.as_bytes()).expect("answer");
+        drop(stdin);
+        decode(&child.wait_with_output().expect("wait"))
+    };
+    let (code, out, err) = ask("n\n");
+    assert!(out.contains("continue? [y/N]"), "{out}{err}");
+    assert!(
+        out.contains("notes 20260101000001_first"),
+        "it lists what it would revert: {out}"
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(history_rows(&db).len(), 2, "nothing reverted");
+    let (code, out, err) = ask("y\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(history_rows(&db).len(), 1);
 }
