@@ -4,9 +4,9 @@ use super::{ProjectArgs, paint_sql};
 use crate::config::{CONFIG_FILE, Project};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
+use crate::migrate::files::write_file;
 use crate::migrate::{self, Problem, RevisionOptions};
 use clap::Args;
-use std::path::Path;
 
 #[derive(Args)]
 pub struct InitArgs {
@@ -91,19 +91,6 @@ const STARTER_MODEL: &str = r#"# The model of this service: see the README for t
 #       email: { type: text, unique: true }
 #     primary_key: [id]
 "#;
-
-fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    std::fs::write(path, text).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
 
 pub fn init(a: InitArgs) -> Result<u8, Error> {
     let root = &a.project.project;

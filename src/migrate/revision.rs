@@ -275,16 +275,7 @@ pub fn write(revisions: &[Revision]) -> Result<(), Error> {
             (&r.down_path, &r.down),
             (&r.snapshot_path, &r.snapshot),
         ] {
-            if let Some(dir) = p.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
-            }
-            std::fs::write(p, text).map_err(|source| Error::Io {
-                path: p.clone(),
-                source,
-            })?;
+            super::files::write_file(p, text)?;
         }
     }
     Ok(())

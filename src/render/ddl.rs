@@ -108,6 +108,14 @@ pub(super) fn comment_sql(target: &CommentTarget, text: &Option<String>) -> Stri
     format!("COMMENT ON {what} IS {value}")
 }
 
+/// The temporary name a rebuilt type steps aside under while its replacement is created.
+pub(super) fn set_aside_name(name: &QName) -> QName {
+    QName::new(
+        name.schema.clone(),
+        truncate_identifier(&format!("{}__old", name.name)),
+    )
+}
+
 /// The statements of one change, without terminating semicolons.
 pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
     use Change::*;
@@ -181,10 +189,7 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
             remap,
             usages,
         } => {
-            let old = QName::new(
-                after.name.schema.clone(),
-                truncate_identifier(&format!("{}__old", after.name.name)),
-            );
+            let old = set_aside_name(&after.name);
             let mut v = vec![format!(
                 "ALTER TYPE {} RENAME TO {}",
                 qname(&before.name),

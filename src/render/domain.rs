@@ -1,9 +1,9 @@
 //! DDL for domains.
 
-use super::ddl::comment_sql;
+use super::ddl::{comment_sql, set_aside_name};
 use super::quote::{collation, column_type, ident, qname};
 use crate::diff::{CommentTarget, TypeUsage};
-use crate::ir::{Domain, QName, truncate_identifier};
+use crate::ir::Domain;
 
 pub(super) fn create(d: &Domain) -> Vec<String> {
     let mut sql = format!(
@@ -66,10 +66,7 @@ pub(super) fn alter(before: &Domain, after: &Domain) -> Vec<String> {
 /// Postgres cannot change a domain's base type or collation: the old domain steps aside under a
 /// temporary name, columns move to the new one through its base type, and the old one goes.
 pub(super) fn rebuild(before: &Domain, after: &Domain, usages: &[TypeUsage]) -> Vec<String> {
-    let old = QName::new(
-        after.name.schema.clone(),
-        truncate_identifier(&format!("{}__old", after.name.name)),
-    );
+    let old = set_aside_name(&after.name);
     let mut v = vec![format!(
         "ALTER DOMAIN {} RENAME TO {}",
         qname(&before.name),
