@@ -1,6 +1,7 @@
 //! The `autogen` binary end to end: exit codes, filters, dump, and the shadow database.
 
 use crate::harness::{TestDb, server_url};
+use crate::support::TempDir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,11 +20,8 @@ fn text(o: &Output) -> (String, String) {
     )
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("autogen-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("tmp dir");
-    d
+fn tmp(name: &str) -> TempDir {
+    TempDir::new("autogen-cli", name)
 }
 
 fn case(name: &str, side: &str) -> String {

@@ -116,12 +116,15 @@ fn statements_per_inspection(tables: usize) -> usize {
     }
     setup.batch_execute(&sql).expect("create");
     let server = &db.db.url;
-    let host = match server.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(h)) => h.clone(),
-        _ => "127.0.0.1".to_string(),
+    let port = server.get_ports().first().copied().unwrap_or(5432);
+    let upstream = match server.get_hosts().first() {
+        Some(postgres::config::Host::Unix(dir)) => {
+            Upstream::Unix(dir.join(format!(".s.PGSQL.{port}")))
+        }
+        Some(postgres::config::Host::Tcp(h)) => Upstream::Tcp(h.clone(), port),
+        None => Upstream::Tcp("127.0.0.1".into(), port),
     };
-    let (proxy_port, counter) =
-        counting_proxy(host, server.get_ports().first().copied().unwrap_or(5432));
+    let (proxy_port, counter) = counting_proxy(upstream);
     let mut config = postgres::Config::new();
     config
         .host("127.0.0.1")
@@ -146,8 +149,31 @@ fn statements_per_inspection(tables: usize) -> usize {
     counter.load(Ordering::SeqCst) - connected
 }
 
-/// Forwards one connection from a local port to `target`, counting statement messages.
-fn counting_proxy(host: String, target: u16) -> (u16, Arc<AtomicUsize>) {
+/// Where the proxy forwards to: the server's TCP address or its Unix socket.
+enum Upstream {
+    Tcp(String, u16),
+    Unix(PathBuf),
+}
+
+type Halves = (Box<dyn Read + Send>, Box<dyn Write + Send>);
+
+impl Upstream {
+    fn connect(&self) -> std::io::Result<Halves> {
+        Ok(match self {
+            Upstream::Tcp(h, p) => {
+                let s = TcpStream::connect((h.as_str(), *p))?;
+                (Box::new(s.try_clone()?), Box::new(s))
+            }
+            Upstream::Unix(path) => {
+                let s = std::os::unix::net::UnixStream::connect(path)?;
+                (Box::new(s.try_clone()?), Box::new(s))
+            }
+        })
+    }
+}
+
+/// Forwards one connection from a local port to `upstream`, counting statement messages.
+fn counting_proxy(upstream: Upstream) -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let counter = Arc::new(AtomicUsize::new(0));
@@ -156,13 +182,10 @@ fn counting_proxy(host: String, target: u16) -> (u16, Arc<AtomicUsize>) {
         let Ok((mut client, _)) = listener.accept() else {
             return;
         };
-        let Ok(mut server) = TcpStream::connect((host.as_str(), target)) else {
+        let Ok((mut server_read, mut server)) = upstream.connect() else {
             return;
         };
-        let (mut server_read, mut client_write) = (
-            server.try_clone().expect("clone"),
-            client.try_clone().expect("clone"),
-        );
+        let mut client_write = client.try_clone().expect("clone");
         std::thread::spawn(move || {
             let _ = std::io::copy(&mut server_read, &mut client_write);
         });

@@ -2,19 +2,22 @@
 //! upgrade, downgrade, status, history, validate, mark, and each way they must fail.
 
 use crate::harness::{TestDb, server_url};
-use std::path::{Path, PathBuf};
+use crate::support::TempDir;
+use std::path::Path;
+use std::rc::Rc;
 use std::process::{Command, Output};
 
 struct Project {
-    dir: PathBuf,
+    /// Shared by two `Project`s when one model is tried against two databases.
+    dir: Rc<TempDir>,
     url: String,
 }
 
 fn project(name: &str, db: &TestDb) -> Project {
-    let dir = std::env::temp_dir().join(format!("autogen-wf-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("project dir");
-    Project { dir, url: db.url() }
+    Project {
+        dir: Rc::new(TempDir::new("autogen-wf", name)),
+        url: db.url(),
+    }
 }
 
 const TWO_SERVICES: &str = r#"
@@ -53,7 +56,7 @@ impl Project {
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_autogen"));
         c.args(args)
-            .current_dir(&self.dir)
+            .current_dir(&**self.dir)
             .env("DATABASE_URL", &self.url)
             .env_remove("AUTOGEN_DEV_URL")
             .env("NO_COLOR", "1");
@@ -843,7 +846,7 @@ fn downgrade_asks_on_a_terminal() {
         let cmd = format!("{} downgrade -1", env!("CARGO_BIN_EXE_autogen"));
         let mut child = Command::new("script")
             .args(["-qec", &cmd, "/dev/null"])
-            .current_dir(&p.dir)
+            .current_dir(&**p.dir)
             .env("DATABASE_URL", &p.url)
             .env("NO_COLOR", "1")
             .stdin(std::process::Stdio::piped())

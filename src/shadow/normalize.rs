@@ -1,4 +1,4 @@
-//! The shadow (dev) database: a model is created in a scratch database and read back with the
+//! Normalization: a model is created in a scratch database and read back with the
 //! inspector, so its defaults, CHECKs, predicates and generated expressions read exactly as
 //! Postgres stores them (`amount*2` becomes `(amount * (2)::numeric)`).
 //!
@@ -10,79 +10,16 @@ use crate::apply::apply_plan;
 use crate::diff::{Change, diff};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
-use crate::inspect::{connect, error_text, inspect};
+use crate::inspect::{error_text, inspect};
 use crate::ir::{BaseType, QName, Schema};
 use crate::plan::plan;
 use crate::render::RenderOptions;
 use crate::render::quote::{column_type, ident, ident_list, qname};
-use postgres::{Client, NoTls};
+use super::ScratchDb;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU32, Ordering};
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Referenced column names and the SQL types of the columns that reference them.
 type KeyColumns = (Vec<String>, Vec<String>);
-
-/// A scratch database that is dropped when this value goes out of scope.
-pub struct ScratchDb {
-    admin_url: String,
-    pub name: String,
-    pub url: postgres::Config,
-}
-
-impl ScratchDb {
-    pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchDb, Error> {
-        let mut admin = connect(admin_url)?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!(
-            "{prefix}_{}_{}_{nanos}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        admin
-            .batch_execute(&format!("CREATE DATABASE {}", ident(&name)))
-            .map_err(|e| {
-                Error::Shadow(format!(
-                    "cannot create the scratch database `{name}`: {}",
-                    error_text(&e)
-                ))
-            })?;
-        let mut url: postgres::Config = admin_url
-            .parse()
-            .map_err(|e| Error::Shadow(format!("cannot read the URL: {e}")))?;
-        url.dbname(&name);
-        Ok(ScratchDb {
-            admin_url: admin_url.to_string(),
-            name,
-            url,
-        })
-    }
-
-    pub fn connect(&self) -> Result<Client, Error> {
-        self.url.connect(NoTls).map_err(|e| {
-            Error::Shadow(format!(
-                "cannot connect to `{}`: {}",
-                self.name,
-                error_text(&e)
-            ))
-        })
-    }
-}
-
-impl Drop for ScratchDb {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = connect(&self.admin_url) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                ident(&self.name)
-            ));
-        }
-    }
-}
 
 /// Normalizes `model` through a scratch database on the server at `dev_url`.
 pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
