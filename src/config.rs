@@ -19,6 +19,15 @@ struct FileConfig {
     migrations: MigrationsSection,
     #[serde(default)]
     services: Vec<ServiceSection>,
+    #[serde(default)]
+    shadow: ShadowSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShadowSection {
+    /// A server where autogen may create and drop its scratch databases.
+    url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +71,8 @@ pub struct Project {
     pub root: PathBuf,
     pub services: Vec<Service>,
     pub database_url: Option<String>,
+    /// `--dev-url`, else `[shadow] url`; none means an ephemeral local cluster.
+    pub shadow_url: Option<String>,
     pub preset: Option<String>,
     /// Postgres interval text, set as `lock_timeout` for every migration.
     pub lock_timeout: String,
@@ -74,6 +85,7 @@ pub struct Project {
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub database_url: Option<String>,
+    pub shadow_url: Option<String>,
     pub lock_timeout: Option<String>,
     pub statement_timeout: Option<String>,
     pub lock_wait: Option<String>,
@@ -111,6 +123,11 @@ impl Project {
             }
         }
         Ok(out)
+    }
+
+    /// The shadow server for this project's commands (started lazily when none is configured).
+    pub fn shadow(&self) -> crate::shadow::Shadow {
+        crate::shadow::Shadow::new(self.shadow_url.clone())
     }
 
     /// The database URL, or an error that says every way to give one.
@@ -200,6 +217,10 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
         },
         services,
         database_url,
+        shadow_url: over
+            .shadow_url
+            .clone()
+            .or_else(|| file.shadow.url.as_deref().and_then(expand_env)),
         preset: file.database.preset,
         lock_timeout: over
             .lock_timeout

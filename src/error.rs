@@ -39,7 +39,7 @@ pub enum Error {
 
     #[error("shadow database: {0}")]
     #[diagnostic(help(
-        "pass --dev-url with a database server where autogen may create and drop a scratch database"
+        "pass --dev-url (or set `[shadow] url` in autogen.toml) with a server where autogen may create and drop scratch databases, or install the PostgreSQL server binaries so autogen can start its own"
     ))]
     Shadow(String),
 

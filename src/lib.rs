@@ -16,6 +16,7 @@
 //! - [`render::script`] is the only producer of SQL; [`apply::apply_plan`] runs a plan.
 
 pub mod apply;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diff;

@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments, runs a stage pipeline, prints. The only place that
 //! prints.
 
+mod check;
 mod project;
 mod runner;
 
@@ -44,6 +45,8 @@ enum Command {
     History(ProjectArgs),
     /// Check the migration files, snapshots and history for problems.
     Validate(project::ValidateArgs),
+    /// Drift check for CI: models, migrations, snapshots and the database must agree.
+    Check(check::CheckArgs),
     /// Record a migration as applied or not, without running it (repairs after a manual fix).
     Mark(runner::MarkArgs),
 }
@@ -72,6 +75,21 @@ impl ProjectArgs {
 
     fn load(&self) -> Result<crate::config::Project, Error> {
         crate::config::load(&self.project, &self.overrides())
+    }
+}
+
+/// Where scratch databases go.
+#[derive(Args)]
+struct ShadowArgs {
+    /// A server where autogen may create and drop scratch databases (default: `[shadow] url` in
+    /// autogen.toml, else an ephemeral cluster from the local PostgreSQL binaries).
+    #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
+    dev_url: Option<String>,
+}
+
+impl ShadowArgs {
+    fn shadow(&self, project: &crate::config::Project) -> crate::shadow::Shadow {
+        crate::shadow::Shadow::new(self.dev_url.clone().or_else(|| project.shadow_url.clone()))
     }
 }
 
@@ -134,7 +152,9 @@ struct DiffArgs {
     /// Exit with 1 when there are changes, 0 when there are none.
     #[arg(long)]
     exit_code: bool,
-    /// A server where autogen may create a scratch database to normalize models' expressions.
+    /// A server where autogen may create a scratch database to normalize models' expressions
+    /// (default: an ephemeral cluster from the local PostgreSQL binaries, when one side is a
+    /// database).
     #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
     dev_url: Option<String>,
     /// Time zone that `timestamp` values are in, for conversions to and from `timestamptz`.
@@ -177,6 +197,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
         Command::Status(a) => runner::status(a),
         Command::History(a) => runner::history_cmd(a),
         Command::Validate(a) => project::validate(a),
+        Command::Check(a) => check::check(a),
         Command::Mark(a) => runner::mark(a),
     }
 }
@@ -208,14 +229,34 @@ pub fn load_source(
 
 fn diff(a: DiffArgs) -> Result<u8, Error> {
     let filter = a.filter.filter()?;
-    let dev = a.dev_url.as_deref();
-    let (from, from_model) = load_source(&a.from, &filter, dev)?;
-    let (to, to_model) = load_source(&a.to, &filter, dev)?;
-    if dev.is_none() && from_model != to_model {
-        eprintln!(
-            "note: no --dev-url: model expressions (defaults, checks, predicates) are compared as written, \
-             not as Postgres stores them, so some may show as changed"
-        );
+    // A model compared with a database must read as Postgres would store it: through the
+    // shadow, an ephemeral cluster unless --dev-url names a server. Two models compare as written.
+    let mut shadow = crate::shadow::Shadow::new(a.dev_url.clone());
+    let dev = if a.dev_url.is_some() || is_url(&a.from) != is_url(&a.to) {
+        match shadow.url() {
+            Ok(u) => Some(u.to_string()),
+            Err(e) => {
+                eprintln!(
+                    "note: {e}\nnote: model expressions (defaults, checks, predicates) are compared as \
+                     written, not as Postgres stores them, so some may show as changed"
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (from, _) = load_source(&a.from, &filter, dev.as_deref())?;
+    let (to, _) = load_source(&a.to, &filter, dev.as_deref())?;
+    if dev.is_some() {
+        for side in [&a.from, &a.to] {
+            if is_url(side) {
+                if let Some(note) = shadow.version_note(&mut crate::inspect::connect(side)?)? {
+                    eprintln!("note: {note}");
+                }
+                break;
+            }
+        }
     }
     let changes = crate::diff::diff(&from, &to);
     let plan = if a.down {

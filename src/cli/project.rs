@@ -1,6 +1,6 @@
 //! `init`, `revision` and `validate`: the commands that write or check a project's files.
 
-use super::{ProjectArgs, paint_sql};
+use super::{ProjectArgs, ShadowArgs, paint_sql};
 use crate::config::{CONFIG_FILE, Project};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
@@ -42,22 +42,21 @@ pub struct RevisionArgs {
     /// The version to use instead of the current UTC time (`YYYYMMDDHHMMSS`).
     #[arg(long, value_name = "VERSION")]
     version: Option<String>,
-    /// With --from-db: a server where a scratch database normalizes the models' expressions.
-    #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
-    dev_url: Option<String>,
+    /// With --from-db, the models' expressions are normalized on the shadow server.
+    #[command(flatten)]
+    shadow: ShadowArgs,
 }
 
 #[derive(Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     project: ProjectArgs,
-    /// Check only the files, even if a database is configured.
+    /// Check only the files: no history table, no replay on a shadow database.
     #[arg(long)]
     offline: bool,
-    /// A server where the migrations are replayed in a scratch database and compared with the
-    /// snapshots.
-    #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
-    dev_url: Option<String>,
+    /// The migrations are replayed on the shadow server and compared with the snapshots.
+    #[command(flatten)]
+    shadow: ShadowArgs,
 }
 
 const TEMPLATE: &str = r#"# autogen project settings. Every key is optional.
@@ -205,19 +204,21 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
             )));
         }
     }
+    let mut shadow = a.shadow.shadow(&project);
     let mut client = if a.from_db {
-        if a.dev_url.is_none() {
-            return Err(Error::Usage(
-                "--from-db compares with expressions as Postgres stores them: pass --dev-url (or set \
-                 AUTOGEN_DEV_URL), a server where autogen may create a scratch database"
-                    .into(),
-            ));
+        let mut client = crate::inspect::connect(project.require_url()?)?;
+        if let Some(note) = shadow.version_note(&mut client)? {
+            eprintln!("note: {note}");
         }
-        Some(crate::inspect::connect(project.require_url()?)?)
+        Some(client)
     } else {
         None
     };
-    let dev_url = a.dev_url.clone().unwrap_or_default();
+    let dev_url = if a.from_db {
+        shadow.url()?.to_string()
+    } else {
+        String::new()
+    };
     let written = migrate::revision(
         &project,
         &services,
@@ -273,9 +274,25 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
             checked.push("history table");
         }
     }
-    if let (Some(dev), true) = (&a.dev_url, problems.is_empty()) {
-        problems.extend(replay(&project, &streams, dev)?);
-        checked.push("replay on a scratch database");
+    if !a.offline && problems.is_empty() {
+        let mut shadow = a.shadow.shadow(&project);
+        let url = shadow.url()?.to_string();
+        problems.extend(
+            crate::check::replay(&project, &streams, &url)?
+                .into_iter()
+                .map(|f| Problem {
+                    service: f.service,
+                    message: match f.object {
+                        Some(o) => format!(
+                            "replayed migrations differ from the snapshot: {o}: {}",
+                            f.message
+                        ),
+                        None => f.message,
+                    },
+                    fix: f.fix,
+                }),
+        );
+        checked.push("replay on a shadow database");
     }
     if problems.is_empty() {
         let n: usize = streams.iter().map(|s| s.chain.len()).sum();
@@ -289,62 +306,4 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
     print_problems(&problems);
     eprintln!("{} problem(s)", problems.len());
     Ok(1)
-}
-
-/// Applies every migration to a scratch database and compares each service's result with its
-/// latest snapshot, both read back by the inspector.
-fn replay(
-    project: &Project,
-    streams: &[migrate::Stream],
-    dev_url: &str,
-) -> Result<Vec<Problem>, Error> {
-    let scratch = crate::shadow::ScratchDb::create(dev_url, "autogen_replay")?;
-    let mut client = scratch.connect()?;
-    migrate::history::ensure(&mut client)?;
-    let mut out = Vec::new();
-    for m in migrate::pending(streams, &[]) {
-        if let Err(e) = migrate::runner::apply(&mut client, &m, 0) {
-            out.push(Problem {
-                service: m.service.clone(),
-                message: format!("migration {} fails on an empty database: {e}", m.version),
-                fix:
-                    "correct the migration (it has not run anywhere yet?) or add one that fixes it"
-                        .into(),
-            });
-            return Ok(out);
-        }
-    }
-    for st in streams {
-        let snapshot = migrate::head_schema(project, st)?;
-        let owned = migrate::owned_schemas(&st.service, &snapshot, &snapshot);
-        let filter = SchemaFilter {
-            include: owned.iter().cloned().collect(),
-            exclude: Vec::new(),
-        };
-        let mut live = crate::inspect::inspect(&mut client, &filter)?;
-        live.retain_schemas(|s| owned.contains(s));
-        let mut expected = crate::shadow::normalize(&snapshot, dev_url)?;
-        expected.retain_schemas(|s| owned.contains(s));
-        let changes = crate::diff::diff(&live, &expected);
-        if !changes.is_empty() {
-            let list: Vec<String> = changes
-                .iter()
-                .take(5)
-                .map(crate::render::describe)
-                .collect();
-            out.push(Problem {
-                service: st.service.name.clone(),
-                message: format!(
-                    "the latest snapshot differs from what the migrations produce: {}",
-                    list.join("; ")
-                ),
-                fix:
-                    "a migration was edited by hand without its snapshot, or the other way round: \
-                      add a migration that makes them agree (`autogen revision --from-db` against \
-                      a database built from the migrations)"
-                        .into(),
-            });
-        }
-    }
-    Ok(out)
 }

@@ -67,6 +67,34 @@ pub fn inspect(client: &mut Client, filter: &SchemaFilter) -> Result<Schema, Err
     assemble::assemble(rows)
 }
 
+/// An object of a kind autogen may not manage, as `unmanaged.sql` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogObject {
+    pub schema: String,
+    /// `view`, `function`, `trigger`, `table`, ...
+    pub kind: String,
+    pub name: String,
+}
+
+/// Every user object by schema, kind and name (one query), for `check` to find what no model
+/// declares.
+pub fn catalog_objects(client: &mut Client) -> Result<Vec<CatalogObject>, Error> {
+    let rows = client
+        .query_typed(include_str!("queries/unmanaged.sql"), &[])
+        .map_err(|e| Error::Inspect {
+            query: "unmanaged".into(),
+            message: error_text(&e),
+        })?;
+    Ok(rows
+        .iter()
+        .map(|r| CatalogObject {
+            schema: r.get("schema"),
+            kind: r.get("kind"),
+            name: r.get("name"),
+        })
+        .collect())
+}
+
 /// One round trip per query: typed parameters let the driver skip the separate prepare step.
 fn run(client: &mut Client, name: &str, schemas: Option<&Vec<String>>) -> Result<Vec<Row>, Error> {
     let sql = QUERIES

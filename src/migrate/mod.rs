@@ -9,6 +9,7 @@ pub mod chain;
 pub mod files;
 pub mod history;
 mod models;
+pub(crate) use models::service_files;
 mod revision;
 pub mod runner;
 pub mod split;
@@ -17,7 +18,8 @@ pub use chain::{Problem, empty_hash, schema_hash};
 pub use files::Migration;
 pub use models::{load_all_models, load_service_model, owned_schemas};
 pub use revision::{
-    Revision, RevisionOptions, Written, head_schema, revision, write as write_revisions,
+    Revision, RevisionOptions, Written, head_schema, revision, snapshot_at,
+    write as write_revisions,
 };
 
 use crate::config::{Project, Service};

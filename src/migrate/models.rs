@@ -7,7 +7,10 @@ use crate::model::{declared_schema, load_sources, model_schemas};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-fn service_files(project: &Project, service: &Service) -> Result<Vec<(PathBuf, String)>, Error> {
+pub(crate) fn service_files(
+    project: &Project,
+    service: &Service,
+) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut paths = BTreeSet::new();
     for pattern in &service.models {
         let full = if project.root.as_os_str().is_empty() {

@@ -46,12 +46,17 @@ pub struct Written {
 
 /// The head snapshot of a stream (empty before the first migration).
 pub fn head_schema(project: &Project, stream: &Stream) -> Result<Schema, Error> {
-    let Some(head) = stream.head() else {
-        return Ok(Schema::default());
-    };
+    match stream.head() {
+        Some(head) => snapshot_at(project, &stream.service.name, &head.version),
+        None => Ok(Schema::default()),
+    }
+}
+
+/// The snapshot a service's migration `version` recorded.
+pub fn snapshot_at(project: &Project, service: &str, version: &str) -> Result<Schema, Error> {
     let path = project
-        .snapshots_dir(&stream.service.name)
-        .join(format!("{}.yaml", head.version));
+        .snapshots_dir(service)
+        .join(format!("{version}.yaml"));
     let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
         path: path.clone(),
         source,

@@ -25,10 +25,21 @@ pub struct Cluster {
     bin: PathBuf,
 }
 
-/// The directory holding `initdb` and `postgres`: `pg_config --bindir`, then `PATH`, then the
-/// highest version under `/usr/lib/postgresql`.
+/// The directory holding `initdb` and `postgres`: `AUTOGEN_PG_BINDIR` if set (and only it), else
+/// `pg_config --bindir`, then `PATH`, then the highest version under `/usr/lib/postgresql`.
 pub fn bin_dir() -> Result<PathBuf, Error> {
     let has_server = |p: &Path| p.join("initdb").is_file() && p.join("postgres").is_file();
+    if let Some(dir) = std::env::var_os("AUTOGEN_PG_BINDIR").filter(|d| !d.is_empty()) {
+        let p = PathBuf::from(dir);
+        if has_server(&p) {
+            return Ok(p);
+        }
+        return Err(Error::Shadow(format!(
+            "AUTOGEN_PG_BINDIR is `{}`, which holds no `initdb` and `postgres`: point it at the \
+             bin directory of a PostgreSQL server installation",
+            p.display()
+        )));
+    }
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
         let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if out.status.success() && has_server(&p) {
@@ -101,7 +112,12 @@ impl Cluster {
             .args(["--locale=C", "--no-instructions"])
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| Error::Shadow(format!("cannot run `{}`: {e}", bin.join("initdb").display())))?;
+            .map_err(|e| {
+                Error::Shadow(format!(
+                    "cannot run `{}`: {e}",
+                    bin.join("initdb").display()
+                ))
+            })?;
         if !out.status.success() {
             let _ = std::fs::remove_dir_all(&dir);
             let hint = if is_root() {

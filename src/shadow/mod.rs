@@ -142,6 +142,11 @@ impl Shadow {
 pub fn server_version(client: &mut Client) -> Result<u32, Error> {
     let row = client
         .query_one("SELECT current_setting('server_version_num')::int", &[])
-        .map_err(|e| Error::Shadow(format!("cannot read the server version: {}", error_text(&e))))?;
+        .map_err(|e| {
+            Error::Shadow(format!(
+                "cannot read the server version: {}",
+                error_text(&e)
+            ))
+        })?;
     Ok(row.get::<_, i32>(0).max(0) as u32)
 }

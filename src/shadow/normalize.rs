@@ -6,6 +6,7 @@
 //! the same schema, normalized by Postgres, with the model's rename hints kept. The scratch
 //! database is dropped whether or not normalization succeeds.
 
+use super::ScratchDb;
 use crate::apply::apply_plan;
 use crate::diff::{Change, diff};
 use crate::error::Error;
@@ -15,7 +16,6 @@ use crate::ir::{BaseType, QName, Schema};
 use crate::plan::plan;
 use crate::render::RenderOptions;
 use crate::render::quote::{column_type, ident, ident_list, qname};
-use super::ScratchDb;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Referenced column names and the SQL types of the columns that reference them.

@@ -1,0 +1,382 @@
+//! `autogen check`: models, migration files, snapshots and the live database must agree.
+//!
+//! Input: a project, the services to check, a shadow (for replay and normalization) and
+//! optionally a database. Output: a [`Report`] of findings, each naming the service, the object
+//! and how it differs, and what to do. Nothing here writes to the project or to the database;
+//! the shadow's scratch databases are dropped before it returns.
+
+mod explain;
+mod locate;
+pub mod report;
+
+pub use explain::{Drift, explain, explain_all};
+
+use crate::config::{Project, Service};
+use crate::error::Error;
+use crate::filter::SchemaFilter;
+use crate::ir::Schema;
+use crate::migrate::{self, Stream};
+use crate::shadow::Shadow;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Which comparison found a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// Migration files, their chain and snapshots, read offline.
+    Files,
+    /// Each service's model against its latest snapshot.
+    Models,
+    /// The migrations replayed from empty on the shadow against the latest snapshot.
+    Replay,
+    /// The history table against the files.
+    History,
+    /// The live database against the snapshot of its last applied migration.
+    Database,
+    /// Objects in the database that no model declares and autogen does not manage.
+    Unmanaged,
+}
+
+impl CheckKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            CheckKind::Files => "migration files",
+            CheckKind::Models => "models vs snapshots",
+            CheckKind::Replay => "migrations replayed vs snapshots",
+            CheckKind::History => "history table vs files",
+            CheckKind::Database => "database vs migrations",
+            CheckKind::Unmanaged => "objects autogen does not manage",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub check: CheckKind,
+    pub severity: Severity,
+    pub service: String,
+    /// `schema.table.column` and the like; `None` for findings about files or the history.
+    pub object: Option<String>,
+    pub message: String,
+    pub fix: String,
+    /// Where to point a reviewer: a model file or a migration file, relative to the project.
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The comparisons that ran, in order.
+    pub checked: Vec<CheckKind>,
+    pub findings: Vec<Finding>,
+    /// Things worth saying that are not drift (a shadow on another major version).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// 0 in sync (warnings allowed), 1 drift.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.findings.iter().any(|f| f.severity == Severity::Error))
+    }
+}
+
+pub struct CheckOptions<'a> {
+    /// Unmanaged objects fail the check instead of warning.
+    pub strict: bool,
+    pub database_url: Option<&'a str>,
+    /// Whether every service of the project is checked (only then can a schema be said to
+    /// belong to none).
+    pub all_services: bool,
+}
+
+fn finding(check: CheckKind, service: &str, message: String, fix: &str) -> Finding {
+    Finding {
+        check,
+        severity: Severity::Error,
+        service: service.to_string(),
+        object: None,
+        message,
+        fix: fix.to_string(),
+        file: None,
+        line: None,
+    }
+}
+
+fn problems(check: CheckKind, list: &[migrate::Problem]) -> Vec<Finding> {
+    list.iter()
+        .map(|p| finding(check, &p.service, p.message.clone(), &p.fix))
+        .collect()
+}
+
+/// One finding per differing object.
+fn drift_findings(
+    check: CheckKind,
+    service: &str,
+    expected: &Schema,
+    actual: &Schema,
+    fix: &str,
+) -> Vec<Finding> {
+    explain_all(&crate::diff::diff(expected, actual))
+        .into_iter()
+        .map(|d| Finding {
+            object: Some(d.object),
+            ..finding(check, service, d.what, fix)
+        })
+        .collect()
+}
+
+/// A snapshot with its expressions as Postgres stores them (an empty one needs no server).
+fn normalized(s: Schema, shadow_url: &str) -> Result<Schema, Error> {
+    if s == Schema::default() {
+        return Ok(s);
+    }
+    crate::shadow::normalize(&s, shadow_url)
+}
+
+/// Runs every check that the inputs allow and collects what disagrees.
+pub fn check(
+    project: &Project,
+    services: &[Service],
+    shadow: &mut Shadow,
+    opts: &CheckOptions,
+) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let streams = migrate::load_streams(project, services)?;
+    report.checked.push(CheckKind::Files);
+    for st in &streams {
+        report
+            .findings
+            .extend(problems(CheckKind::Files, &st.problems));
+    }
+    // Two services declaring one table is a model error (exit 2), named with both files.
+    migrate::load_all_models(project)?;
+    report.checked.push(CheckKind::Models);
+    let mut owned = BTreeMap::new();
+    for st in &streams {
+        let model = migrate::load_service_model(project, &st.service)?;
+        let head = migrate::head_schema(project, st)?;
+        for s in migrate::owned_schemas(&st.service, &model, &head) {
+            owned.insert(s, st.service.name.clone());
+        }
+        if !st.problems.is_empty() {
+            continue;
+        }
+        let name = &st.service.name;
+        let fix = format!(
+            "generate the migration: autogen revision --service {name} -m \"<what changed>\""
+        );
+        let mut found = drift_findings(CheckKind::Models, name, &head, &model, &fix);
+        locate::model_lines(project, &st.service, &mut found)?;
+        report.findings.extend(found);
+    }
+    let files_ok = streams.iter().all(|s| s.problems.is_empty());
+    if files_ok {
+        report.checked.push(CheckKind::Replay);
+        let url = shadow.url()?.to_string();
+        report.findings.extend(replay(project, &streams, &url)?);
+    }
+    if let Some(db_url) = opts.database_url {
+        let mut client = crate::inspect::connect(db_url)?;
+        report.notes.extend(shadow.version_note(&mut client)?);
+        let rows = migrate::history::read(&mut client)?;
+        report.checked.push(CheckKind::History);
+        report.findings.extend(problems(
+            CheckKind::History,
+            &migrate::online_problems(&streams, &rows),
+        ));
+        report.checked.push(CheckKind::Database);
+        let url = shadow.url()?.to_string();
+        for st in &streams {
+            report
+                .findings
+                .extend(live_drift(project, st, &rows, &mut client, &url)?);
+        }
+        report.checked.push(CheckKind::Unmanaged);
+        report
+            .findings
+            .extend(unmanaged(project, &mut client, &owned, opts)?);
+    }
+    Ok(report)
+}
+
+/// The live database against the snapshot of the last migration its history says ran, and
+/// every migration not yet applied.
+fn live_drift(
+    project: &Project,
+    st: &Stream,
+    rows: &[migrate::history::Row],
+    client: &mut postgres::Client,
+    shadow_url: &str,
+) -> Result<Vec<Finding>, Error> {
+    let name = &st.service.name;
+    let mut out = Vec::new();
+    let applied = |v: &str| rows.iter().any(|r| &r.service == name && r.version == v);
+    let last = st.chain.iter().rev().find(|m| applied(&m.version));
+    for m in st.chain.iter().filter(|m| !applied(&m.version)) {
+        out.push(Finding {
+            file: Some(m.up_path.clone()),
+            line: Some(1),
+            ..finding(
+                CheckKind::Database,
+                name,
+                format!("migration {} is not applied", m.name()),
+                "apply it: autogen upgrade",
+            )
+        });
+    }
+    let expected = match last {
+        Some(m) => migrate::snapshot_at(project, name, &m.version)?,
+        None => Schema::default(),
+    };
+    let owned = migrate::owned_schemas(&st.service, &expected, &expected);
+    let filter = SchemaFilter {
+        include: owned.iter().cloned().collect(),
+        exclude: Vec::new(),
+    };
+    let mut live = crate::inspect::inspect(client, &filter)?;
+    live.retain_schemas(|s| owned.contains(s));
+    let mut expected = normalized(expected, shadow_url)?;
+    expected.retain_schemas(|s| owned.contains(s));
+    let at = last.map_or_else(
+        || "no migration".into(),
+        |m| format!("migration {}", m.version),
+    );
+    let fix = format!(
+        "the database was changed outside the migrations (it should match {at}): undo the change, \
+         or keep it by adding it to the model and running `autogen revision`"
+    );
+    out.extend(drift_findings(
+        CheckKind::Database,
+        name,
+        &expected,
+        &live,
+        &fix,
+    ));
+    Ok(out)
+}
+
+/// Views, functions, triggers and other objects in the project's schemas that no model can
+/// declare, and schemas that no service owns.
+fn unmanaged(
+    project: &Project,
+    client: &mut postgres::Client,
+    owned: &BTreeMap<String, String>,
+    opts: &CheckOptions,
+) -> Result<Vec<Finding>, Error> {
+    let severity = if opts.strict {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let mut filter = SchemaFilter::default();
+    if let Some(p) = &project.preset {
+        filter = filter.with_preset(p).map_err(Error::Usage)?;
+    }
+    let managed_kinds = ["table", "sequence", "enum", "domain"];
+    let mut out = Vec::new();
+    let mut others: BTreeMap<String, usize> = BTreeMap::new();
+    for o in crate::inspect::catalog_objects(client)? {
+        if o.schema == migrate::history::SCHEMA || !filter.matches(&o.schema) {
+            continue;
+        }
+        if let Some(service) = owned.get(&o.schema) {
+            if managed_kinds.contains(&o.kind.as_str()) {
+                continue;
+            }
+            out.push(Finding {
+                severity,
+                object: Some(format!("{}.{}", o.schema, o.name)),
+                ..finding(
+                    CheckKind::Unmanaged,
+                    service,
+                    format!("{}, not managed by autogen", o.kind),
+                    "autogen does not manage this kind of object: keep it in a hand-written migration \
+                     (`autogen revision --empty`), or drop it if it is left over",
+                )
+            });
+        } else if opts.all_services {
+            *others.entry(o.schema).or_default() += 1;
+        }
+    }
+    for (schema, n) in others {
+        out.push(Finding {
+            severity,
+            object: Some(schema),
+            ..finding(
+                CheckKind::Unmanaged,
+                "database",
+                format!("schema owned by no service ({n} object(s))"),
+                "give it to a service in autogen.toml, or leave it out with `[database] preset`",
+            )
+        });
+    }
+    Ok(out)
+}
+
+/// Applies every migration to a scratch database and compares each service's result with its
+/// latest snapshot, both read back by the inspector.
+pub fn replay(
+    project: &Project,
+    streams: &[Stream],
+    shadow_url: &str,
+) -> Result<Vec<Finding>, Error> {
+    let scratch = crate::shadow::ScratchDb::create(shadow_url, "autogen_replay")?;
+    let mut client = scratch.connect()?;
+    migrate::history::ensure(&mut client)?;
+    for m in migrate::pending(streams, &[]) {
+        if let Err(e) = migrate::runner::apply(&mut client, &m, 0) {
+            let (file, line) = match &e {
+                Error::Statement { file, line, .. } => (file.clone(), *line),
+                _ => (m.up_path.clone(), 1),
+            };
+            return Ok(vec![Finding {
+                file: Some(file),
+                line: Some(line),
+                ..finding(
+                    CheckKind::Replay,
+                    &m.service,
+                    format!("migration {} fails on an empty database: {e}", m.version),
+                    "correct the migration if it has not run anywhere yet, else add one that fixes it",
+                )
+            }]);
+        }
+    }
+    let mut out = Vec::new();
+    for st in streams {
+        let snapshot = migrate::head_schema(project, st)?;
+        let owned = migrate::owned_schemas(&st.service, &snapshot, &snapshot);
+        let filter = SchemaFilter {
+            include: owned.iter().cloned().collect(),
+            exclude: Vec::new(),
+        };
+        let mut live = crate::inspect::inspect(&mut client, &filter)?;
+        live.retain_schemas(|s| owned.contains(s));
+        let mut expected = normalized(snapshot, shadow_url)?;
+        expected.retain_schemas(|s| owned.contains(s));
+        let mut found = drift_findings(
+            CheckKind::Replay,
+            &st.service.name,
+            &expected,
+            &live,
+            "a migration and its snapshot disagree (one was edited by hand): restore the edited \
+             file, or add a migration that makes them agree",
+        );
+        if let Some(head) = st.head() {
+            for f in &mut found {
+                f.file = Some(head.up_path.clone());
+                f.line = Some(1);
+            }
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}

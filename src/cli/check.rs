@@ -1,0 +1,71 @@
+//! `autogen check`: the drift check for CI. Never prompts; exit 0 in sync, 1 drift, 2 error.
+
+use super::{ProjectArgs, ShadowArgs};
+use crate::check::{self, CheckOptions, report};
+use crate::error::Error;
+use clap::{Args, ValueEnum};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A report for people.
+    Text,
+    /// A versioned JSON document (see the README).
+    Json,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(flatten)]
+    shadow: ShadowArgs,
+    /// Fail on objects autogen does not manage (views, functions, ...) instead of warning.
+    #[arg(long)]
+    strict: bool,
+    /// Leave the database out even if one is configured: models, files and replay only.
+    #[arg(long)]
+    offline: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn check(a: CheckArgs) -> Result<u8, Error> {
+    let json = a.format == Format::Json;
+    match run(a) {
+        Err(e) if json => {
+            print!("{}", report::json_error(&e.to_string()));
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+fn run(a: CheckArgs) -> Result<u8, Error> {
+    let project = a.project.load()?;
+    let services = project.select(&a.project.service)?;
+    let mut shadow = a.shadow.shadow(&project);
+    let database_url = if a.offline {
+        None
+    } else {
+        project.database_url.as_deref()
+    };
+    let r = check::check(
+        &project,
+        &services,
+        &mut shadow,
+        &CheckOptions {
+            strict: a.strict,
+            database_url,
+            all_services: a.project.service.is_empty(),
+        },
+    )?;
+    let text = match a.format {
+        Format::Text => report::text(&r),
+        Format::Json => report::json(&r),
+        Format::Github => report::github(&r),
+    };
+    print!("{text}");
+    Ok(r.exit_code())
+}
