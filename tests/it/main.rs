@@ -1,5 +1,6 @@
 //! The integration tests: one binary, so one ephemeral Postgres serves them all.
 
+mod check;
 mod cli;
 mod dbdb;
 mod golden;

@@ -7,20 +7,20 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::rc::Rc;
 
-struct Project {
+pub(crate) struct Project {
     /// Shared by two `Project`s when one model is tried against two databases.
-    dir: Rc<TempDir>,
-    url: String,
+    pub(crate) dir: Rc<TempDir>,
+    pub(crate) url: String,
 }
 
-fn project(name: &str, db: &TestDb) -> Project {
+pub(crate) fn project(name: &str, db: &TestDb) -> Project {
     Project {
         dir: Rc::new(TempDir::new("autogen-wf", name)),
         url: db.url(),
     }
 }
 
-const TWO_SERVICES: &str = r#"
+pub(crate) const TWO_SERVICES: &str = r#"
 [[services]]
 name = "users"
 schema = "users"
@@ -32,28 +32,28 @@ schema = "notes"
 models = ["schema/notes/*.yaml"]
 "#;
 
-const USERS: &str = "schema: users\ntables:\n  accounts:\n    columns:\n      id: { type: bigint, identity: always }\n      email: { type: text }\n    primary_key: [id]\n";
+pub(crate) const USERS: &str = "schema: users\ntables:\n  accounts:\n    columns:\n      id: { type: bigint, identity: always }\n      email: { type: text }\n    primary_key: [id]\n";
 
-const NOTES: &str = "schema: notes\nenums:\n  state: [draft, done]\ntables:\n  notes:\n    columns:\n      id: { type: bigint, identity: always }\n      owner: { type: bigint, references: users.accounts(id) }\n      state: { type: state, default: \"'draft'\" }\n    primary_key: [id]\n";
+pub(crate) const NOTES: &str = "schema: notes\nenums:\n  state: [draft, done]\ntables:\n  notes:\n    columns:\n      id: { type: bigint, identity: always }\n      owner: { type: bigint, references: users.accounts(id) }\n      state: { type: state, default: \"'draft'\" }\n    primary_key: [id]\n";
 
 impl Project {
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let p = self.dir.join(rel);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(p, text).expect("write");
     }
 
-    fn read(&self, rel: &str) -> String {
+    pub(crate) fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.dir.join(rel)).expect("read")
     }
 
     /// Runs autogen in the project with the test database; returns (code, stdout, stderr).
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
+    pub(crate) fn run(&self, args: &[&str]) -> (i32, String, String) {
         let out = self.command(args).output().expect("run autogen");
         decode(&out)
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_autogen"));
         c.args(args)
             .current_dir(&**self.dir)
@@ -63,14 +63,14 @@ impl Project {
         c
     }
 
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let (code, out, err) = self.run(args);
         assert_eq!(code, 0, "autogen {args:?} failed:\n{out}\n{err}");
         format!("{out}{err}")
     }
 
     /// Migration files of a service, sorted.
-    fn migrations(&self, service: &str) -> Vec<String> {
+    pub(crate) fn migrations(&self, service: &str) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.dir.join("migrations").join(service))
             .map(|d| {
                 d.flatten()
@@ -83,14 +83,14 @@ impl Project {
         v
     }
 
-    fn two_services(&self) {
+    pub(crate) fn two_services(&self) {
         self.write("autogen.toml", TWO_SERVICES);
         self.write("schema/users/users.yaml", USERS);
         self.write("schema/notes/notes.yaml", NOTES);
     }
 }
 
-fn decode(o: &Output) -> (i32, String, String) {
+pub(crate) fn decode(o: &Output) -> (i32, String, String) {
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).to_string(),
@@ -98,7 +98,7 @@ fn decode(o: &Output) -> (i32, String, String) {
     )
 }
 
-fn history_rows(db: &TestDb) -> Vec<(String, String, bool)> {
+pub(crate) fn history_rows(db: &TestDb) -> Vec<(String, String, bool)> {
     let mut c = db.client();
     let exists: bool = c
         .query_one("SELECT to_regclass('autogen.history') IS NOT NULL", &[])
@@ -117,7 +117,7 @@ fn history_rows(db: &TestDb) -> Vec<(String, String, bool)> {
     .collect()
 }
 
-fn exists(db: &TestDb, relation: &str) -> bool {
+pub(crate) fn exists(db: &TestDb, relation: &str) -> bool {
     db.client()
         .query_one("SELECT to_regclass($1) IS NOT NULL", &[&relation])
         .expect("query")
