@@ -3,7 +3,7 @@
 //! line says what the actual side has that the expected side does not.
 
 use crate::diff::{Change, CommentTarget, EnumPosition};
-use crate::ir::{Column, Constraint, Domain, Expr, Identity, Sequence};
+use crate::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
 use crate::render::quote::column_type;
 
 /// One object and how it differs.
@@ -37,33 +37,37 @@ fn one(object: String, what: impl Into<String>) -> Vec<Drift> {
     }]
 }
 
+fn type_change(label: &str, b: &ColumnType, a: &ColumnType) -> Option<String> {
+    (b != a).then(|| {
+        format!(
+            "{label} changed from {} to {}",
+            column_type(b),
+            column_type(a)
+        )
+    })
+}
+
+fn null_change(was_nullable: bool, nullable: bool) -> Option<String> {
+    (was_nullable != nullable).then(|| {
+        if nullable {
+            "now nullable"
+        } else {
+            "now NOT NULL"
+        }
+        .to_string()
+    })
+}
+
+fn default_change(b: &Option<Expr>, a: &Option<Expr>) -> Option<String> {
+    (b != a).then(|| format!("default changed from {} to {}", expr(b), expr(a)))
+}
+
 /// What differs between two columns of the same name, in words.
 fn column_differences(b: &Column, a: &Column) -> Vec<String> {
     let mut out = Vec::new();
-    if b.ty != a.ty {
-        out.push(format!(
-            "type changed from {} to {}",
-            column_type(&b.ty),
-            column_type(&a.ty)
-        ));
-    }
-    if b.nullable != a.nullable {
-        out.push(
-            if a.nullable {
-                "now nullable"
-            } else {
-                "now NOT NULL"
-            }
-            .into(),
-        );
-    }
-    if b.default != a.default {
-        out.push(format!(
-            "default changed from {} to {}",
-            expr(&b.default),
-            expr(&a.default)
-        ));
-    }
+    out.extend(type_change("type", &b.ty, &a.ty));
+    out.extend(null_change(b.nullable, a.nullable));
+    out.extend(default_change(&b.default, &a.default));
     if b.identity != a.identity {
         let id = |i: &Option<Identity>| match i {
             None => "none",
@@ -101,33 +105,12 @@ fn column_differences(b: &Column, a: &Column) -> Vec<String> {
 
 fn domain_differences(b: &Domain, a: &Domain) -> Vec<String> {
     let mut out = Vec::new();
-    if b.base != a.base {
-        out.push(format!(
-            "base type changed from {} to {}",
-            column_type(&b.base),
-            column_type(&a.base)
-        ));
-    }
+    out.extend(type_change("base type", &b.base, &a.base));
     if b.collation != a.collation {
         out.push("collation changed".into());
     }
-    if b.default != a.default {
-        out.push(format!(
-            "default changed from {} to {}",
-            expr(&b.default),
-            expr(&a.default)
-        ));
-    }
-    if b.not_null != a.not_null {
-        out.push(
-            if a.not_null {
-                "now NOT NULL"
-            } else {
-                "now nullable"
-            }
-            .into(),
-        );
-    }
+    out.extend(default_change(&b.default, &a.default));
+    out.extend(null_change(!b.not_null, !a.not_null));
     for (name, e) in &a.checks {
         match b.checks.get(name) {
             None => out.push(format!("check {name} added: {e}")),

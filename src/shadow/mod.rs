@@ -125,17 +125,22 @@ impl Shadow {
     /// A warning when the shadow's major version is not the target's: expressions can read
     /// differently from one major version to the next.
     pub fn version_note(&mut self, target: &mut Client) -> Result<Option<String>, Error> {
-        let target = server_version(target)? / 10000;
-        let shadow = self.server_version()? / 10000;
-        Ok((target != shadow).then(|| {
-            format!(
-                "the shadow database ({}) runs PostgreSQL {shadow} but the target runs PostgreSQL {target}: \
-                 defaults and CHECKs may read differently; point --dev-url (or `[shadow] url`) at a \
-                 PostgreSQL {target} server, or install its binaries",
-                self.describe()
-            )
-        }))
+        let target = server_version(target)?;
+        let shadow = self.server_version()?;
+        Ok(version_mismatch(&self.describe(), shadow, target))
     }
+}
+
+/// The note for a shadow whose major version is not the target's (`server_version_num` values).
+fn version_mismatch(shadow_is: &str, shadow: u32, target: u32) -> Option<String> {
+    let (shadow, target) = (shadow / 10000, target / 10000);
+    (target != shadow).then(|| {
+        format!(
+            "the shadow database ({shadow_is}) runs PostgreSQL {shadow} but the target runs PostgreSQL {target}: \
+             defaults and CHECKs may read differently; point --dev-url (or `[shadow] url`) at a \
+             PostgreSQL {target} server, or install its binaries (AUTOGEN_PG_BINDIR)"
+        )
+    })
 }
 
 /// `server_version_num` (150004 for 15.4).
@@ -149,4 +154,19 @@ pub fn server_version(client: &mut Client) -> Result<u32, Error> {
             ))
         })?;
     Ok(row.get::<_, i32>(0).max(0) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_mismatch;
+
+    #[test]
+    fn only_a_different_major_version_is_worth_a_note() {
+        assert_eq!(version_mismatch("x", 150004, 150010), None);
+        let note = version_mismatch("an ephemeral cluster", 150004, 160002).unwrap_or_default();
+        assert!(
+            note.contains("runs PostgreSQL 15 but the target runs PostgreSQL 16"),
+            "{note}"
+        );
+    }
 }

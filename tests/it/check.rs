@@ -351,19 +351,7 @@ fn the_shadow_cluster_is_gone_after_success_failure_and_interruption() {
     assert_cleaned_up(&tmp, Duration::ZERO);
 
     // Interruption: Ctrl-C while a migration is replayed on the shadow.
-    p.ok(&[
-        "revision",
-        "-m",
-        "slow",
-        "--empty",
-        "--service",
-        "users",
-        "--version",
-        "20260102000000",
-    ]);
-    let up = "migrations/users/20260102000000_slow.up.sql";
-    let text = p.read(up);
-    p.write(up, &format!("{text}SELECT pg_sleep(60);\n"));
+    p.hand_written_migration("20260102000000", "SELECT pg_sleep(60);\n");
     let tmp = shadow_tmp("interrupt");
     let mut child = p
         .command(&["check", "--offline"])

@@ -83,6 +83,23 @@ impl Project {
         v
     }
 
+    /// A migration of service `users` at `version` whose SQL is `sql`, written by hand.
+    pub(crate) fn hand_written_migration(&self, version: &str, sql: &str) {
+        self.ok(&[
+            "revision",
+            "-m",
+            "by hand",
+            "--empty",
+            "--service",
+            "users",
+            "--version",
+            version,
+        ]);
+        let path = format!("migrations/users/{version}_by_hand.up.sql");
+        let text = self.read(&path);
+        self.write(&path, &format!("{text}{sql}"));
+    }
+
     pub(crate) fn two_services(&self) {
         self.write("autogen.toml", TWO_SERVICES);
         self.write("schema/users/users.yaml", USERS);
@@ -487,22 +504,10 @@ fn concurrent_upgrades_apply_each_migration_once() {
     let p = project("race", &db);
     p.two_services();
     p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
-    p.ok(&[
-        "revision",
-        "-m",
-        "slow",
-        "--empty",
-        "--service",
-        "users",
-        "--version",
-        "20260102000000",
-    ]);
-    let path = "migrations/users/20260102000000_slow.up.sql";
-    let text = p.read(path);
     // Not idempotent: a second run of it would fail on the existing table.
-    p.write(
-        path,
-        &format!("{text}SELECT pg_sleep(1.5);\nCREATE TABLE users.once (id int);\n"),
+    p.hand_written_migration(
+        "20260102000000",
+        "SELECT pg_sleep(1.5);\nCREATE TABLE users.once (id int);\n",
     );
     let a = p.command(&["upgrade"]).spawn().expect("spawn a");
     std::thread::sleep(std::time::Duration::from_millis(300));
