@@ -399,3 +399,43 @@ fn sleeping(_p: &Project, tmp: &Path) -> bool {
     .map(|r| r.get::<_, i64>(0) > 0)
     .unwrap_or(false)
 }
+
+#[test]
+fn a_shadow_server_named_in_autogen_toml_replaces_the_cluster() {
+    let db = TestDb::new();
+    let p = project("check-shadow-url", &db);
+    first_revision(&p);
+    let config = p.read("autogen.toml");
+    p.write(
+        "autogen.toml",
+        &format!(
+            "{config}\n[shadow]\nurl = \"{}\"\n",
+            crate::harness::server_url()
+        ),
+    );
+    // No binaries to start a cluster from: the check can only pass through the configured server.
+    let out = p
+        .command(&["check", "--offline"])
+        .env("AUTOGEN_PG_BINDIR", "/nonexistent")
+        .output()
+        .expect("run");
+    let (code, stdout, stderr) = decode(&out);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, &*format!("{OFFLINE_CHECKS}\nin sync\n")),
+        "{stderr}"
+    );
+    // Without it, the missing binaries are the error, named (exit 2).
+    p.write("autogen.toml", &config);
+    let out = p
+        .command(&["check", "--offline"])
+        .env("AUTOGEN_PG_BINDIR", "/nonexistent")
+        .output()
+        .expect("run");
+    let (code, _, stderr) = decode(&out);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("AUTOGEN_PG_BINDIR is `/nonexistent`"),
+        "{stderr}"
+    );
+}
