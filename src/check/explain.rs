@@ -225,15 +225,13 @@ pub fn explain(c: &Change) -> Vec<Drift> {
         ),
         RebuildEnum { before, after, .. } => {
             let removed: Vec<String> = before
-                .values
-                .iter()
-                .filter(|v| !after.values.contains(v))
+                .values_missing_from(after)
+                .into_iter()
                 .cloned()
                 .collect();
             let added: Vec<String> = after
-                .values
-                .iter()
-                .filter(|v| !before.values.contains(v))
+                .values_missing_from(before)
+                .into_iter()
                 .cloned()
                 .collect();
             let mut out = Vec::new();

@@ -211,20 +211,19 @@ pub fn load_source(
     src: &str,
     filter: &SchemaFilter,
     dev_url: Option<&str>,
-) -> Result<(Schema, bool), Error> {
-    let (mut schema, is_model) = if is_url(src) {
+) -> Result<Schema, Error> {
+    let mut schema = if is_url(src) {
         let mut client = crate::inspect::connect(src)?;
-        (crate::inspect::inspect(&mut client, filter)?, false)
+        crate::inspect::inspect(&mut client, filter)?
     } else {
         let model = crate::model::load_path(Path::new(src))?;
-        let model = match dev_url {
+        match dev_url {
             Some(url) => crate::shadow::normalize(&model, url)?,
             None => model,
-        };
-        (model, true)
+        }
     };
     schema.retain_schemas(|s| filter.matches(s));
-    Ok((schema, is_model))
+    Ok(schema)
 }
 
 fn diff(a: DiffArgs) -> Result<u8, Error> {
@@ -246,8 +245,8 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
     } else {
         None
     };
-    let (from, _) = load_source(&a.from, &filter, dev.as_deref())?;
-    let (to, _) = load_source(&a.to, &filter, dev.as_deref())?;
+    let from = load_source(&a.from, &filter, dev.as_deref())?;
+    let to = load_source(&a.to, &filter, dev.as_deref())?;
     if dev.is_some() {
         for side in [&a.from, &a.to] {
             if is_url(side) {

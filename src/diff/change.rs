@@ -266,7 +266,7 @@ impl Change {
         match self {
             Change::DropTable(_) | Change::DropColumn { .. } => true,
             Change::RebuildEnum { before, after, .. } => {
-                before.values.iter().any(|v| !after.values.contains(v))
+                !before.values_missing_from(after).is_empty()
             }
             Change::AlterColumn { before, after, .. } => {
                 crate::plan::type_change_is_lossy(&before.ty, &after.ty)

@@ -50,6 +50,16 @@ pub struct Enum {
     pub comment: Option<String>,
 }
 
+impl Enum {
+    /// This enum's values that `other` does not have, in this enum's order.
+    pub fn values_missing_from<'a>(&'a self, other: &Enum) -> Vec<&'a String> {
+        self.values
+            .iter()
+            .filter(|v| !other.values.contains(v))
+            .collect()
+    }
+}
+
 /// `CREATE DOMAIN`: a base type with its own default, NOT NULL and CHECK constraints (whose
 /// expressions speak of `VALUE`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -195,11 +195,7 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
             usages,
         } => {
             let mut h = Vec::new();
-            let removed: Vec<&String> = before
-                .values
-                .iter()
-                .filter(|v| !after.values.contains(v))
-                .collect();
+            let removed = before.values_missing_from(after);
             let unmapped: Vec<String> = removed
                 .iter()
                 .filter(|v| !remap.contains_key(**v))

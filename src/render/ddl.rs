@@ -28,12 +28,7 @@ pub fn describe(c: &Change) -> String {
             format!("rename value `{from}` of enum `{name}` to `{to}`")
         }
         RebuildEnum { before, after, .. } => {
-            let removed: Vec<&str> = before
-                .values
-                .iter()
-                .filter(|v| !after.values.contains(v))
-                .map(String::as_str)
-                .collect();
+            let removed = before.values_missing_from(after);
             if removed.is_empty() {
                 format!("rebuild enum `{}` to reorder its values", after.name)
             } else {
