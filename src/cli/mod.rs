@@ -157,6 +157,10 @@ struct DiffArgs {
     /// database).
     #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
     dev_url: Option<String>,
+    /// Print where the time went (each side's connect, inspect, parse and normalize; diff, plan,
+    /// render) and the peak memory, as one JSON line on stderr.
+    #[arg(long)]
+    timings: bool,
     /// Time zone that `timestamp` values are in, for conversions to and from `timestamptz`.
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     time_zone: String,
@@ -206,76 +210,190 @@ fn is_url(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
 
-/// Loads a schema from a URL or model path, narrowed by `filter`.
-pub fn load_source(
+/// Where one side of a diff spent its time, in seconds, for `--timings`.
+#[derive(Default, serde::Serialize)]
+struct SideTimings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connect: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inspect: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parse: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shadow_start: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalize: Option<f64>,
+}
+
+/// A schema read from a URL or a model path, narrowed by `filter`, with the server's version
+/// when it came from a database.
+struct Loaded {
+    schema: Schema,
+    server_version: Option<u32>,
+    timings: SideTimings,
+}
+
+fn secs(since: std::time::Instant) -> Option<f64> {
+    Some(since.elapsed().as_secs_f64())
+}
+
+/// Loads a schema from a URL or model path, narrowed by `filter`. A model is normalized on the
+/// shadow when `shadow` is given (started here if it is not yet running); a database's version
+/// is read when `version` is set.
+fn load_source(
     src: &str,
     filter: &SchemaFilter,
-    dev_url: Option<&str>,
-) -> Result<Schema, Error> {
+    shadow: Option<&mut crate::shadow::Shadow>,
+    version: bool,
+) -> Result<Loaded, Error> {
+    let mut t = SideTimings::default();
+    let mut server_version = None;
     let mut schema = if is_url(src) {
+        let start = std::time::Instant::now();
         let mut client = crate::inspect::connect(src)?;
-        crate::inspect::inspect(&mut client, filter)?
+        t.connect = secs(start);
+        let start = std::time::Instant::now();
+        let schema = crate::inspect::inspect(&mut client, filter)?;
+        t.inspect = secs(start);
+        if version {
+            server_version = Some(crate::shadow::server_version(&mut client)?);
+        }
+        schema
     } else {
+        let start = std::time::Instant::now();
         let model = crate::model::load_path(Path::new(src))?;
-        match dev_url {
-            Some(url) => crate::shadow::normalize(&model, url)?,
+        t.parse = secs(start);
+        let start = std::time::Instant::now();
+        let url = shadow.map(|s| s.url().map(str::to_string));
+        t.shadow_start = url.is_some().then(|| start.elapsed().as_secs_f64());
+        match url {
+            Some(Ok(url)) => {
+                let start = std::time::Instant::now();
+                let normalized = crate::shadow::normalize(&model, &url)?;
+                t.normalize = secs(start);
+                normalized
+            }
+            Some(Err(e)) => {
+                eprintln!(
+                    "note: {e}\nnote: model expressions (defaults, checks, predicates) are compared \
+                     as written, not as Postgres stores them, so some may show as changed"
+                );
+                model
+            }
             None => model,
         }
     };
     schema.retain_schemas(|s| filter.matches(s));
-    Ok(schema)
+    Ok(Loaded {
+        schema,
+        server_version,
+        timings: t,
+    })
+}
+
+/// Every figure `--timings` prints, in seconds, and the peak resident memory.
+#[derive(Default, serde::Serialize)]
+struct Timings {
+    from: SideTimings,
+    to: SideTimings,
+    read: f64,
+    diff: f64,
+    plan: f64,
+    render: f64,
+    total: f64,
+    peak_rss_kib: Option<u64>,
+}
+
+/// The process's peak resident set size (`VmHWM`), where /proc has it.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn diff(a: DiffArgs) -> Result<u8, Error> {
+    let started = std::time::Instant::now();
     let filter = a.filter.filter()?;
     // A model compared with a database must read as Postgres would store it: through the
     // shadow, an ephemeral cluster unless --dev-url names a server. Two models compare as written.
     let mut shadow = crate::shadow::Shadow::new(a.dev_url.clone());
-    let dev = if a.dev_url.is_some() || is_url(&a.from) != is_url(&a.to) {
-        match shadow.url() {
-            Ok(u) => Some(u.to_string()),
-            Err(e) => {
-                eprintln!(
-                    "note: {e}\nnote: model expressions (defaults, checks, predicates) are compared as \
-                     written, not as Postgres stores them, so some may show as changed"
-                );
-                None
-            }
-        }
+    let normalize =
+        |src: &str| !is_url(src) && (a.dev_url.is_some() || is_url(&a.from) != is_url(&a.to));
+    let (from, to) = if normalize(&a.from) && normalize(&a.to) {
+        // Two models on one shadow: one after the other.
+        let from = load_source(&a.from, &filter, Some(&mut shadow), false);
+        (from, load_source(&a.to, &filter, Some(&mut shadow), false))
     } else {
-        None
+        // The two sides are read at once: each mostly waits on a server (a catalog to hand
+        // over, a shadow to start and fill), so reading both takes as long as the slower one.
+        let versions = normalize(&a.from) || normalize(&a.to);
+        let (from_shadow, to_shadow) = if normalize(&a.from) {
+            (Some(&mut shadow), None)
+        } else if normalize(&a.to) {
+            (None, Some(&mut shadow))
+        } else {
+            (None, None)
+        };
+        std::thread::scope(|scope| {
+            let to = scope.spawn(|| load_source(&a.to, &filter, to_shadow, versions));
+            let from = load_source(&a.from, &filter, from_shadow, versions);
+            (
+                from,
+                to.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+        })
     };
-    let from = load_source(&a.from, &filter, dev.as_deref())?;
-    let to = load_source(&a.to, &filter, dev.as_deref())?;
-    if dev.is_some() {
-        for side in [&a.from, &a.to] {
-            if is_url(side) {
-                if let Some(note) = shadow.version_note(&mut crate::inspect::connect(side)?)? {
-                    eprintln!("note: {note}");
-                }
-                break;
+    let (from, to) = (from?, to?);
+    let read = started.elapsed().as_secs_f64();
+    if shadow.is_started() {
+        if let Some(target) = from.server_version.or(to.server_version) {
+            if let Some(note) = shadow.version_note_for(target)? {
+                eprintln!("note: {note}");
             }
         }
     }
-    let changes = crate::diff::diff(&from, &to);
+    let start = std::time::Instant::now();
+    let changes = crate::diff::diff(&from.schema, &to.schema);
+    let diff_secs = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
     let plan = if a.down {
         crate::plan::plan_down(&changes)
     } else {
         crate::plan::plan(changes)
     };
-    if plan.is_empty() {
-        eprintln!("no changes");
-        return Ok(0);
+    let plan_secs = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    let sql = (!plan.is_empty()).then(|| {
+        crate::render::script(
+            &plan,
+            &RenderOptions {
+                time_zone: a.time_zone.clone(),
+            },
+        )
+    });
+    let render_secs = start.elapsed().as_secs_f64();
+    match &sql {
+        None => eprintln!("no changes"),
+        Some(sql) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(sql.as_bytes());
+            let _ = out.flush();
+        }
     }
-    let sql = crate::render::script(
-        &plan,
-        &RenderOptions {
-            time_zone: a.time_zone,
-        },
-    );
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(sql.as_bytes());
-    Ok(if a.exit_code { 1 } else { 0 })
+    if a.timings {
+        let t = Timings {
+            from: from.timings,
+            to: to.timings,
+            read,
+            diff: diff_secs,
+            plan: plan_secs,
+            render: render_secs,
+            total: started.elapsed().as_secs_f64(),
+            peak_rss_kib: peak_rss_kib(),
+        };
+        eprintln!("timings: {}", serde_json::to_string(&t).unwrap_or_default());
+    }
+    Ok(if a.exit_code && sql.is_some() { 1 } else { 0 })
 }
 
 fn dump(a: DumpArgs) -> Result<u8, Error> {

@@ -3,11 +3,12 @@
 
 use super::change::{Change, CommentTarget};
 use crate::ir::{BaseType, Domain, Schema};
+use std::borrow::Cow;
 
-pub(super) fn diff_domains(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) {
+pub(super) fn diff_domains(from: &mut Cow<'_, Schema>, to: &Schema, out: &mut Vec<Change>) {
     let mut created = Vec::new();
     for (name, d) in &to.domains {
-        let Some(old) = from.domains.get(name) else {
+        let Some(old) = from.domains.get(name).cloned() else {
             created.push(d.clone());
             continue;
         };
@@ -16,6 +17,7 @@ pub(super) fn diff_domains(from: &mut Schema, to: &Schema, out: &mut Vec<Change>
             // The rebuild restores each column's target default.
             for u in &usages {
                 if let Some(c) = from
+                    .to_mut()
                     .tables
                     .get_mut(&u.table)
                     .and_then(|t| t.columns.get_mut(&u.column))
@@ -34,7 +36,7 @@ pub(super) fn diff_domains(from: &mut Schema, to: &Schema, out: &mut Vec<Change>
             comment: old.comment.clone(),
             ..d.clone()
         };
-        if &same_comment != old {
+        if same_comment != old {
             out.push(Change::AlterDomain {
                 before: old.clone(),
                 after: same_comment,

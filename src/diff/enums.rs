@@ -3,11 +3,12 @@
 
 use super::change::{Change, CommentTarget, EnumPosition, TypeUsage};
 use crate::ir::{BaseType, Enum, QName, Schema};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) {
+pub(super) fn diff_enums(from: &mut Cow<'_, Schema>, to: &Schema, out: &mut Vec<Change>) {
     for (name, e) in &to.enums {
-        let Some(old) = from.enums.get(name) else {
+        let Some(old) = from.enums.get(name).cloned() else {
             out.push(Change::CreateEnum(e.clone()));
             continue;
         };
@@ -51,6 +52,7 @@ pub(super) fn diff_enums(from: &mut Schema, to: &Schema, out: &mut Vec<Change>) 
                 // longer differs there.
                 for u in &usages {
                     let column = from
+                        .to_mut()
                         .tables
                         .get_mut(&u.table)
                         .and_then(|t| t.columns.get_mut(&u.column));

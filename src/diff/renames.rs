@@ -1,11 +1,13 @@
 //! Rename hints: emits the renames and returns `from` as it reads once they are done, so the
-//! rest of the comparison matches objects by name.
+//! rest of the comparison matches objects by name. `from` is copied only when a rename applies:
+//! a copy of a catalog of thousands of tables costs as much memory as reading it.
 
 use super::change::Change;
 use crate::ir::{BaseType, IndexKey, QName, Schema};
+use std::borrow::Cow;
 
-pub(super) fn apply(from: &Schema, to: &Schema, out: &mut Vec<Change>) -> Schema {
-    let mut s = from.clone();
+pub(super) fn apply<'a>(from: &'a Schema, to: &Schema, out: &mut Vec<Change>) -> Cow<'a, Schema> {
+    let mut s = Cow::Borrowed(from);
     for (new, old) in &to.hints.enums {
         if new == old
             || !s.enums.contains_key(old)
@@ -18,6 +20,7 @@ pub(super) fn apply(from: &Schema, to: &Schema, out: &mut Vec<Change>) -> Schema
             from: old.clone(),
             to: new.clone(),
         });
+        let s = s.to_mut();
         if let Some(mut e) = s.enums.remove(old) {
             e.name = new.clone();
             s.enums.insert(new.clone(), e);
@@ -42,7 +45,7 @@ pub(super) fn apply(from: &Schema, to: &Schema, out: &mut Vec<Change>) -> Schema
             from: old.clone(),
             to: new.clone(),
         });
-        rename_table(&mut s, old, new);
+        rename_table(s.to_mut(), old, new);
     }
     for ((table, new), old) in &to.hints.columns {
         let Some(t) = s.tables.get(table) else {
@@ -56,7 +59,7 @@ pub(super) fn apply(from: &Schema, to: &Schema, out: &mut Vec<Change>) -> Schema
             from: old.clone(),
             to: new.clone(),
         });
-        rename_column(&mut s, table, old, new);
+        rename_column(s.to_mut(), table, old, new);
     }
     s
 }

@@ -124,6 +124,11 @@ fn base_dir() -> PathBuf {
 impl Cluster {
     /// Initializes and starts a server; returns once it accepts connections (about half a second).
     pub fn start(max_connections: u32) -> Result<Cluster, Error> {
+        Cluster::start_with(max_connections, &[])
+    }
+
+    /// [`Cluster::start`] with more server settings (`name`, `value`), as `postgres -c` takes them.
+    pub fn start_with(max_connections: u32, settings: &[(&str, &str)]) -> Result<Cluster, Error> {
         let bin = bin_dir()?;
         let base = base_dir();
         let dir = base.join(format!(
@@ -160,12 +165,14 @@ impl Cluster {
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
+        // The extra settings arrive as arguments, so no value is ever parsed by the shell.
         let script = format!(
-            "\"$1\" -D \"$2/data\" -k \"$2\" -c listen_addresses= -c fsync=off \
+            "P=\"$1\"; D=\"$2\"; W=\"$3\"; shift 3; \
+             \"$P\" -D \"$D/data\" -k \"$D\" -c listen_addresses= -c fsync=off \
              -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off -c max_wal_size=64MB \
-             -c max_connections={max_connections} >\"$2/log\" 2>&1 & PG=$!; \
-             while [ -d /proc/$3 ] && [ ! -e \"$2/stop\" ] && kill -0 $PG 2>/dev/null; do sleep 0.1; done; \
-             kill -QUIT $PG 2>/dev/null; wait $PG; rm -rf \"$2\""
+             -c max_connections={max_connections} \"$@\" >\"$D/log\" 2>&1 & PG=$!; \
+             while [ -d /proc/$W ] && [ ! -e \"$D/stop\" ] && kill -0 $PG 2>/dev/null; do sleep 0.1; done; \
+             kill -QUIT $PG 2>/dev/null; wait $PG; rm -rf \"$D\""
         );
         let mut watcher = command("sh");
         watcher
@@ -175,6 +182,11 @@ impl Cluster {
             .arg(bin.join("postgres"))
             .arg(&dir)
             .arg(std::process::id().to_string())
+            .args(
+                settings
+                    .iter()
+                    .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={v}")]),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

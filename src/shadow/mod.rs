@@ -106,6 +106,11 @@ impl Shadow {
         Ok(self.cluster.as_ref().map(Cluster::url).unwrap_or_default())
     }
 
+    /// Whether a shadow server is at hand without starting one.
+    pub fn is_started(&self) -> bool {
+        self.configured.is_some() || self.cluster.is_some()
+    }
+
     /// What the shadow is, for messages.
     pub fn describe(&self) -> String {
         match (&self.configured, &self.cluster) {
@@ -126,6 +131,11 @@ impl Shadow {
     /// differently from one major version to the next.
     pub fn version_note(&mut self, target: &mut Client) -> Result<Option<String>, Error> {
         let target = server_version(target)?;
+        self.version_note_for(target)
+    }
+
+    /// [`Shadow::version_note`] for a target whose version (`server_version_num`) is known.
+    pub fn version_note_for(&mut self, target: u32) -> Result<Option<String>, Error> {
         let shadow = self.server_version()?;
         Ok(version_mismatch(&self.describe(), shadow, target))
     }

@@ -7,7 +7,7 @@
 //! database is dropped whether or not normalization succeeds.
 
 use super::ScratchDb;
-use crate::apply::apply_plan;
+use crate::apply::apply_scratch;
 use crate::diff::{Change, diff};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
@@ -67,7 +67,7 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
         .into_iter()
         .partition(|c| matches!(c, Change::CreateSchema(_) | Change::CreateExtension(_)));
     let opts = RenderOptions::default();
-    apply_plan(&mut client, &plan(early), &opts)
+    apply_scratch(&mut client, &plan(early), &opts)
         .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
     let mut stub = String::new();
     let mut seen_types = BTreeSet::new();
@@ -125,7 +125,7 @@ pub fn normalize(model: &Schema, dev_url: &str) -> Result<Schema, Error> {
             error_text(&e)
         ))
     })?;
-    apply_plan(&mut client, &plan(rest), &opts)
+    apply_scratch(&mut client, &plan(rest), &opts)
         .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
     let filter = SchemaFilter {
         include: own.into_iter().collect(),

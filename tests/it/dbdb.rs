@@ -233,7 +233,7 @@ fn the_catalog_is_read_in_a_fixed_number_of_queries() {
         small, large,
         "the number of catalog queries grows with the number of tables"
     );
-    // The catalog queries and the one SET of search_path.
+    // The catalog queries and the one statement that sets up the session.
     assert_eq!(
         large,
         autogen::inspect::QUERY_COUNT + 1,

@@ -1,4 +1,5 @@
--- Array columns report their element type; the typmod applies to the element.
+-- Array columns report their element type; the typmod applies to the element. Comments come
+-- from a join, not col_description(): that function runs a query of its own for every column.
 SELECT n.nspname::text AS schema, c.relname::text AS table_name,
        a.attname::text AS name, a.attnum::int4 AS position,
        et_n.nspname::text AS type_schema, et.typname::text AS type_name,
@@ -12,7 +13,7 @@ SELECT n.nspname::text AS schema, c.relname::text AS table_name,
             CASE WHEN co_n.nspname = 'pg_catalog' THEN co.collname::text
                  ELSE quote_ident(co_n.nspname) || '.' || quote_ident(co.collname) END
        END AS collation,
-       col_description(c.oid, a.attnum) AS comment
+       d.description AS comment
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -21,6 +22,9 @@ JOIN pg_catalog.pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typel
 JOIN pg_catalog.pg_namespace et_n ON et_n.oid = et.typnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND d.objsubid = a.attnum
 LEFT JOIN pg_catalog.pg_namespace co_n ON co_n.oid = co.collnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND a.attnum > 0 AND NOT a.attisdropped

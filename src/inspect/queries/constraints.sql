@@ -13,7 +13,7 @@ SELECT n.nspname::text AS schema, c.relname::text AS table_name,
        con.confmatchtype::text AS match_type,
        con.condeferrable AS deferrable, con.condeferred AS deferred,
        CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END AS check_expr,
-       COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) AS nulls_not_distinct,
+       COALESCE(i.indnullsnotdistinct, false) AS nulls_not_distinct,
        am.amname::text AS method,
        CASE WHEN con.contype = 'x' THEN
          ARRAY(SELECT a.attname::text FROM generate_series(1, i.indnkeyatts) k

@@ -8,9 +8,12 @@ SELECT n.nspname::text AS schema,
        own_n.nspname::text AS owner_schema,
        own_c.relname::text AS owner_table,
        own_a.attname::text AS owner_column,
-       obj_description(c.oid, 'pg_class') AS comment
+       descr.description AS comment
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description descr
+       ON descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND descr.objsubid = 0
 JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
 LEFT JOIN pg_catalog.pg_depend d
        ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid

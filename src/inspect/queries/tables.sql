@@ -1,8 +1,12 @@
 -- Ordinary and partitioned tables; partitions themselves are not separate model objects.
-SELECT n.nspname::text AS schema, c.relname::text AS name,
-       obj_description(c.oid, 'pg_class') AS comment
+-- relnatts counts dropped columns too: an upper bound of the columns to come.
+SELECT n.nspname::text AS schema, c.relname::text AS name, c.relnatts::int4 AS column_slots,
+       descr.description AS comment
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description descr
+       ON descr.objoid = c.oid AND descr.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND descr.objsubid = 0
 WHERE c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND n.nspname::text = ANY($1::text[])
