@@ -223,6 +223,11 @@ struct SideTimings {
     shadow_start: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     normalize: Option<f64>,
+    /// Tables, domains and sequences normalized, and how many of them came from the cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    objects: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cached: Option<usize>,
 }
 
 /// A schema read from a URL or a model path, narrowed by `filter`, with the server's version
@@ -263,24 +268,33 @@ fn load_source(
         let start = std::time::Instant::now();
         let model = crate::model::load_path(Path::new(src))?;
         t.parse = secs(start);
-        let start = std::time::Instant::now();
-        let url = shadow.map(|s| s.url().map(str::to_string));
-        t.shadow_start = url.is_some().then(|| start.elapsed().as_secs_f64());
-        match url {
-            Some(Ok(url)) => {
-                let start = std::time::Instant::now();
-                let normalized = crate::shadow::normalize(&model, &url)?;
-                t.normalize = secs(start);
-                normalized
-            }
-            Some(Err(e)) => {
-                eprintln!(
-                    "note: {e}\nnote: model expressions (defaults, checks, predicates) are compared \
-                     as written, not as Postgres stores them, so some may show as changed"
-                );
-                model
-            }
+        match shadow {
             None => model,
+            Some(shadow) => {
+                let start = std::time::Instant::now();
+                let result = shadow.normalize_model(&model)?;
+                t.normalize = secs(start);
+                t.shadow_start = shadow.started_in();
+                match result {
+                    crate::shadow::Normalized::Done {
+                        schema,
+                        objects,
+                        cached,
+                    } => {
+                        t.objects = Some(objects);
+                        t.cached = Some(cached);
+                        schema
+                    }
+                    crate::shadow::Normalized::NoShadow(e) => {
+                        eprintln!(
+                            "note: {e}\nnote: model expressions (defaults, checks, predicates) are \
+                             compared as written, not as Postgres stores them, so some may show as \
+                             changed"
+                        );
+                        model
+                    }
+                }
+            }
         }
     };
     schema.retain_schemas(|s| filter.matches(s));
@@ -334,14 +348,28 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
         } else {
             (None, None)
         };
-        std::thread::scope(|scope| {
-            let to = scope.spawn(|| load_source(&a.to, &filter, to_shadow, versions));
-            let from = load_source(&a.from, &filter, from_shadow, versions);
+        // The side that is a model does the most allocating; it stays on the main thread, whose
+        // heap grows more cheaply than a thread's (glibc grows those a page range at a time).
+        let (here, there) = if is_url(&a.to) {
+            ((&a.to, to_shadow), (&a.from, from_shadow))
+        } else {
+            ((&a.from, from_shadow), (&a.to, to_shadow))
+        };
+        let (mine, theirs) = std::thread::scope(|scope| {
+            let theirs = scope.spawn(|| load_source(there.0, &filter, there.1, versions));
+            let mine = load_source(here.0, &filter, here.1, versions);
             (
-                from,
-                to.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                mine,
+                theirs
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
             )
-        })
+        });
+        if is_url(&a.to) {
+            (theirs, mine)
+        } else {
+            (mine, theirs)
+        }
     };
     let (from, to) = (from?, to?);
     let read = started.elapsed().as_secs_f64();

@@ -5,6 +5,7 @@
 //! on that server, each dropped when its value goes out of scope. Never touches a database it did
 //! not create.
 
+mod cache;
 mod cluster;
 mod normalize;
 
@@ -13,8 +14,10 @@ pub use normalize::normalize;
 
 use crate::error::Error;
 use crate::inspect::{connect, error_text, redact};
+use crate::ir::{BaseType, Schema};
 use crate::render::quote::ident;
 use postgres::{Client, NoTls};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -84,6 +87,24 @@ impl Drop for ScratchDb {
 pub struct Shadow {
     configured: Option<String>,
     cluster: Option<Cluster>,
+    /// `server_version_num`, once known.
+    version: Option<u32>,
+    /// Seconds spent starting the ephemeral cluster, once it is started.
+    started_in: Option<f64>,
+    /// Where the normalization cache lives; `None` turns it off.
+    cache_dir: Option<std::path::PathBuf>,
+}
+
+/// What [`Shadow::normalize_model`] did.
+pub enum Normalized {
+    /// The model as Postgres stores it; `cached` of its `objects` came from the cache.
+    Done {
+        schema: Schema,
+        objects: usize,
+        cached: usize,
+    },
+    /// No shadow could be had (no configured server, and no binaries to start one).
+    NoShadow(Error),
 }
 
 impl Shadow {
@@ -92,6 +113,9 @@ impl Shadow {
         Shadow {
             configured: url,
             cluster: None,
+            version: None,
+            started_in: None,
+            cache_dir: cache::dir(),
         }
     }
 
@@ -101,7 +125,9 @@ impl Shadow {
             return Ok(u);
         }
         if self.cluster.is_none() {
+            let start = std::time::Instant::now();
             self.cluster = Some(Cluster::start(20)?);
+            self.started_in = Some(start.elapsed().as_secs_f64());
         }
         Ok(self.cluster.as_ref().map(Cluster::url).unwrap_or_default())
     }
@@ -120,11 +146,142 @@ impl Shadow {
         }
     }
 
-    /// Scratch databases are created in `PGDATABASE`-independent fashion, so a configured URL
-    /// that cannot be reached fails here with the URL named.
+    /// The same shadow with its normalization cache in `dir` (`None`: no cache) instead of the
+    /// default (`AUTOGEN_CACHE_DIR`, `$XDG_CACHE_HOME/autogen`, `~/.cache/autogen`).
+    pub fn with_cache_dir(mut self, dir: Option<std::path::PathBuf>) -> Shadow {
+        self.cache_dir = dir;
+        self
+    }
+
+    /// Seconds it took to start the ephemeral cluster, if one was started.
+    pub fn started_in(&self) -> Option<f64> {
+        self.started_in
+    }
+
+    /// The shadow's `server_version_num`. A cluster not yet started is not started for this:
+    /// its binaries say which version they are. A configured URL that cannot be reached fails
+    /// here with the URL named.
     pub fn server_version(&mut self) -> Result<u32, Error> {
-        let url = self.url()?.to_string();
-        server_version(&mut connect(&url)?)
+        if let Some(v) = self.version {
+            return Ok(v);
+        }
+        let v = match (&self.configured, &self.cluster) {
+            (None, None) => binaries_version(&bin_dir()?)?,
+            _ => {
+                let url = self.url()?.to_string();
+                server_version(&mut connect(&url)?)?
+            }
+        };
+        self.version = Some(v);
+        Ok(v)
+    }
+
+    /// Normalizes `model`: each table, domain and sequence comes from the cache when that exact
+    /// definition was normalized before on this major version, and the rest from a scratch
+    /// database on the shadow, which is started only if something is not in the cache.
+    pub fn normalize_model(&mut self, model: &Schema) -> Result<Normalized, Error> {
+        let version = match self.server_version() {
+            Ok(v) => v,
+            Err(e) if self.configured.is_none() => return Ok(Normalized::NoShadow(e)),
+            Err(e) => return Err(e),
+        };
+        let keys = cache::Keys::of(model, version / 10000);
+        let cache = cache::Cache::open(self.cache_dir.as_deref(), version / 10000);
+        let mut out = model.clone();
+        let mut missing = Schema {
+            tables: BTreeMap::new(),
+            domains: BTreeMap::new(),
+            sequences: BTreeMap::new(),
+            ..model.clone()
+        };
+        let objects = keys.tables.len() + keys.domains.len() + keys.sequences.len();
+        let mut cached = 0;
+        for (q, key) in &keys.tables {
+            match cache.as_ref().and_then(|c| c.table(key)) {
+                Some(t) => {
+                    out.tables.insert(q.clone(), t.clone());
+                    cached += 1;
+                }
+                None => {
+                    missing.tables.insert(q.clone(), model.tables[q].clone());
+                }
+            }
+        }
+        for (q, key) in &keys.domains {
+            match cache.as_ref().and_then(|c| c.domain(key)) {
+                Some(d) => {
+                    out.domains.insert(q.clone(), d.clone());
+                    cached += 1;
+                }
+                None => {
+                    missing.domains.insert(q.clone(), model.domains[q].clone());
+                }
+            }
+        }
+        for (q, key) in &keys.sequences {
+            match cache.as_ref().and_then(|c| c.sequence(key)) {
+                Some(s) => {
+                    out.sequences.insert(q.clone(), s.clone());
+                    cached += 1;
+                }
+                None => {
+                    let s = &model.sequences[q];
+                    // A sequence OWNED BY a column needs its table in the scratch database.
+                    if let Some((t, _)) = &s.owned_by {
+                        if let Some(table) = model.tables.get(t) {
+                            missing.tables.insert(t.clone(), table.clone());
+                        }
+                    }
+                    missing.sequences.insert(q.clone(), s.clone());
+                }
+            }
+        }
+        // Domains a missing table's columns use must exist in the scratch database too.
+        for t in missing.tables.values() {
+            for c in t.columns.values() {
+                if let BaseType::User(q) = &c.ty.base {
+                    if let Some(d) = model.domains.get(q) {
+                        missing
+                            .domains
+                            .entry(q.clone())
+                            .or_insert_with(|| d.clone());
+                    }
+                }
+            }
+        }
+        if cached < objects {
+            let configured = self.configured.is_some();
+            let url = match self.url() {
+                Ok(u) => u.to_string(),
+                Err(e) if !configured => return Ok(Normalized::NoShadow(e)),
+                Err(e) => return Err(e),
+            };
+            let normalized = normalize(&missing, &url)?;
+            for (q, t) in &normalized.tables {
+                if missing.tables.contains_key(q) {
+                    out.tables.insert(q.clone(), t.clone());
+                }
+            }
+            for (q, d) in &normalized.domains {
+                if missing.domains.contains_key(q) {
+                    out.domains.insert(q.clone(), d.clone());
+                }
+            }
+            for (q, s) in &normalized.sequences {
+                if missing.sequences.contains_key(q) {
+                    out.sequences.insert(q.clone(), s.clone());
+                }
+            }
+        }
+        if let Some(mut c) = cache {
+            c.store(&keys, &out);
+            c.save(objects);
+        }
+        Ok(Normalized::Done {
+            schema: out,
+            objects,
+            cached,
+        })
     }
 
     /// A warning when the shadow's major version is not the target's: expressions can read
@@ -154,6 +311,32 @@ fn version_mismatch(shadow_is: &str, shadow: u32, target: u32) -> Option<String>
 }
 
 /// `server_version_num` (150004 for 15.4).
+/// `server_version_num` of the binaries in `bin`, from `postgres --version`
+/// (`postgres (PostgreSQL) 15.20 (Debian ...)`).
+fn binaries_version(bin: &std::path::Path) -> Result<u32, Error> {
+    let postgres = bin.join("postgres");
+    let out = std::process::Command::new(&postgres)
+        .arg("--version")
+        .output()
+        .map_err(|e| Error::Shadow(format!("cannot run `{}`: {e}", postgres.display())))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let number = text
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or_default();
+    let mut parts = number.split(|c: char| !c.is_ascii_digit());
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    if major < 10 {
+        return Err(Error::Shadow(format!(
+            "`{} --version` printed `{}`: not a PostgreSQL 10 or later",
+            postgres.display(),
+            text.trim()
+        )));
+    }
+    Ok(major * 10000 + minor)
+}
+
 pub fn server_version(client: &mut Client) -> Result<u32, Error> {
     let row = client
         .query_one("SELECT current_setting('server_version_num')::int", &[])

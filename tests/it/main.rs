@@ -1,5 +1,6 @@
 //! The integration tests: one binary, so one ephemeral Postgres serves them all.
 
+mod cache;
 mod check;
 mod cli;
 mod dbdb;

@@ -1,0 +1,240 @@
+//! A cache of normalized objects, so a model is not created in a shadow database again for
+//! tables it has already normalized.
+//!
+//! Input: a model and the shadow's major version. Output: for each table, domain and sequence,
+//! the object as Postgres stored it the last time that exact definition was normalized, or
+//! nothing. The key of an object is a hash of everything its stored form depends on: its own
+//! definition, the types and extensions it can use, the tables its foreign keys reference, the
+//! server's major version. A hit therefore gives what the shadow would give; any change to those
+//! inputs is a miss, and only misses go through the shadow.
+//!
+//! The file is `<dir>/normalized-pg<major>.json`; `dir` is `AUTOGEN_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/autogen`, else `~/.cache/autogen`. `AUTOGEN_CACHE_DIR=off` turns it off. A
+//! file that cannot be read is ignored (and rewritten); one that cannot be written is skipped:
+//! the cache only ever saves time, never changes a result.
+
+use crate::ir::{BaseType, Domain, QName, Schema, Sequence, Table};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Bump when the stored form of the IR changes, so old entries are never read as new ones.
+const FORMAT: u32 = 1;
+
+/// Entries beyond those used by the current run that a file keeps (oldest dropped first).
+const KEEP: usize = 50_000;
+
+#[derive(Default, Serialize, Deserialize)]
+struct File {
+    format: u32,
+    /// Insertion order is age order: entries used again move to the end.
+    tables: indexmap::IndexMap<String, Table>,
+    domains: indexmap::IndexMap<String, Domain>,
+    sequences: indexmap::IndexMap<String, Sequence>,
+}
+
+pub(crate) struct Cache {
+    path: PathBuf,
+    file: File,
+    changed: bool,
+}
+
+/// Where cache files go, or `None` when caching is off or no directory can be named.
+pub(crate) fn dir() -> Option<PathBuf> {
+    match std::env::var_os("AUTOGEN_CACHE_DIR") {
+        Some(d) if d == "off" => None,
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+        _ => std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(|d| PathBuf::from(d).join("autogen"))
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|d| !d.is_empty())
+                    .map(|h| PathBuf::from(h).join(".cache/autogen"))
+            }),
+    }
+}
+
+/// The keys of one model's objects.
+pub(crate) struct Keys {
+    pub tables: BTreeMap<QName, String>,
+    pub domains: BTreeMap<QName, String>,
+    pub sequences: BTreeMap<QName, String>,
+}
+
+fn hash(parts: &impl Serialize) -> String {
+    // serde_json writes maps in their (sorted or declared) order: the same input, the same text.
+    let text = serde_json::to_vec(parts).unwrap_or_default();
+    let mut hex = String::with_capacity(64);
+    for b in Sha256::digest(&text) {
+        hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    hex
+}
+
+/// The user types a table's columns name, with their definitions.
+fn types_used<'a>(model: &'a Schema, t: &Table) -> (Vec<&'a crate::ir::Enum>, Vec<&'a Domain>) {
+    let names: BTreeSet<&QName> = t
+        .columns
+        .values()
+        .filter_map(|c| match &c.ty.base {
+            BaseType::User(q) => Some(q),
+            BaseType::Builtin(_) => None,
+        })
+        .collect();
+    (
+        names.iter().filter_map(|q| model.enums.get(*q)).collect(),
+        names.iter().filter_map(|q| model.domains.get(*q)).collect(),
+    )
+}
+
+impl Keys {
+    pub(crate) fn of(model: &Schema, major: u32) -> Keys {
+        let extensions: Vec<_> = model.extensions.values().collect();
+        let sequences: Vec<&QName> = model.sequences.keys().collect();
+        let domain_key = |d: &Domain| hash(&(FORMAT, major, "domain", d, &extensions));
+        Keys {
+            tables: model
+                .tables
+                .iter()
+                .map(|(q, t)| {
+                    let (enums, domains) = types_used(model, t);
+                    let referenced: Vec<(&QName, Option<&Table>)> = t
+                        .foreign_keys
+                        .values()
+                        .map(|fk| (&fk.ref_table, model.tables.get(&fk.ref_table)))
+                        .collect();
+                    let key = hash(&(
+                        FORMAT,
+                        major,
+                        "table",
+                        t,
+                        enums,
+                        domains,
+                        referenced,
+                        &extensions,
+                        &sequences,
+                    ));
+                    (q.clone(), key)
+                })
+                .collect(),
+            domains: model
+                .domains
+                .iter()
+                .map(|(q, d)| (q.clone(), domain_key(d)))
+                .collect(),
+            sequences: model
+                .sequences
+                .iter()
+                .map(|(q, s)| {
+                    let owner = s.owned_by.as_ref().and_then(|(t, _)| model.tables.get(t));
+                    (q.clone(), hash(&(FORMAT, major, "sequence", s, owner)))
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Cache {
+    /// Opens the cache in `dir` for a shadow of this major version; `None` when caching is off.
+    pub(crate) fn open(dir: Option<&std::path::Path>, major: u32) -> Option<Cache> {
+        let path = dir?.join(format!("normalized-pg{major}.json"));
+        let file = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<File>(&b).ok())
+            .filter(|f| f.format == FORMAT)
+            .unwrap_or(File {
+                format: FORMAT,
+                ..File::default()
+            });
+        Some(Cache {
+            path,
+            file,
+            changed: false,
+        })
+    }
+
+    pub(crate) fn table(&self, key: &str) -> Option<&Table> {
+        self.file.tables.get(key)
+    }
+
+    pub(crate) fn domain(&self, key: &str) -> Option<&Domain> {
+        self.file.domains.get(key)
+    }
+
+    pub(crate) fn sequence(&self, key: &str) -> Option<&Sequence> {
+        self.file.sequences.get(key)
+    }
+
+    /// Records what the shadow gave for the keys the cache did not have. Entries of this run
+    /// move to the end, the young end; nothing is rewritten when every key was a hit.
+    pub(crate) fn store(&mut self, keys: &Keys, normalized: &Schema) {
+        fn refresh<T: Clone>(
+            map: &mut indexmap::IndexMap<String, T>,
+            keys: &BTreeMap<QName, String>,
+            found: &BTreeMap<QName, T>,
+        ) {
+            let used: BTreeSet<&String> = keys.values().collect();
+            let old = std::mem::take(map);
+            let mut current = indexmap::IndexMap::new();
+            for (key, value) in old {
+                if used.contains(&key) {
+                    current.insert(key, value);
+                } else {
+                    map.insert(key, value);
+                }
+            }
+            for (q, key) in keys {
+                let value = current.swap_remove(key).or_else(|| found.get(q).cloned());
+                if let Some(v) = value {
+                    map.insert(key.clone(), v);
+                }
+            }
+        }
+        let f = &self.file;
+        let new = keys.tables.values().any(|k| !f.tables.contains_key(k))
+            || keys.domains.values().any(|k| !f.domains.contains_key(k))
+            || keys
+                .sequences
+                .values()
+                .any(|k| !f.sequences.contains_key(k));
+        if !new {
+            return;
+        }
+        self.changed = true;
+        let f = &mut self.file;
+        refresh(&mut f.tables, &keys.tables, &normalized.tables);
+        refresh(&mut f.domains, &keys.domains, &normalized.domains);
+        refresh(&mut f.sequences, &keys.sequences, &normalized.sequences);
+    }
+
+    /// Writes the file when something new was learnt: to a temporary file renamed into place,
+    /// so a concurrent reader sees the old file or the new one, never half of one.
+    pub(crate) fn save(mut self, keep_at_least: usize) {
+        if !self.changed {
+            return;
+        }
+        let limit = KEEP.max(keep_at_least);
+        let len = self.file.tables.len();
+        if len > limit {
+            self.file.tables.drain(..len - limit);
+        }
+        let Some(parent) = self.path.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(parent).is_err() {
+            return;
+        }
+        let tmp = self
+            .path
+            .with_extension(format!("json.{}.tmp", std::process::id()));
+        let Ok(bytes) = serde_json::to_vec(&self.file) else {
+            return;
+        };
+        if std::fs::write(&tmp, bytes).is_err() || std::fs::rename(&tmp, &self.path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
