@@ -423,5 +423,36 @@ fn report(
             peak(&row.yamldb),
         );
     }
+    // Memory per table: the slope between successive sizes, on the analyzed catalogs.
+    let peaks: Vec<(usize, f64)> = rows
+        .iter()
+        .filter(|r| r.phase == "analyzed")
+        .map(|r| {
+            let kib: Vec<f64> = r
+                .dbdb
+                .iter()
+                .filter_map(|s| s.timings.get("peak_rss_kib").and_then(Value::as_f64))
+                .collect();
+            (r.n, median(kib))
+        })
+        .collect();
+    let slopes: Vec<String> = peaks
+        .windows(2)
+        .map(|w| {
+            format!(
+                "{}→{}: {:.1} KiB",
+                w[0].0,
+                w[1].0,
+                (w[1].1 - w[0].1) / (w[1].0 - w[0].0) as f64
+            )
+        })
+        .collect();
+    if !slopes.is_empty() {
+        let _ = writeln!(
+            r,
+            "\nPeak memory of db→db per added table (both catalogs held): {}.",
+            slopes.join(", ")
+        );
+    }
     r
 }

@@ -168,6 +168,19 @@ impl Cache {
         self.file.sequences.get(key)
     }
 
+    /// Takes an entry out, for a run that will not write the file back.
+    pub(crate) fn take_table(&mut self, key: &str) -> Option<Table> {
+        self.file.tables.swap_remove(key)
+    }
+
+    pub(crate) fn take_domain(&mut self, key: &str) -> Option<Domain> {
+        self.file.domains.swap_remove(key)
+    }
+
+    pub(crate) fn take_sequence(&mut self, key: &str) -> Option<Sequence> {
+        self.file.sequences.swap_remove(key)
+    }
+
     /// Records what the shadow gave for the keys the cache did not have. Entries of this run
     /// move to the end, the young end; nothing is rewritten when every key was a hit.
     pub(crate) fn store(&mut self, keys: &Keys, normalized: &Schema) {

@@ -186,15 +186,52 @@ impl Shadow {
             Err(e) => return Err(e),
         };
         let keys = cache::Keys::of(model, version / 10000);
-        let cache = cache::Cache::open(self.cache_dir.as_deref(), version / 10000);
-        let mut out = model.clone();
+        let mut cache = cache::Cache::open(self.cache_dir.as_deref(), version / 10000);
+        // Built up from the cache and the shadow, never cloned whole from the model: at 5,000
+        // tables one more copy of them is 50 MB.
+        let mut out = Schema {
+            schemas: model.schemas.clone(),
+            extensions: model.extensions.clone(),
+            enums: model.enums.clone(),
+            domains: BTreeMap::new(),
+            sequences: BTreeMap::new(),
+            tables: BTreeMap::new(),
+            hints: model.hints.clone(),
+        };
         let mut missing = Schema {
             tables: BTreeMap::new(),
             domains: BTreeMap::new(),
             sequences: BTreeMap::new(),
-            ..model.clone()
+            ..out.clone()
         };
         let objects = keys.tables.len() + keys.domains.len() + keys.sequences.len();
+        let hit = |c: &Option<cache::Cache>| {
+            c.as_ref().is_some_and(|c| {
+                keys.tables.values().all(|k| c.table(k).is_some())
+                    && keys.domains.values().all(|k| c.domain(k).is_some())
+                    && keys.sequences.values().all(|k| c.sequence(k).is_some())
+            })
+        };
+        if hit(&cache) {
+            // Everything is there and nothing will be written back: move, do not copy.
+            if let Some(c) = cache.as_mut() {
+                for (q, k) in &keys.tables {
+                    out.tables.extend(c.take_table(k).map(|t| (q.clone(), t)));
+                }
+                for (q, k) in &keys.domains {
+                    out.domains.extend(c.take_domain(k).map(|d| (q.clone(), d)));
+                }
+                for (q, k) in &keys.sequences {
+                    out.sequences
+                        .extend(c.take_sequence(k).map(|s| (q.clone(), s)));
+                }
+            }
+            return Ok(Normalized::Done {
+                schema: out,
+                objects,
+                cached: objects,
+            });
+        }
         let mut cached = 0;
         for (q, key) in &keys.tables {
             match cache.as_ref().and_then(|c| c.table(key)) {
