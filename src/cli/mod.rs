@@ -272,7 +272,7 @@ fn load_source(
             None => model,
             Some(shadow) => {
                 let start = std::time::Instant::now();
-                let result = shadow.normalize_model(&model)?;
+                let result = shadow.normalize_model(model)?;
                 t.normalize = secs(start);
                 t.shadow_start = shadow.started_in();
                 match result {
@@ -285,13 +285,13 @@ fn load_source(
                         t.cached = Some(cached);
                         schema
                     }
-                    crate::shadow::Normalized::NoShadow(e) => {
+                    crate::shadow::Normalized::NoShadow(e, model) => {
                         eprintln!(
                             "note: {e}\nnote: model expressions (defaults, checks, predicates) are \
                              compared as written, not as Postgres stores them, so some may show as \
                              changed"
                         );
-                        model
+                        *model
                     }
                 }
             }

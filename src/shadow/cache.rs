@@ -25,13 +25,21 @@ const FORMAT: u32 = 1;
 /// Entries beyond those used by the current run that a file keeps (oldest dropped first).
 const KEEP: usize = 50_000;
 
+/// An entry as JSON text: parsed only when it is used, so the cache costs its file's size in
+/// memory, not three times that.
+type Raw = Box<serde_json::value::RawValue>;
+
 #[derive(Default, Serialize, Deserialize)]
 struct File {
     format: u32,
     /// Insertion order is age order: entries used again move to the end.
-    tables: indexmap::IndexMap<String, Table>,
-    domains: indexmap::IndexMap<String, Domain>,
-    sequences: indexmap::IndexMap<String, Sequence>,
+    tables: indexmap::IndexMap<String, Raw>,
+    domains: indexmap::IndexMap<String, Raw>,
+    sequences: indexmap::IndexMap<String, Raw>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(raw: Option<&Raw>) -> Option<T> {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
 }
 
 pub(crate) struct Cache {
@@ -156,36 +164,36 @@ impl Cache {
         })
     }
 
-    pub(crate) fn table(&self, key: &str) -> Option<&Table> {
-        self.file.tables.get(key)
+    /// Whether every key is in the cache.
+    pub(crate) fn holds(&self, keys: &Keys) -> bool {
+        let f = &self.file;
+        keys.tables.values().all(|k| f.tables.contains_key(k))
+            && keys.domains.values().all(|k| f.domains.contains_key(k))
+            && keys.sequences.values().all(|k| f.sequences.contains_key(k))
     }
 
-    pub(crate) fn domain(&self, key: &str) -> Option<&Domain> {
-        self.file.domains.get(key)
+    pub(crate) fn table(&self, key: &str) -> Option<Table> {
+        parse(self.file.tables.get(key))
     }
 
-    pub(crate) fn sequence(&self, key: &str) -> Option<&Sequence> {
-        self.file.sequences.get(key)
+    pub(crate) fn domain(&self, key: &str) -> Option<Domain> {
+        parse(self.file.domains.get(key))
+    }
+
+    pub(crate) fn sequence(&self, key: &str) -> Option<Sequence> {
+        parse(self.file.sequences.get(key))
     }
 
     /// Takes an entry out, for a run that will not write the file back.
     pub(crate) fn take_table(&mut self, key: &str) -> Option<Table> {
-        self.file.tables.swap_remove(key)
-    }
-
-    pub(crate) fn take_domain(&mut self, key: &str) -> Option<Domain> {
-        self.file.domains.swap_remove(key)
-    }
-
-    pub(crate) fn take_sequence(&mut self, key: &str) -> Option<Sequence> {
-        self.file.sequences.swap_remove(key)
+        parse(self.file.tables.swap_remove(key).as_ref())
     }
 
     /// Records what the shadow gave for the keys the cache did not have. Entries of this run
     /// move to the end, the young end; nothing is rewritten when every key was a hit.
     pub(crate) fn store(&mut self, keys: &Keys, normalized: &Schema) {
-        fn refresh<T: Clone>(
-            map: &mut indexmap::IndexMap<String, T>,
+        fn refresh<T: Serialize>(
+            map: &mut indexmap::IndexMap<String, Raw>,
             keys: &BTreeMap<QName, String>,
             found: &BTreeMap<QName, T>,
         ) {
@@ -200,7 +208,11 @@ impl Cache {
                 }
             }
             for (q, key) in keys {
-                let value = current.swap_remove(key).or_else(|| found.get(q).cloned());
+                let value = current.swap_remove(key).or_else(|| {
+                    found
+                        .get(q)
+                        .and_then(|v| serde_json::value::to_raw_value(v).ok())
+                });
                 if let Some(v) = value {
                     map.insert(key.clone(), v);
                 }

@@ -103,8 +103,9 @@ pub enum Normalized {
         objects: usize,
         cached: usize,
     },
-    /// No shadow could be had (no configured server, and no binaries to start one).
-    NoShadow(Error),
+    /// No shadow could be had (no configured server, and no binaries to start one): the model
+    /// comes back as it was given.
+    NoShadow(Error, Box<Schema>),
 }
 
 impl Shadow {
@@ -179,13 +180,17 @@ impl Shadow {
     /// Normalizes `model`: each table, domain and sequence comes from the cache when that exact
     /// definition was normalized before on this major version, and the rest from a scratch
     /// database on the shadow, which is started only if something is not in the cache.
-    pub fn normalize_model(&mut self, model: &Schema) -> Result<Normalized, Error> {
+    /// It takes the model by value so that, when the cache holds everything, the model is gone
+    /// before its normalized copy is built: at 5,000 tables each is about 50 MB.
+    pub fn normalize_model(&mut self, model: Schema) -> Result<Normalized, Error> {
         let version = match self.server_version() {
             Ok(v) => v,
-            Err(e) if self.configured.is_none() => return Ok(Normalized::NoShadow(e)),
+            Err(e) if self.configured.is_none() => {
+                return Ok(Normalized::NoShadow(e, Box::new(model)));
+            }
             Err(e) => return Err(e),
         };
-        let keys = cache::Keys::of(model, version / 10000);
+        let keys = cache::Keys::of(&model, version / 10000);
         let mut cache = cache::Cache::open(self.cache_dir.as_deref(), version / 10000);
         // Built up from the cache and the shadow, never cloned whole from the model: at 5,000
         // tables one more copy of them is 50 MB.
@@ -205,25 +210,20 @@ impl Shadow {
             ..out.clone()
         };
         let objects = keys.tables.len() + keys.domains.len() + keys.sequences.len();
-        let hit = |c: &Option<cache::Cache>| {
-            c.as_ref().is_some_and(|c| {
-                keys.tables.values().all(|k| c.table(k).is_some())
-                    && keys.domains.values().all(|k| c.domain(k).is_some())
-                    && keys.sequences.values().all(|k| c.sequence(k).is_some())
-            })
-        };
-        if hit(&cache) {
-            // Everything is there and nothing will be written back: move, do not copy.
+        if cache.as_ref().is_some_and(|c| c.holds(&keys)) {
+            // Everything is there and nothing will be written back: the model can go, and the
+            // entries are moved out of the cache, not copied.
+            drop(model);
             if let Some(c) = cache.as_mut() {
                 for (q, k) in &keys.tables {
                     out.tables.extend(c.take_table(k).map(|t| (q.clone(), t)));
                 }
+                // Domains and sequences are few: read, not taken.
                 for (q, k) in &keys.domains {
-                    out.domains.extend(c.take_domain(k).map(|d| (q.clone(), d)));
+                    out.domains.extend(c.domain(k).map(|d| (q.clone(), d)));
                 }
                 for (q, k) in &keys.sequences {
-                    out.sequences
-                        .extend(c.take_sequence(k).map(|s| (q.clone(), s)));
+                    out.sequences.extend(c.sequence(k).map(|s| (q.clone(), s)));
                 }
             }
             return Ok(Normalized::Done {
@@ -236,7 +236,7 @@ impl Shadow {
         for (q, key) in &keys.tables {
             match cache.as_ref().and_then(|c| c.table(key)) {
                 Some(t) => {
-                    out.tables.insert(q.clone(), t.clone());
+                    out.tables.insert(q.clone(), t);
                     cached += 1;
                 }
                 None => {
@@ -247,7 +247,7 @@ impl Shadow {
         for (q, key) in &keys.domains {
             match cache.as_ref().and_then(|c| c.domain(key)) {
                 Some(d) => {
-                    out.domains.insert(q.clone(), d.clone());
+                    out.domains.insert(q.clone(), d);
                     cached += 1;
                 }
                 None => {
@@ -258,7 +258,7 @@ impl Shadow {
         for (q, key) in &keys.sequences {
             match cache.as_ref().and_then(|c| c.sequence(key)) {
                 Some(s) => {
-                    out.sequences.insert(q.clone(), s.clone());
+                    out.sequences.insert(q.clone(), s);
                     cached += 1;
                 }
                 None => {
@@ -290,7 +290,7 @@ impl Shadow {
             let configured = self.configured.is_some();
             let url = match self.url() {
                 Ok(u) => u.to_string(),
-                Err(e) if !configured => return Ok(Normalized::NoShadow(e)),
+                Err(e) if !configured => return Ok(Normalized::NoShadow(e, Box::new(model))),
                 Err(e) => return Err(e),
             };
             let normalized = normalize(&missing, &url)?;

@@ -35,13 +35,13 @@ fn models() -> Vec<(String, Schema)> {
 }
 
 fn cached(shadow: &mut Shadow, model: &Schema) -> (Schema, usize, usize) {
-    match shadow.normalize_model(model).expect("normalize") {
+    match shadow.normalize_model(model.clone()).expect("normalize") {
         Normalized::Done {
             schema,
             objects,
             cached,
         } => (schema, objects, cached),
-        Normalized::NoShadow(e) => panic!("no shadow: {e}"),
+        Normalized::NoShadow(e, _) => panic!("no shadow: {e}"),
     }
 }
 
