@@ -29,4 +29,6 @@ LEFT JOIN pg_catalog.pg_namespace co_n ON co_n.oid = co.collnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname::text = ANY($1::text[])
-ORDER BY 1, 2, 4
+-- Each table's columns in their order; tables in any order (they are found by name), which
+-- sorts integers instead of names.
+ORDER BY a.attrelid, a.attnum

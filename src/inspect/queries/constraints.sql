@@ -40,4 +40,3 @@ WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname::text = ANY($1::text[])
   AND con.conparentid = 0
-ORDER BY 1, 2, 3

@@ -43,4 +43,3 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname::text = ANY($1::text[])
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)
-ORDER BY 1, 2, 3
