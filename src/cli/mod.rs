@@ -243,13 +243,11 @@ fn secs(since: std::time::Instant) -> Option<f64> {
 }
 
 /// Loads a schema from a URL or model path, narrowed by `filter`. A model is normalized on the
-/// shadow when `shadow` is given (started here if it is not yet running); a database's version
-/// is read when `version` is set.
+/// shadow when `shadow` is given (started here if it is not yet running).
 fn load_source(
     src: &str,
     filter: &SchemaFilter,
     shadow: Option<&mut crate::shadow::Shadow>,
-    version: bool,
 ) -> Result<Loaded, Error> {
     let mut t = SideTimings::default();
     let mut server_version = None;
@@ -258,11 +256,10 @@ fn load_source(
         let mut client = crate::inspect::connect(src)?;
         t.connect = secs(start);
         let start = std::time::Instant::now();
-        let schema = crate::inspect::inspect(&mut client, filter)?;
+        // The version comes with the inspection's first statement: no query of its own.
+        let (schema, version) = crate::inspect::inspect_versioned(&mut client, filter)?;
         t.inspect = secs(start);
-        if version {
-            server_version = Some(crate::shadow::server_version(&mut client)?);
-        }
+        server_version = Some(version);
         schema
     } else {
         let start = std::time::Instant::now();
@@ -335,12 +332,11 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
         |src: &str| !is_url(src) && (a.dev_url.is_some() || is_url(&a.from) != is_url(&a.to));
     let (from, to) = if normalize(&a.from) && normalize(&a.to) {
         // Two models on one shadow: one after the other.
-        let from = load_source(&a.from, &filter, Some(&mut shadow), false);
-        (from, load_source(&a.to, &filter, Some(&mut shadow), false))
+        let from = load_source(&a.from, &filter, Some(&mut shadow));
+        (from, load_source(&a.to, &filter, Some(&mut shadow)))
     } else {
         // The two sides are read at once: each mostly waits on a server (a catalog to hand
         // over, a shadow to start and fill), so reading both takes as long as the slower one.
-        let versions = normalize(&a.from) || normalize(&a.to);
         let (from_shadow, to_shadow) = if normalize(&a.from) {
             (Some(&mut shadow), None)
         } else if normalize(&a.to) {
@@ -356,8 +352,8 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
             ((&a.from, from_shadow), (&a.to, to_shadow))
         };
         let (mine, theirs) = std::thread::scope(|scope| {
-            let theirs = scope.spawn(|| load_source(there.0, &filter, there.1, versions));
-            let mine = load_source(here.0, &filter, here.1, versions);
+            let theirs = scope.spawn(|| load_source(there.0, &filter, there.1));
+            let mine = load_source(here.0, &filter, here.1);
             (
                 mine,
                 theirs
