@@ -369,7 +369,10 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
     };
     let (from, to) = (from?, to?);
     let read = started.elapsed().as_secs_f64();
-    if shadow.is_started() {
+    // The note matters whenever a model was normalized, from the cache or not: the cache is
+    // keyed by the shadow's major version, which need not be the target's.
+    let normalized = from.timings.objects.is_some() || to.timings.objects.is_some();
+    if normalized {
         if let Some(target) = from.server_version.or(to.server_version) {
             if let Some(note) = shadow.version_note_for(target)? {
                 eprintln!("note: {note}");

@@ -120,11 +120,6 @@ impl Shadow {
         Ok(self.cluster.as_ref().map(Cluster::url).unwrap_or_default())
     }
 
-    /// Whether a shadow server is at hand without starting one.
-    pub fn is_started(&self) -> bool {
-        self.configured.is_some() || self.cluster.is_some()
-    }
-
     /// What the shadow is, for messages.
     pub fn describe(&self) -> String {
         match (&self.configured, &self.cluster) {
