@@ -53,7 +53,38 @@ struct MigrationsSection {
 struct ServiceSection {
     name: String,
     schema: Option<String>,
-    models: Option<Vec<String>>,
+    models: Option<ModelsField>,
+}
+
+/// `models = "glob"`, `models = { command = [...] }`, or a list mixing both.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ModelsField {
+    One(ModelSourceField),
+    Many(Vec<ModelSourceField>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ModelSourceField {
+    Glob(String),
+    Command(CommandField),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandField {
+    command: Vec<String>,
+}
+
+/// Where part of a service's model comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    /// YAML files, relative to the project root.
+    Glob(String),
+    /// A program, run in the project root, that prints the model in the interchange format
+    /// (`autogen::Model::export`); the CLI knows nothing else of it.
+    Command(Vec<String>),
 }
 
 /// One service: its model files and its migration stream.
@@ -62,8 +93,7 @@ pub struct Service {
     pub name: String,
     /// The Postgres schema it owns; `None` for a lone service that owns what its model declares.
     pub schema: Option<String>,
-    /// Globs relative to the project root.
-    pub models: Vec<String>,
+    pub models: Vec<ModelSource>,
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +184,12 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
                     format!(":{line}")
                 })
                 .unwrap_or_default();
-            Error::Config(format!("{}{at}: {}", path.display(), e.message()))
+            let message = if e.message().contains("untagged enum") {
+                "`models` must be a glob (\"schema/x/*.yaml\"), a command ({ command = [\"program\", \"arg\"] }), or a list of these".to_string()
+            } else {
+                e.message().to_string()
+            };
+            Error::Config(format!("{}{at}: {message}", path.display()))
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
         Err(source) => return Err(Error::Io { path, source }),
@@ -180,9 +215,14 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
                 s.name
             )));
         }
-        let models = s
-            .models
-            .unwrap_or_else(|| vec![format!("schema/{}/**/*.yaml", s.name)]);
+        let models = match s.models {
+            None => vec![ModelSource::Glob(format!("schema/{}/**/*.yaml", s.name))],
+            Some(ModelsField::One(m)) => vec![model_source(m, &path, &s.name)?],
+            Some(ModelsField::Many(ms)) => ms
+                .into_iter()
+                .map(|m| model_source(m, &path, &s.name))
+                .collect::<Result<_, _>>()?,
+        };
         services.push(Service {
             name: s.name,
             schema: s.schema,
@@ -193,7 +233,10 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
         services.push(Service {
             name: "app".into(),
             schema: None,
-            models: vec!["schema/**/*.yaml".into(), "schema/**/*.yml".into()],
+            models: vec![
+                ModelSource::Glob("schema/**/*.yaml".into()),
+                ModelSource::Glob("schema/**/*.yml".into()),
+            ],
         });
     }
     let database_url = over
@@ -239,6 +282,19 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
         })?,
         time_zone: m.time_zone.unwrap_or_else(|| "UTC".into()),
     })
+}
+
+fn model_source(m: ModelSourceField, path: &Path, service: &str) -> Result<ModelSource, Error> {
+    match m {
+        ModelSourceField::Glob(g) => Ok(ModelSource::Glob(g)),
+        ModelSourceField::Command(c) if c.command.is_empty() || c.command[0].is_empty() => {
+            Err(Error::Config(format!(
+                "{}: service `{service}`: `models = {{ command = [...] }}` names no program; write e.g. command = [\"cargo\", \"run\", \"-q\", \"--example\", \"export\"]",
+                path.display()
+            )))
+        }
+        ModelSourceField::Command(c) => Ok(ModelSource::Command(c.command)),
+    }
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
@@ -316,5 +372,47 @@ mod tests {
             Some("postgres://x/db".into())
         );
         assert_eq!(expand_env("${AUTOGEN_SURELY_UNSET_VAR}"), None);
+    }
+
+    fn models_of(toml_text: &str) -> Result<Vec<ModelSource>, String> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("autogen-config-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| e.to_string())?;
+        std::fs::write(path.join(CONFIG_FILE), toml_text).map_err(|e| e.to_string())?;
+        let r = load(&path, &Overrides::default());
+        let _ = std::fs::remove_dir_all(&path);
+        r.map(|p| p.services[0].models.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn models_are_globs_commands_or_a_mix() {
+        let svc = |m: &str| format!("[[services]]\nname = \"s\"\nmodels = {m}\n");
+        assert_eq!(
+            models_of(&svc(r#"["a/*.yaml"]"#)),
+            Ok(vec![ModelSource::Glob("a/*.yaml".into())])
+        );
+        assert_eq!(
+            models_of(&svc(r#"{ command = ["cargo", "run"] }"#)),
+            Ok(vec![ModelSource::Command(vec![
+                "cargo".into(),
+                "run".into()
+            ])])
+        );
+        assert_eq!(
+            models_of(&svc(r#"[{ command = ["x"] }, "b/*.yaml"]"#)),
+            Ok(vec![
+                ModelSource::Command(vec!["x".into()]),
+                ModelSource::Glob("b/*.yaml".into())
+            ])
+        );
+        let e = models_of(&svc("5")).unwrap_err();
+        assert!(e.contains("`models` must be a glob"), "{e}");
+        assert!(e.contains(":3"), "the line: {e}");
+        let e = models_of(&svc(r#"{ comand = ["x"] }"#)).unwrap_err();
+        assert!(e.contains("`models` must be a glob"), "{e}");
+        let e = models_of(&svc("{ command = [] }")).unwrap_err();
+        assert!(e.contains("names no program"), "{e}");
     }
 }

@@ -4,11 +4,13 @@
 //!
 //! ```text
 //!  YAML model ─┐                                   ┌─> render ─> up.sql / down.sql
+//!  Rust model ─┤                                   │
 //!  live DB ────┼─> ir::Schema ─> diff ─> plan ─────┤
 //!  (shadow) ───┘              (Change)  (Plan)     └─> apply
 //! ```
 //!
-//! - [`model::load_path`] and [`inspect::inspect`] build an [`ir::Schema`];
+//! - [`model::load_path`], [`Model::build`] (Rust structs with `#[derive(Table)]`) and
+//!   [`inspect::inspect`] build an [`ir::Schema`];
 //!   [`shadow::normalize`] passes a model through a scratch database so its expressions read as
 //!   Postgres stores them.
 //! - [`diff::diff`] compares two schemas; [`diff::invert`] undoes a change set.
@@ -30,4 +32,6 @@ pub mod plan;
 pub mod render;
 pub mod shadow;
 
+pub use autogen_derive::{PgEnum, Table};
 pub use error::{Error, Result};
+pub use model::rust::{Model, PgEnum, SqlType, Table};

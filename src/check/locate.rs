@@ -3,7 +3,7 @@
 //! location rather than a wrong one.
 
 use super::Finding;
-use crate::config::{Project, Service};
+use crate::config::{ModelSource, Project, Service};
 use crate::error::Error;
 use std::path::PathBuf;
 
@@ -62,6 +62,7 @@ pub fn model_lines(
             Some((path, text, schema))
         })
         .collect();
+    let rust_origins = command_origins(project, service)?;
     for f in findings.iter_mut() {
         let Some(object) = &f.object else { continue };
         let mut parts = object.splitn(3, '.');
@@ -76,9 +77,49 @@ pub fn model_lines(
         {
             f.file = Some(path.clone());
             f.line = Some(line);
+        } else if let Some((path, line)) = rust_origins
+            .iter()
+            .find(|(s, n, _, _)| s == schema && n == name)
+            .map(|(_, _, p, l)| (p, l))
+        {
+            f.file = Some(path.clone());
+            f.line = Some(*line);
         }
     }
     Ok(())
+}
+
+/// `(schema, object, file, line)` of each object a models command declared, from the origins
+/// (`src/lib.rs:12:8`) it printed.
+fn command_origins(
+    project: &Project,
+    service: &Service,
+) -> Result<Vec<(String, String, PathBuf, usize)>, Error> {
+    if !service
+        .models
+        .iter()
+        .any(|m| matches!(m, ModelSource::Command(_)))
+    {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (origin, doc) in crate::migrate::service_documents(project, service)? {
+        let text = origin.display().to_string();
+        let mut parts = text.rsplitn(3, ':');
+        let (Some(_col), Some(line), Some(file)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let Ok(line) = line.parse::<usize>() else {
+            continue;
+        };
+        let schema = doc.schema.clone().unwrap_or_else(|| "public".into());
+        let names = doc.tables.keys().chain(doc.enums.keys());
+        for n in names {
+            out.push((schema.clone(), n.clone(), PathBuf::from(file), line));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

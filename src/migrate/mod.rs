@@ -16,7 +16,7 @@ pub mod split;
 
 pub use chain::{Problem, empty_hash, schema_hash};
 pub use files::Migration;
-pub use models::{load_all_models, load_service_model, owned_schemas};
+pub use models::{load_all_models, load_service_model, owned_schemas, service_documents};
 pub use revision::{
     Revision, RevisionOptions, Written, head_schema, revision, snapshot_at,
     write as write_revisions,

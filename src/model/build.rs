@@ -124,7 +124,20 @@ impl Ctx {
     ) -> Result<QName, ModelError> {
         if !q.schema.is_empty() {
             let q = q.clone();
-            if self.declared_schemas.contains_key(&q.schema) && !self.types.contains_key(&q) {
+            // A type of an extension installed in this schema (`accounts.citext`, as a snapshot
+            // writes it) is not declared under `enums:` or `domains:`, yet exists.
+            let from_extension = EXTENSION_TYPES.iter().any(|(t, ext)| {
+                *t == q.name
+                    && self
+                        .schema
+                        .extensions
+                        .get(*ext)
+                        .is_some_and(|e| e.schema == q.schema)
+            });
+            if self.declared_schemas.contains_key(&q.schema)
+                && !self.types.contains_key(&q)
+                && !from_extension
+            {
                 return Err(at.error(
                     format!("unknown type `{q}`: schema `{}` is declared by this model but has no such enum or domain", q.schema),
                     "declare it under `enums:` or `domains:` in that schema, or correct the name",

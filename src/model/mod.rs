@@ -8,6 +8,8 @@ mod build;
 mod doc;
 mod domain;
 mod dump;
+pub mod interchange;
+pub mod rust;
 mod table;
 
 pub use doc::FileDoc;
@@ -39,6 +41,17 @@ pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Schema, Error> {
         docs.push((path.clone(), parse_file(path, text)?));
     }
     Ok(build::build(&docs)?)
+}
+
+/// Loads model documents already parsed (YAML files and Rust models together), each labelled
+/// with the path or origin used in messages.
+pub fn load_documents(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, Error> {
+    Ok(build::build(docs)?)
+}
+
+/// Parses one YAML model file.
+pub fn parse_document(path: &Path, text: &str) -> Result<FileDoc, Error> {
+    Ok(parse_file(path, text)?)
 }
 
 /// The Postgres schema a model file declares (`public` when it names none).

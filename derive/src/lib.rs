@@ -1,0 +1,33 @@
+//! `#[derive(Table)]` and `#[derive(PgEnum)]`: a Rust struct or enum becomes an autogen model
+//! object.
+//!
+//! Input: the item and its `#[autogen(...)]` attributes. Output: an impl of `autogen::Table` or
+//! `autogen::PgEnum` that describes the object with autogen's runtime types; nothing here knows
+//! SQL beyond names. Column types come from the `autogen::SqlType` trait, so an unknown type is a
+//! trait error pointing at the field, and type aliases and re-exports work. Every attribute
+//! mistake is a compile error pointing at the attribute.
+
+mod attrs;
+mod pg_enum;
+mod table;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Declares a table. See the README section "declaring models in Rust" for every attribute.
+#[proc_macro_derive(Table, attributes(autogen))]
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    table::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Declares an enum type; the enum's variants (without fields) are its values, in order.
+#[proc_macro_derive(PgEnum, attributes(autogen))]
+pub fn derive_pg_enum(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    pg_enum::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -1,0 +1,7 @@
+#[derive(autogen::Table)]
+struct Entry {
+    #[autogen(references = "users(id)", on_delete = "delete")]
+    user_id: i64,
+}
+
+fn main() {}

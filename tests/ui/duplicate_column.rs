@@ -1,0 +1,8 @@
+#[derive(autogen::Table)]
+struct Entry {
+    id: i64,
+    #[autogen(name = "id")]
+    other_id: i64,
+}
+
+fn main() {}

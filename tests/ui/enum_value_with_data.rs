@@ -1,0 +1,7 @@
+#[derive(autogen::PgEnum)]
+enum Status {
+    Draft,
+    Published(u32),
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(autogen::Table)]
+struct Entry {
+    #[autogen(primary_key = "yes")]
+    id: i64,
+}
+
+fn main() {}

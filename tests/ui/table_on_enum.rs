@@ -1,0 +1,6 @@
+#[derive(autogen::Table)]
+enum Entry {
+    A,
+}
+
+fn main() {}

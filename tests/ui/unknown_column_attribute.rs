@@ -1,0 +1,8 @@
+#[derive(autogen::Table)]
+#[autogen(schema = "journal")]
+struct Entry {
+    #[autogen(primary_ky)]
+    id: i64,
+}
+
+fn main() {}

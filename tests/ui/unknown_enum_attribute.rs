@@ -1,0 +1,9 @@
+#[derive(autogen::PgEnum)]
+#[autogen(rename_all = "Title Case")]
+enum Status {
+    Draft,
+    #[autogen(renamed = "old")]
+    Published,
+}
+
+fn main() {}

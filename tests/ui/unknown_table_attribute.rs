@@ -1,0 +1,7 @@
+#[derive(autogen::Table)]
+#[autogen(shema = "journal")]
+struct Entry {
+    id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+struct Owner;
+
+#[derive(autogen::Table)]
+struct Entry {
+    id: i64,
+    count: u32,
+    owner: Owner,
+}
+
+fn main() {}

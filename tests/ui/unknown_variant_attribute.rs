@@ -1,0 +1,8 @@
+#[derive(autogen::PgEnum)]
+enum Status {
+    Draft,
+    #[autogen(renamed = "old")]
+    Published,
+}
+
+fn main() {}
