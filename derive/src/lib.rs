@@ -12,7 +12,16 @@ mod pg_enum;
 mod table;
 
 use proc_macro::TokenStream;
+use quote::quote_spanned;
 use syn::{DeriveInput, parse_macro_input};
+
+/// `file:line:column` of the item at runtime. `line!()` spanned at the item's name reports the
+/// line of the declaration, so model errors found later by the CLI point at the Rust source.
+fn origin(ident: &syn::Ident) -> proc_macro2::TokenStream {
+    quote_spanned! {ident.span()=>
+        ::std::format!("{}:{}:{}", ::core::file!(), ::core::line!(), ::core::column!())
+    }
+}
 
 /// Declares a table. See the README section "declaring models in Rust" for every attribute.
 #[proc_macro_derive(Table, attributes(autogen))]

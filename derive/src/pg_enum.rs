@@ -2,7 +2,7 @@
 
 use crate::attrs::{self, Kind, ident, one_of, snake_case};
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::{Data, DeriveInput, Fields};
 
 const ENUM_KEYS: &[(&str, Kind)] = &[
@@ -111,9 +111,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     };
     let ty = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let origin = quote_spanned! {input.ident.span()=>
-        ::std::format!("{}:{}:{}", ::core::file!(), ::core::line!(), ::core::column!())
-    };
+    let origin = crate::origin(&input.ident);
     Ok(quote! {
         impl #impl_generics ::autogen::PgEnum for #ty #ty_generics #where_clause {
             fn enum_def() -> ::autogen::model::rust::EnumDef {

@@ -159,11 +159,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
     let ty = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    // `line!()` spanned at the struct's name reports the line of the declaration, so model
-    // errors found later by the CLI point at the Rust source.
-    let origin = quote_spanned! {input.ident.span()=>
-        ::std::format!("{}:{}:{}", ::core::file!(), ::core::line!(), ::core::column!())
-    };
+    let origin = crate::origin(&input.ident);
     Ok(quote! {
         impl #impl_generics ::autogen::Table for #ty #ty_generics #where_clause {
             fn table() -> ::autogen::model::rust::TableDef {

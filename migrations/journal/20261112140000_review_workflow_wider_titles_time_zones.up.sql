@@ -5,6 +5,7 @@
 -- message: review workflow, wider titles, time zones
 -- schema-before: 3e3e82413c571db0ede87877c1f0284f1a0b7fba62ae05a4c059bfca4f44886b
 -- schema-after: bd96e05eeba70e39ca71fbbf569d1de0127a7e00785757b8f5a741b4481bfe7a
+-- allow-destructive: yes (data-loss steps accepted with `autogen revision --allow-destructive`)
 
 -- 1. drop index `entries_user_created_idx` on `journal.entries`
 DROP INDEX journal.entries_user_created_idx;

@@ -37,6 +37,10 @@ pub struct UpgradeArgs {
     /// Run a migration that stopped part-way again, from the step that failed.
     #[arg(long)]
     resume: bool,
+    /// Apply migrations with data-loss steps although their files carry no
+    /// `-- allow-destructive: yes` marker.
+    #[arg(long)]
+    allow_destructive: bool,
     #[command(flatten)]
     timeouts: Timeouts,
 }
@@ -197,11 +201,44 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         eprintln!("nothing to do: every service is at its target");
         return Ok(0);
     }
+    if !a.allow_destructive {
+        refuse_data_loss(&mut client, &todo)?;
+    }
     for m in &todo {
         let took = migrate::runner::apply(&mut client, m, 0)?;
         eprintln!("applied {} ({} ms)", label(m), took.as_millis());
     }
     Ok(0)
+}
+
+/// Refuses, before anything runs, migrations whose data-loss steps nobody accepted in the file,
+/// naming each step and the data at stake.
+fn refuse_data_loss(client: &mut postgres::Client, todo: &[Migration]) -> Result<(), Error> {
+    let mut lines = Vec::new();
+    for m in todo.iter().filter(|m| !m.allow_destructive) {
+        for loss in migrate::destructive::losses(m) {
+            let stake = migrate::destructive::at_stake(client, &loss)?
+                .map(|s| format!("\n      at stake: {s}"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "  {}: {}: {}{stake}",
+                label(m),
+                loss.step,
+                loss.what
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    Err(Error::migration(
+        format!(
+            "nothing was run: pending migrations would lose data, and their files do not say that was accepted:\n{}",
+            lines.join("\n")
+        ),
+        "review the steps; if they are intended, run `autogen upgrade --allow-destructive`, or add the line \
+         `-- allow-destructive: yes` to the file's header (what `autogen revision --allow-destructive` writes) so reviewers see it",
+    ))
 }
 
 fn select_up(

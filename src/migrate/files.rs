@@ -24,6 +24,9 @@ pub struct Migration {
     pub down: Option<String>,
     /// Of the up file's bytes: what the history table records.
     pub checksum: String,
+    /// The header says `-- allow-destructive: yes`: its data-loss steps were reviewed and
+    /// accepted (written by `autogen revision --allow-destructive`, visible in review).
+    pub allow_destructive: bool,
 }
 
 impl Migration {
@@ -53,6 +56,8 @@ pub struct Header<'a> {
     pub message: &'a str,
     pub before: &'a str,
     pub after: &'a str,
+    /// Writes the `-- allow-destructive: yes` marker.
+    pub destructive: bool,
 }
 
 impl Header<'_> {
@@ -63,9 +68,14 @@ impl Header<'_> {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
+        let marker = if self.destructive && direction == "up" {
+            "-- allow-destructive: yes (data-loss steps accepted with `autogen revision --allow-destructive`)\n"
+        } else {
+            ""
+        };
         format!(
             "-- autogen migration ({direction})\n-- service: {}\n-- version: {}\n-- parent: {}\n\
-             -- message: {message}\n-- schema-before: {}\n-- schema-after: {}\n\n",
+             -- message: {message}\n-- schema-before: {}\n-- schema-after: {}\n{marker}\n",
             self.service,
             self.version,
             self.parent.unwrap_or("none"),
@@ -205,6 +215,8 @@ fn parse(up_path: &Path, service: &str) -> Result<Migration, Error> {
         before: field("schema-before")?.to_string(),
         after: field("schema-after")?.to_string(),
         checksum: sha256_hex(up.as_bytes()),
+        allow_destructive: header_field(&up, "allow-destructive")
+            .is_some_and(|v| v == "yes" || v.starts_with("yes ")),
         up_path: up_path.to_path_buf(),
         down_path,
         up,

@@ -172,9 +172,11 @@ pub fn revision(
             continue;
         }
         let plan = crate::plan::plan(changes.clone());
+        let mut loses_data = false;
         for step in &plan.steps {
             for h in &step.hazards {
                 if let Hazard::DataLoss(what) = h {
+                    loses_data = true;
                     refused.push(format!(
                         "  [{name}] {}: {what}",
                         crate::render::describe(&step.change)
@@ -193,6 +195,7 @@ pub fn revision(
             to,
             script(&plan, &render_opts),
             script(&down, &render_opts),
+            loses_data,
         ));
     }
     if !refused.is_empty() && !opts.allow_destructive {
@@ -217,7 +220,7 @@ pub fn revision(
     let order = dependency_order(&models);
     planned.sort_by_key(|(st, ..)| order.iter().position(|n| n == &st.service.name));
     let mut revisions = Vec::new();
-    for (i, (st, head, to, up_sql, down_sql)) in planned.into_iter().enumerate() {
+    for (i, (st, head, to, up_sql, down_sql, loses_data)) in planned.into_iter().enumerate() {
         if i > 0 {
             version = next_version(&version).unwrap_or(version);
         }
@@ -232,6 +235,7 @@ pub fn revision(
             message: &opts.message,
             before: &before,
             after: &after,
+            destructive: loses_data,
         };
         let body = |sql: String| {
             if sql.is_empty() {

@@ -13,7 +13,8 @@ use crate::render::quote;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
 
-fn sp<T>(v: T) -> Spanned<T> {
+/// A value with no source position: made in memory, not read from a file.
+pub(crate) fn sp<T>(v: T) -> Spanned<T> {
     Spanned::new(v, Location::UNKNOWN, Location::UNKNOWN)
 }
 

@@ -318,6 +318,61 @@ fn destructive_changes_need_allow_destructive() {
     assert_eq!(p.migrations("users").len(), 2, "nothing written");
     p.ok(&["revision", "-m", "drop email", "--allow-destructive"]);
     assert_eq!(p.migrations("users").len(), 4);
+    let up_name = p
+        .migrations("users")
+        .into_iter()
+        .find(|n| n.ends_with(".up.sql") && !n.starts_with("20260101000000"))
+        .expect("the second migration");
+    let rel = format!("migrations/users/{up_name}");
+    let up = p.read(&rel);
+    let marker = "-- allow-destructive: yes";
+    assert!(
+        up.contains(marker),
+        "the accepted loss is visible in review:\n{up}"
+    );
+
+    // The same file without the marker: upgrade refuses before running anything and says what
+    // is at stake.
+    p.ok(&["upgrade", "20260101000000"]);
+    let mut c = db.client();
+    c.batch_execute(
+        "INSERT INTO users.accounts (email) VALUES ('a'), ('b'), ('c'); ANALYZE users.accounts;",
+    )
+    .expect("rows");
+    let unmarked: String = up
+        .lines()
+        .filter(|l| !l.starts_with(marker))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    p.write(&rel, &unmarked);
+    let (code, out, err) = p.run(&["upgrade"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("would lose data"), "{err}");
+    assert!(
+        err.contains("drops column `email` of `users.accounts`"),
+        "{err}"
+    );
+    assert!(err.contains("`users.accounts`: about 3 rows"), "{err}");
+    assert!(err.contains("--allow-destructive"), "{err}");
+    let email_columns = |c: &mut postgres::Client| -> i64 {
+        c.query_one(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users.accounts'::regclass AND attname = 'email' AND NOT attisdropped",
+            &[],
+        )
+        .expect("query")
+        .get(0)
+    };
+    assert_eq!(email_columns(&mut c), 1, "nothing was run");
+    let applied: i64 = c
+        .query_one(
+            "SELECT count(*) FROM autogen.history WHERE service = 'users'",
+            &[],
+        )
+        .expect("history")
+        .get(0);
+    assert_eq!(applied, 1, "the history is unchanged");
+    p.ok(&["upgrade", "--allow-destructive"]);
+    assert_eq!(email_columns(&mut c), 0, "applied once allowed");
 }
 
 #[test]

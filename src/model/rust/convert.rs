@@ -5,11 +5,7 @@ use crate::ir::default_constraint_name;
 use crate::model::doc::{
     ColumnDoc, EnumDoc, FileDoc, Flex, ForeignKeyDoc, IdentityDoc, IndexDoc, KeyDoc, TableDoc,
 };
-use serde_saphyr::{Location, Spanned};
-
-fn sp<T>(v: T) -> Spanned<T> {
-    Spanned::new(v, Location::UNKNOWN, Location::UNKNOWN)
-}
+use crate::model::dump::sp;
 
 pub(super) fn table_doc(t: TableDef) -> FileDoc {
     let mut doc = TableDoc {
