@@ -73,6 +73,49 @@ fn no_rewrite(a: &ColumnType, b: &ColumnType) -> bool {
     }
 }
 
+/// Conversions that change existing values without an error: the generated `USING col::type` is
+/// an explicit cast, which cuts strings and bit strings to the new length and rounds numbers and
+/// times to the new scale or precision.
+pub fn silently_changes_values(a: &ColumnType, b: &ColumnType) -> bool {
+    if a.array != b.array {
+        return false;
+    }
+    let (BaseType::Builtin(x), BaseType::Builtin(y)) = (&a.base, &b.base) else {
+        return false;
+    };
+    let shorter = |m: Typmod, n: Typmod| match (m, n) {
+        (_, Typmod::None) => false,
+        (Typmod::Length(m), Typmod::Length(n)) => n < m,
+        (Typmod::None, Typmod::Length(_)) => true,
+        _ => false,
+    };
+    let less_precise = |m: Typmod, n: Typmod| match (m, n) {
+        (_, Typmod::None) => false,
+        (Typmod::Precision(m), Typmod::Precision(n)) => n < m,
+        (Typmod::None, Typmod::Precision(_)) => true,
+        _ => false,
+    };
+    match (x.as_str(), y.as_str()) {
+        ("varchar" | "bpchar" | "text" | "citext", "varchar" | "bpchar") => {
+            shorter(a.typmod, b.typmod)
+        }
+        ("bit" | "varbit", "bit" | "varbit") => shorter(a.typmod, b.typmod),
+        ("numeric", "numeric") => match (a.typmod, b.typmod) {
+            (Typmod::Numeric(_, s1), Typmod::Numeric(_, s2)) => s2 < s1,
+            (Typmod::None, Typmod::Numeric(..)) => true,
+            _ => false,
+        },
+        ("numeric" | "float4" | "float8", "int2" | "int4" | "int8") => true,
+        ("float8", "float4") | ("numeric", "float4" | "float8") => true,
+        ("timestamp" | "timestamptz", "date") => true,
+        (
+            "timestamp" | "timestamptz" | "time" | "timetz" | "interval",
+            "timestamp" | "timestamptz" | "time" | "timetz" | "interval",
+        ) => less_precise(a.typmod, b.typmod),
+        _ => false,
+    }
+}
+
 /// Conversions that keep every existing value exactly.
 fn widens(a: &ColumnType, b: &ColumnType) -> bool {
     if no_rewrite(a, b) {
@@ -141,11 +184,22 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
             }
             h
         }
-        AlterColumn { before, after, .. } => {
+        AlterColumn {
+            table,
+            before,
+            after,
+        } => {
             let mut h = Vec::new();
             if before.ty != after.ty || before.collation != after.collation {
                 if !no_rewrite(&before.ty, &after.ty) {
                     h.push(Hazard::TableRewrite);
+                }
+                if silently_changes_values(&before.ty, &after.ty) {
+                    h.push(Hazard::DataLoss(format!(
+                        "values of `{}` in `{table}` are cut or rounded to fit `{}`",
+                        after.name,
+                        crate::render::quote::column_type(&after.ty)
+                    )));
                 }
                 if !widens(&before.ty, &after.ty) {
                     h.push(Hazard::MayFail(format!(
@@ -275,4 +329,34 @@ fn volatile(expr: &str) -> bool {
     ]
     .iter()
     .any(|f| e.contains(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::silently_changes_values;
+    use crate::ir::ColumnType;
+
+    fn cuts(a: &str, b: &str) -> bool {
+        let t = |s: &str| ColumnType::parse(s).expect("type").0;
+        silently_changes_values(&t(a), &t(b))
+    }
+
+    #[test]
+    fn narrowing_casts_are_data_loss_and_widening_ones_are_not() {
+        assert!(cuts("varchar(200)", "varchar(50)"));
+        assert!(cuts("text", "varchar(200)"));
+        assert!(cuts("numeric(12,4)", "numeric(12,2)"));
+        assert!(cuts("numeric", "numeric(10,2)"));
+        assert!(cuts("double precision", "real"));
+        assert!(cuts("numeric", "integer"));
+        assert!(cuts("timestamptz", "date"));
+        assert!(cuts("timestamp", "timestamp(3)"));
+        assert!(!cuts("varchar(50)", "varchar(200)"));
+        assert!(!cuts("varchar(50)", "text"));
+        assert!(!cuts("numeric(10,2)", "numeric(12,2)"));
+        assert!(!cuts("integer", "bigint"));
+        assert!(!cuts("real", "double precision"));
+        assert!(!cuts("timestamp(3)", "timestamp"));
+        assert!(!cuts("text", "integer"), "refused, not changed: may fail, not loss");
+    }
 }
