@@ -357,6 +357,9 @@ mod tests {
         assert!(!cuts("integer", "bigint"));
         assert!(!cuts("real", "double precision"));
         assert!(!cuts("timestamp(3)", "timestamp"));
-        assert!(!cuts("text", "integer"), "refused, not changed: may fail, not loss");
+        assert!(
+            !cuts("text", "integer"),
+            "refused, not changed: may fail, not loss"
+        );
     }
 }
