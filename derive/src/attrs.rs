@@ -106,7 +106,7 @@ pub fn check<'a>(
                 Kind::Flag => format!("`{}` is a flag and takes no value", e.key),
                 Kind::Str => format!("`{}` takes a string: {} = \"...\"", e.key, e.key),
                 Kind::Group => format!("`{}` takes a list: {}(...)", e.key, e.key),
-                Kind::Any => unreachable!(),
+                Kind::Any => format!("`{}` has a value of the wrong form", e.key),
             };
             return Err(syn::Error::new(e.span, form));
         }
