@@ -3,34 +3,36 @@
 
 use crate::error::Error;
 use crate::inspect::error_text;
+use crate::migrate::split::split;
 use crate::plan::Plan;
-use crate::render::{RenderOptions, statements};
+use crate::render::{RenderOptions, script, statements};
 use postgres::Client;
 
-/// Runs every step of `plan`; returns the number of statements executed.
+/// Runs every step of `plan`, split as the runner splits a migration file (one transaction per
+/// unit, CONCURRENTLY statements outside any); returns the number of statements executed.
 pub fn apply_plan(client: &mut Client, plan: &Plan, opts: &RenderOptions) -> Result<usize, Error> {
     let mut n = 0;
-    for group in plan.transactions() {
-        let mut tx = client.transaction().map_err(|e| Error::Apply {
-            statement: n,
-            sql: "BEGIN".into(),
-            message: error_text(&e),
-        })?;
-        for step in group {
-            for sql in statements(&step.change, opts) {
+    let fail = |n: usize, sql: &str, e: &postgres::Error| Error::Apply {
+        statement: n,
+        sql: sql.to_string(),
+        message: error_text(e),
+    };
+    for unit in split(&script(plan, opts)) {
+        if !unit.transactional {
+            for s in &unit.statements {
                 n += 1;
-                tx.batch_execute(&sql).map_err(|e| Error::Apply {
-                    statement: n,
-                    sql: sql.clone(),
-                    message: error_text(&e),
-                })?;
+                client
+                    .batch_execute(&s.sql)
+                    .map_err(|e| fail(n, &s.sql, &e))?;
             }
+            continue;
         }
-        tx.commit().map_err(|e| Error::Apply {
-            statement: n,
-            sql: "COMMIT".into(),
-            message: error_text(&e),
-        })?;
+        let mut tx = client.transaction().map_err(|e| fail(n, "BEGIN", &e))?;
+        for s in &unit.statements {
+            n += 1;
+            tx.batch_execute(&s.sql).map_err(|e| fail(n, &s.sql, &e))?;
+        }
+        tx.commit().map_err(|e| fail(n, "COMMIT", &e))?;
     }
     Ok(n)
 }

@@ -242,6 +242,13 @@ fn live_drift(
         include: owned.iter().cloned().collect(),
         exclude: Vec::new(),
     };
+    let owned_list: Vec<String> = owned.iter().cloned().collect();
+    for l in migrate::leftovers::find(client, Some(&owned_list))? {
+        out.push(Finding {
+            object: Some(format!("{}.{}", l.schema, l.name)),
+            ..finding(CheckKind::Database, name, l.to_string(), l.fix())
+        });
+    }
     let mut live = crate::inspect::inspect(client, &filter)?;
     live.retain_schemas(|s| owned.contains(s));
     let mut expected = normalized(expected, shadow_url)?;

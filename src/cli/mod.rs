@@ -164,6 +164,9 @@ struct DiffArgs {
     /// Time zone that `timestamp` values are in, for conversions to and from `timestamptz`.
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     time_zone: String,
+    /// Plain DDL on tables that already exist (no CONCURRENTLY, no NOT VALID + VALIDATE).
+    #[arg(long)]
+    no_online: bool,
     #[command(flatten)]
     filter: FilterArgs,
 }
@@ -383,10 +386,13 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
     let changes = crate::diff::diff(&from.schema, &to.schema);
     let diff_secs = start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();
+    let plan_opts = crate::plan::PlanOptions {
+        online: !a.no_online,
+    };
     let plan = if a.down {
-        crate::plan::plan_down(&changes)
+        crate::plan::plan_down_with(&changes, plan_opts)
     } else {
-        crate::plan::plan(changes)
+        crate::plan::plan_with(changes, plan_opts)
     };
     let plan_secs = start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();

@@ -39,6 +39,10 @@ pub struct RevisionArgs {
     /// Write a migration with no generated SQL, to fill in by hand.
     #[arg(long)]
     empty: bool,
+    /// Plain DDL on tables that already exist: CREATE INDEX without CONCURRENTLY, constraints
+    /// validated as they are added, SET NOT NULL with its scan. One transaction, longer locks.
+    #[arg(long)]
+    no_online: bool,
     /// The version to use instead of the current UTC time (`YYYYMMDDHHMMSS`).
     #[arg(long, value_name = "VERSION")]
     version: Option<String>,
@@ -156,6 +160,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
             message: "baseline".into(),
             allow_destructive: true,
             empty: false,
+            online: true,
             now: now(),
             version: None,
         },
@@ -226,6 +231,7 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
             message: a.message,
             allow_destructive: a.allow_destructive,
             empty: a.empty,
+            online: !a.no_online,
             now: now(),
             version: a.version,
         },

@@ -168,6 +168,9 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         .into_iter()
         .filter(|p| !(a.resume && p.message.contains("is dirty")))
         .collect();
+    for l in leftovers(&project, &streams, &mut client)? {
+        eprintln!("warning: {l}\n  fix: {}", l.fix());
+    }
     migrate::refuse(&problems, "nothing was run")?;
     for r in &dirty {
         let Some(m) = streams
@@ -209,6 +212,21 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         eprintln!("applied {} ({} ms)", label(m), took.as_millis());
     }
     Ok(0)
+}
+
+/// Invalid indexes and unvalidated constraints in the schemas the selected services own.
+fn leftovers(
+    project: &Project,
+    streams: &[Stream],
+    client: &mut postgres::Client,
+) -> Result<Vec<migrate::leftovers::Leftover>, Error> {
+    let mut schemas = std::collections::BTreeSet::new();
+    for st in streams {
+        let head = migrate::head_schema(project, st)?;
+        schemas.extend(migrate::owned_schemas(&st.service, &head, &head));
+    }
+    let schemas: Vec<String> = schemas.into_iter().collect();
+    migrate::leftovers::find(client, Some(&schemas))
 }
 
 /// Refuses, before anything runs, migrations whose data-loss steps nobody accepted in the file,
@@ -394,6 +412,9 @@ pub fn status(p: ProjectArgs) -> Result<u8, Error> {
         .collect::<Vec<_>>();
     for p in &problems {
         println!("  problem [{}]: {} (fix: {})", p.service, p.message, p.fix);
+    }
+    for l in leftovers(&project, &streams, &mut client)? {
+        println!("  problem: {l} (fix: {})", l.fix());
     }
     Ok(0)
 }

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod destructive;
 pub mod files;
 pub mod history;
+pub mod leftovers;
 mod models;
 pub(crate) use models::service_files;
 mod revision;

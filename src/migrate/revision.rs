@@ -20,6 +20,8 @@ pub struct RevisionOptions {
     pub allow_destructive: bool,
     /// A migration with no generated SQL, for statements written by hand.
     pub empty: bool,
+    /// Lock-friendly SQL for tables that already exist (see `plan::PlanOptions`).
+    pub online: bool,
     /// Seconds since the Unix epoch: the clock, injected.
     pub now: u64,
     /// An explicit version for the first service written (tests, or a team convention).
@@ -171,7 +173,10 @@ pub fn revision(
             unchanged.push(name.clone());
             continue;
         }
-        let plan = crate::plan::plan(changes.clone());
+        let plan_opts = crate::plan::PlanOptions {
+            online: opts.online,
+        };
+        let plan = crate::plan::plan_with(changes.clone(), plan_opts);
         let mut loses_data = false;
         for step in &plan.steps {
             for h in &step.hazards {
@@ -184,7 +189,7 @@ pub fn revision(
                 }
             }
         }
-        let down = crate::plan::plan_down(&changes);
+        let down = crate::plan::plan_down_with(&changes, plan_opts);
         if opts.empty {
             to = head.clone();
         }

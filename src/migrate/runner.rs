@@ -83,7 +83,10 @@ fn error_line(s: &Statement, e: &postgres::Error) -> usize {
 }
 
 fn statement_error(path: &Path, s: &Statement, e: &postgres::Error, dirty: bool) -> Error {
-    let help = if dirty {
+    let help = if dirty && s.sql.contains(" CONCURRENTLY ") {
+        "the failed build left an INVALID index behind; fix what made it fail (duplicate values, \
+         a timeout), then `autogen upgrade --resume` drops that index and builds it again"
+    } else if dirty {
         "fix what made the statement fail, then `autogen upgrade --resume` runs the migration again \
          from the failed step; or repair by hand and record the outcome with `autogen mark`"
     } else {
@@ -161,6 +164,9 @@ fn run_units(
 pub fn apply(client: &mut Client, m: &Migration, resume_at: usize) -> Result<Duration, Error> {
     let started = Instant::now();
     let units = split(&m.up);
+    if let Some(unit) = units.get(resume_at).filter(|u| !u.transactional) {
+        clear_failed_build(client, unit)?;
+    }
     match run_units(
         client,
         &m.up_path,
@@ -178,6 +184,29 @@ pub fn apply(client: &mut Client, m: &Migration, resume_at: usize) -> Result<Dur
             Err(e)
         }
     }
+}
+
+/// Drops the invalid index that the failed CONCURRENTLY build of `unit` left behind, so that
+/// running the unit again builds it afresh instead of failing on the name.
+fn clear_failed_build(client: &mut Client, unit: &Unit) -> Result<(), Error> {
+    let found = super::leftovers::find(client, None)?;
+    for s in &unit.statements {
+        if let Some(l) = super::leftovers::rebuilt_by(&found, &s.sql) {
+            eprintln!(
+                "dropping the invalid index `{}.{}` its failed build left",
+                l.schema, l.name
+            );
+            client
+                .batch_execute(&super::leftovers::drop_sql(l))
+                .map_err(|e| {
+                    Error::migration(
+                        format!("could not drop the invalid index `{}.{}`: {}", l.schema, l.name, error_text(&e)),
+                        "drop it by hand (DROP INDEX CONCURRENTLY), then run `autogen upgrade --resume` again",
+                    )
+                })?;
+        }
+    }
+    Ok(())
 }
 
 /// Reverts `m` with its down file and removes its history row in the last transaction.

@@ -1,7 +1,7 @@
 //! What can go wrong when a change runs, derived from the change itself.
 
 use crate::diff::Change;
-use crate::ir::{BaseType, ColumnType, Constraint, Typmod};
+use crate::ir::{BaseType, Column, ColumnType, Constraint, Typmod};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub enum Hazard {
     MayFail(String),
     /// The undo of a data-removing step: the structure comes back, the data does not.
     NotRestored,
+    /// Runs outside a transaction block, so a failure can leave part of its work behind.
+    OutsideTransaction(String),
 }
 
 impl fmt::Display for Hazard {
@@ -35,8 +37,24 @@ impl fmt::Display for Hazard {
                 f,
                 "data not restored: this undoes a step that removed data; the data removed then is not brought back"
             ),
+            Hazard::OutsideTransaction(why) => write!(f, "outside a transaction: {why}"),
         }
     }
+}
+
+/// Whether a column's change can be made with SET NOT NULL proven by a validated CHECK (no scan
+/// under the ACCESS EXCLUSIVE lock): only when NOT NULL is added and nothing else in the change
+/// needs that lock for long (a rewrite) or needs NOT NULL first (an identity).
+pub fn online_not_null(before: &Column, after: &Column) -> bool {
+    let rewrite = (before.ty != after.ty && !no_rewrite(&before.ty, &after.ty))
+        || before.collation != after.collation;
+    before.nullable && !after.nullable && before.identity == after.identity && !rewrite
+}
+
+/// The lock most ALTER TABLE forms take: short, but it queues behind every running query on the
+/// table and everything queued after it waits too; `lock_timeout` bounds that wait.
+fn brief_lock() -> Hazard {
+    Hazard::AccessExclusiveLock("brief, to change the table definition".into())
 }
 
 /// Whether existing values of type `a` can be lost or refused when converted to `b`.
@@ -143,19 +161,29 @@ fn widens(a: &ColumnType, b: &ColumnType) -> bool {
     }
 }
 
-pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
+/// The hazards of a step; `online` for its lock-friendly form (see `render`).
+pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
     use Change::*;
     match c {
-        DropTable(t) => vec![Hazard::DataLoss(format!(
-            "drops table `{}` and all its rows",
-            t.name
+        DropTable(t) => vec![
+            Hazard::DataLoss(format!("drops table `{}` and all its rows", t.name)),
+            Hazard::AccessExclusiveLock(format!(
+                "brief, on `{}` and on the tables its foreign keys reference",
+                t.name
+            )),
+        ],
+        RenameTable { .. } | RenameColumn { .. } | RenameConstraint { .. } => vec![brief_lock()],
+        DropConstraint { .. } => vec![brief_lock()],
+        DropIndex(i) => vec![Hazard::AccessExclusiveLock(format!(
+            "brief, on `{}`, to drop the index",
+            i.table
         ))],
         DropColumn { table, column } => vec![
             Hazard::DataLoss(format!(
                 "drops column `{}` of `{table}` and its values",
                 column.name
             )),
-            Hazard::AccessExclusiveLock("brief, to change the table definition".into()),
+            brief_lock(),
         ],
         DropSequence(s) => vec![Hazard::DataLoss(format!(
             "drops sequence `{}` and its current value",
@@ -181,6 +209,8 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
                     .is_some_and(|d| volatile(d.as_str()))
             {
                 h.push(Hazard::TableRewrite);
+            } else {
+                h.push(brief_lock());
             }
             h
         }
@@ -208,7 +238,16 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
                     )));
                 }
             }
-            if before.nullable && !after.nullable {
+            let not_null = before.nullable && !after.nullable;
+            if not_null && online {
+                h.push(Hazard::MayFail(
+                    "validating the helper check `IS NOT NULL` fails if a row holds NULL".into(),
+                ));
+                h.push(Hazard::AccessExclusiveLock(
+                    "brief, for SET NOT NULL: the validated check proves there is no NULL, so it does not scan"
+                        .into(),
+                ));
+            } else if not_null {
                 h.push(Hazard::MayFail(
                     "SET NOT NULL fails if a row holds NULL".into(),
                 ));
@@ -216,9 +255,34 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
                     "SET NOT NULL scans the whole table".into(),
                 ));
             }
+            if !h.contains(&Hazard::TableRewrite)
+                && !h.iter().any(|x| matches!(x, Hazard::AccessExclusiveLock(_)))
+            {
+                h.push(brief_lock());
+            }
             h
         }
         AddConstraint { constraint, .. } => match constraint {
+            Constraint::Check(_) if online => vec![
+                Hazard::MayFail(
+                    "rows that violate the check fail VALIDATE; the constraint stays NOT VALID until they are fixed"
+                        .into(),
+                ),
+                Hazard::AccessExclusiveLock(
+                    "brief, to add the check NOT VALID; VALIDATE then reads every row without blocking reads or writes"
+                        .into(),
+                ),
+            ],
+            Constraint::ForeignKey(f) if online => vec![
+                Hazard::MayFail(
+                    "rows without a matching referenced row fail VALIDATE; the key stays NOT VALID until they are fixed"
+                        .into(),
+                ),
+                Hazard::BlocksWrites(format!(
+                    "brief, on this table and `{}`, to add the key NOT VALID; VALIDATE then checks every row without blocking writes",
+                    f.ref_table
+                )),
+            ],
             Constraint::Check(_) => vec![
                 Hazard::MayFail("rows that violate the check".into()),
                 Hazard::AccessExclusiveLock("validates every row".into()),
@@ -232,6 +296,16 @@ pub(crate) fn hazards(c: &Change) -> Vec<Hazard> {
                 Hazard::AccessExclusiveLock("builds the index that enforces it".into()),
             ],
         },
+        CreateIndex(i) if online => {
+            let mut h = vec![Hazard::OutsideTransaction(format!(
+                "CREATE INDEX CONCURRENTLY cannot run in one; if the build fails it leaves `{}` behind INVALID, which `autogen upgrade --resume` drops and builds again",
+                i.name
+            ))];
+            if i.unique {
+                h.push(Hazard::MayFail("duplicate values".into()));
+            }
+            h
+        }
         CreateIndex(i) => {
             let mut h = vec![Hazard::BlocksWrites(format!(
                 "builds `{}` without CONCURRENTLY",

@@ -7,9 +7,25 @@
 mod hazards;
 mod order;
 
-pub use hazards::{Hazard, type_change_is_lossy};
+pub use hazards::{Hazard, online_not_null, type_change_is_lossy};
 
 use crate::diff::{Change, invert};
+use crate::ir::{Constraint, QName};
+
+/// How steps are planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Build indexes and validate constraints on tables that already exist without blocking
+    /// their readers and writers (CONCURRENTLY, NOT VALID + VALIDATE), at the cost of steps that
+    /// run outside one transaction.
+    pub online: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { online: true }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -17,6 +33,9 @@ pub struct Step {
     pub hazards: Vec<Hazard>,
     /// The runner must commit what came before this step and start a new transaction here.
     pub commit_before: bool,
+    /// Rendered in its lock-friendly form: CREATE INDEX CONCURRENTLY, or a constraint added NOT
+    /// VALID and validated in a transaction of its own (see `render`).
+    pub online: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,7 +48,8 @@ impl Plan {
         self.steps.is_empty()
     }
 
-    /// The steps grouped into the transactions the runner executes, in order.
+    /// The steps grouped into transactions by their enum-value commits, in order. Online steps
+    /// need more boundaries than these: running such a plan goes through its rendered script.
     pub fn transactions(&self) -> Vec<&[Step]> {
         let mut out = Vec::new();
         let mut start = 0;
@@ -46,24 +66,57 @@ impl Plan {
     }
 }
 
-/// Orders `changes` for execution.
+/// Orders `changes` for execution, online where a table already exists.
 pub fn plan(changes: Vec<Change>) -> Plan {
-    build(changes, &[])
+    plan_with(changes, PlanOptions::default())
+}
+
+/// Orders `changes` for execution.
+pub fn plan_with(changes: Vec<Change>, opts: PlanOptions) -> Plan {
+    build(changes, &[], opts)
 }
 
 /// The plan that undoes `up`: its inverted changes, with a note on each step that cannot bring
 /// back the data its counterpart removed.
 pub fn plan_down(up: &[Change]) -> Plan {
+    plan_down_with(up, PlanOptions::default())
+}
+
+/// [`plan_down`] with options.
+pub fn plan_down_with(up: &[Change], opts: PlanOptions) -> Plan {
     let lossy: Vec<Change> = up
         .iter()
         .filter(|c| c.loses_data())
         .flat_map(|c| invert(std::slice::from_ref(c)))
         .collect();
-    build(invert(up), &lossy)
+    build(invert(up), &lossy, opts)
 }
 
-fn build(changes: Vec<Change>, not_restored: &[Change]) -> Plan {
-    let created: Vec<crate::ir::QName> = changes
+/// The table a change creates something on, for changes that have a lock-friendly form.
+fn target_table(c: &Change) -> Option<&QName> {
+    match c {
+        Change::AddColumn { table, .. }
+        | Change::AlterColumn { table, .. }
+        | Change::AddConstraint { table, .. } => Some(table),
+        Change::CreateIndex(i) => Some(&i.table),
+        _ => None,
+    }
+}
+
+/// Whether the change has a lock-friendly form (on a table that already exists).
+fn has_online_form(c: &Change) -> bool {
+    match c {
+        Change::CreateIndex(_) => true,
+        Change::AddConstraint { constraint, .. } => {
+            matches!(constraint, Constraint::Check(_) | Constraint::ForeignKey(_))
+        }
+        Change::AlterColumn { before, after, .. } => online_not_null(before, after),
+        _ => false,
+    }
+}
+
+fn build(changes: Vec<Change>, not_restored: &[Change], opts: PlanOptions) -> Plan {
+    let created: Vec<QName> = changes
         .iter()
         .filter_map(|c| match c {
             Change::CreateTable(t) => Some(t.name.clone()),
@@ -74,13 +127,15 @@ fn build(changes: Vec<Change>, not_restored: &[Change]) -> Plan {
     let mut steps: Vec<Step> = ordered
         .into_iter()
         .map(|change| {
-            let mut hazards = hazards::hazards(&change);
-            // A table created by this same plan is empty: checks on its rows cannot fail.
-            if let Change::AddConstraint { table, .. } = &change {
-                if created.contains(table) {
-                    hazards.clear();
-                }
-            }
+            // A table created by this same plan is empty and unused: nothing on it can fail,
+            // wait or block anyone, so it needs neither hazards nor the online form.
+            let new_table = target_table(&change).is_some_and(|t| created.contains(t));
+            let online = opts.online && !new_table && has_online_form(&change);
+            let mut hazards = if new_table {
+                Vec::new()
+            } else {
+                hazards::hazards(&change, online)
+            };
             if not_restored.contains(&change) {
                 hazards.push(Hazard::NotRestored);
             }
@@ -88,6 +143,7 @@ fn build(changes: Vec<Change>, not_restored: &[Change]) -> Plan {
                 change,
                 hazards,
                 commit_before: false,
+                online,
             }
         })
         .collect();

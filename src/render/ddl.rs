@@ -327,7 +327,7 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
             ident(from),
             ident(to)
         )],
-        CreateIndex(i) => vec![create_index(i)],
+        CreateIndex(i) => vec![create_index(i, false)],
         DropIndex(i) => vec![format!(
             "DROP INDEX {}",
             qname(&QName::new(i.table.schema.clone(), i.name.clone()))
@@ -338,6 +338,59 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
             ident(to)
         )],
         SetComment { target, after, .. } => vec![comment_sql(target, after)],
+    }
+}
+
+/// The lock-friendly form of a step on a table that already exists (see `plan::Step::online`):
+/// its statements in phases, each committed before the next starts so that a long scan never runs
+/// while a strong lock from an earlier statement is still held.
+pub fn online_phases(c: &Change, opts: &RenderOptions) -> Vec<Vec<String>> {
+    match c {
+        Change::CreateIndex(i) => vec![vec![create_index(i, true)]],
+        Change::AddConstraint { table, constraint } => vec![
+            vec![format!(
+                "ALTER TABLE {} ADD {} NOT VALID",
+                qname(table),
+                constraint_def(constraint)
+            )],
+            vec![format!(
+                "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                qname(table),
+                ident(constraint.name())
+            )],
+        ],
+        Change::AlterColumn {
+            table,
+            before,
+            after,
+        } => {
+            let t = qname(table);
+            let helper = ident(&truncate_identifier(&format!(
+                "autogen_not_null_{}",
+                after.name
+            )));
+            let nullable = Column {
+                nullable: true,
+                ..after.clone()
+            };
+            let mut first = alter_column(table, before, &nullable, opts);
+            first.push(format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {helper} CHECK ({} IS NOT NULL) NOT VALID",
+                ident(&after.name)
+            ));
+            vec![
+                first,
+                vec![format!("ALTER TABLE {t} VALIDATE CONSTRAINT {helper}")],
+                vec![
+                    format!(
+                        "ALTER TABLE {t} ALTER COLUMN {} SET NOT NULL",
+                        ident(&after.name)
+                    ),
+                    format!("ALTER TABLE {t} DROP CONSTRAINT {helper}"),
+                ],
+            ]
+        }
+        other => vec![statements(other, opts)],
     }
 }
 
@@ -517,10 +570,11 @@ fn constraint_def(c: &Constraint) -> String {
     }
 }
 
-fn create_index(i: &Index) -> String {
+fn create_index(i: &Index, concurrently: bool) -> String {
     let mut s = format!(
-        "CREATE {}INDEX {} ON {}",
+        "CREATE {}INDEX {}{} ON {}",
         if i.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
         ident(&i.name),
         qname(&i.table)
     );
@@ -555,7 +609,7 @@ fn create_table(t: &Table) -> Vec<String> {
         qname(&t.name),
         lines.join(",\n    ")
     )];
-    v.extend(t.indexes.values().map(create_index));
+    v.extend(t.indexes.values().map(|i| create_index(i, false)));
     if t.comment.is_some() {
         v.push(comment_sql(
             &CommentTarget::Table(t.name.clone()),

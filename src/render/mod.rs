@@ -8,9 +8,9 @@ mod ddl;
 mod domain;
 pub mod quote;
 
-pub use ddl::{describe, statements};
+pub use ddl::{describe, online_phases, statements};
 
-use crate::plan::Plan;
+use crate::plan::{Plan, Step};
 
 /// Options that change the SQL of some steps.
 #[derive(Debug, Clone)]
@@ -30,6 +30,15 @@ impl Default for RenderOptions {
 /// Marks where the runner must commit and start a new transaction.
 pub const COMMIT_MARKER: &str = "-- autogen:commit";
 
+/// A step's statements in the transactions they need: one group unless the step is online.
+pub fn step_phases(step: &Step, opts: &RenderOptions) -> Vec<Vec<String>> {
+    if step.online {
+        online_phases(&step.change, opts)
+    } else {
+        vec![statements(&step.change, opts)]
+    }
+}
+
 /// The reviewable script for a plan.
 pub fn script(plan: &Plan, opts: &RenderOptions) -> String {
     let mut out = String::new();
@@ -44,9 +53,15 @@ pub fn script(plan: &Plan, opts: &RenderOptions) -> String {
         for h in &step.hazards {
             out.push_str(&format!("-- hazard: {h}\n"));
         }
-        for s in statements(&step.change, opts) {
-            out.push_str(&s);
-            out.push_str(";\n");
+        for (k, phase) in step_phases(step, opts).iter().enumerate() {
+            if k > 0 {
+                out.push_str(COMMIT_MARKER);
+                out.push_str(" -- in a transaction of its own, after the lock above is released\n");
+            }
+            for s in phase {
+                out.push_str(s);
+                out.push_str(";\n");
+            }
         }
         out.push('\n');
     }

@@ -9,7 +9,7 @@ use crate::support::{assert_same, create, read, run};
 use autogen::diff::diff;
 use autogen::model::load_path;
 use autogen::model::model_schemas;
-use autogen::plan::{plan, plan_down};
+use autogen::plan::{PlanOptions, plan, plan_down, plan_down_with, plan_with};
 use autogen::render::{RenderOptions, script};
 use std::path::{Path, PathBuf};
 
@@ -80,6 +80,36 @@ fn check_case(name: &str) {
     );
     // Idempotence of the comparison itself: the database compared with itself.
     assert!(diff(&after_down, &before).is_empty());
+
+    // The plain form (`--no-online`) of the steps that have a lock-friendly one runs too.
+    if up.steps.iter().chain(&down.steps).any(|s| s.online) {
+        let offline = PlanOptions { online: false };
+        let db = TestDb::new();
+        let mut c = db.client();
+        c.batch_execute(&setup).expect("setup.sql");
+        create(&mut c, &from);
+        c.batch_execute(&seed).expect("seed.sql");
+        run(
+            &mut c,
+            &plan_with(changes.clone(), offline),
+            "the plain up migration",
+        );
+        assert_same(
+            &read(&mut c, &schemas),
+            &target,
+            &format!("{name}: after the plain up, compared with `to`"),
+        );
+        run(
+            &mut c,
+            &plan_down_with(&changes, offline),
+            "the plain down migration",
+        );
+        assert_same(
+            &read(&mut c, &schemas),
+            &before,
+            &format!("{name}: after the plain down, compared with `from`"),
+        );
+    }
 }
 
 macro_rules! cases {

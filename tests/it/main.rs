@@ -9,5 +9,6 @@ mod golden;
 mod harness;
 mod model_errors;
 mod rust_models;
+mod safety;
 mod support;
 mod workflow;

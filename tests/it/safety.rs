@@ -1,0 +1,258 @@
+//! Lock-friendly migrations on real Postgres: what they generate, what a failure part-way leaves
+//! behind, how the next run reports it and how `upgrade --resume` finishes the job.
+
+use crate::harness::TestDb;
+use crate::workflow::{USERS, project};
+use std::sync::{Arc, Mutex};
+
+fn index_valid(c: &mut postgres::Client, index: &str) -> Option<bool> {
+    c.query_opt(
+        "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)",
+        &[&index],
+    )
+    .expect("pg_index")
+    .map(|r| r.get(0))
+}
+
+fn constraint_validated(c: &mut postgres::Client, name: &str) -> Option<bool> {
+    c.query_opt(
+        "SELECT convalidated FROM pg_constraint WHERE conname = $1",
+        &[&name],
+    )
+    .expect("pg_constraint")
+    .map(|r| r.get(0))
+}
+
+fn history(c: &mut postgres::Client) -> Vec<(String, bool)> {
+    c.query(
+        "SELECT version, success FROM autogen.history WHERE service = 'users' ORDER BY version",
+        &[],
+    )
+    .expect("history")
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+fn latest_up(p: &crate::workflow::Project) -> String {
+    let name = p
+        .migrations("users")
+        .into_iter()
+        .rfind(|n| n.ends_with(".up.sql"))
+        .expect("an up file");
+    p.read(&format!("migrations/users/{name}"))
+}
+
+#[test]
+fn a_failed_concurrent_index_build_is_reported_and_resumed() {
+    let db = TestDb::new();
+    let p = project("online-index", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO users.accounts (email) VALUES ('a@x'), ('a@x'), ('b@x')")
+        .expect("rows");
+
+    p.write(
+        "schema/users/users.yaml",
+        &format!(
+            "{USERS}    indexes:\n      accounts_email_idx: {{ columns: [email], unique: true }}\n"
+        ),
+    );
+    p.ok(&[
+        "revision",
+        "-m",
+        "unique email",
+        "--version",
+        "20260102000000",
+    ]);
+    let up = latest_up(&p);
+    assert!(
+        up.contains(
+            "CREATE UNIQUE INDEX CONCURRENTLY accounts_email_idx ON users.accounts (email);"
+        ),
+        "{up}"
+    );
+    assert!(up.contains("-- hazard: outside a transaction:"), "{up}");
+
+    // The duplicate makes the build fail: the index stays behind, INVALID.
+    let (code, out, err) = p.run(&["upgrade"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("INVALID index") && err.contains("--resume"),
+        "{err}"
+    );
+    assert_eq!(index_valid(&mut c, "users.accounts_email_idx"), Some(false));
+    assert_eq!(
+        history(&mut c),
+        vec![
+            ("20260101000000".to_string(), true),
+            ("20260102000000".to_string(), false)
+        ],
+        "the history says the migration stopped part-way"
+    );
+
+    // Every later look at the database reports it.
+    let status = p.ok(&["status"]);
+    assert!(
+        status.contains("index `users.accounts_email_idx` on `users.accounts` is INVALID"),
+        "{status}"
+    );
+    let (code, out, _) = p.run(&["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("index `users.accounts_email_idx` on `users.accounts` is INVALID"),
+        "{out}"
+    );
+    let (code, _, err) = p.run(&["upgrade"]);
+    assert_eq!(code, 2, "a dirty history stops a plain upgrade: {err}");
+    assert!(err.contains("is INVALID"), "{err}");
+
+    // Fixed data, then --resume drops the invalid index and builds it again.
+    c.batch_execute("DELETE FROM users.accounts WHERE id = (SELECT max(id) FROM users.accounts WHERE email = 'a@x')")
+        .expect("fix");
+    let out = p.ok(&["upgrade", "--resume"]);
+    assert!(out.contains("dropping the invalid index"), "{out}");
+    assert_eq!(index_valid(&mut c, "users.accounts_email_idx"), Some(true));
+    assert!(history(&mut c).iter().all(|(_, ok)| *ok));
+    let (code, out, err) = p.run(&["check"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+#[test]
+fn a_failed_validate_leaves_the_constraint_not_valid_until_resumed() {
+    let db = TestDb::new();
+    let p = project("online-check", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO users.accounts (email) VALUES ('a@x'), ('')")
+        .expect("rows");
+    p.write(
+        "schema/users/users.yaml",
+        &format!("{USERS}    checks:\n      email_not_blank: \"email <> ''\"\n"),
+    );
+    p.ok(&["revision", "-m", "no blank", "--version", "20260102000000"]);
+    let up = latest_up(&p);
+    let add = up.find("NOT VALID;").expect("added NOT VALID");
+    let commit = up.find("-- autogen:commit").expect("a commit");
+    let validate = up
+        .find("VALIDATE CONSTRAINT email_not_blank;")
+        .expect("validated");
+    assert!(add < commit && commit < validate, "{up}");
+
+    let (code, _, err) = p.run(&["upgrade"]);
+    assert_eq!(code, 2, "{err}");
+    // The constraint was added and committed: new rows are checked, old ones are not yet.
+    assert_eq!(constraint_validated(&mut c, "email_not_blank"), Some(false));
+    let refused = c.batch_execute("INSERT INTO users.accounts (email) VALUES ('')");
+    assert!(refused.is_err(), "a NOT VALID check still guards new rows");
+    let status = p.ok(&["status"]);
+    assert!(
+        status.contains("constraint `email_not_blank` on `users.accounts` is NOT VALID"),
+        "{status}"
+    );
+
+    c.batch_execute("UPDATE users.accounts SET email = 'fixed@x' WHERE email = ''")
+        .expect("fix");
+    p.ok(&["upgrade", "--resume"]);
+    assert_eq!(constraint_validated(&mut c, "email_not_blank"), Some(true));
+    assert!(history(&mut c).iter().all(|(_, ok)| *ok));
+}
+
+/// The debug messages Postgres sends while `sql` runs.
+fn notices_of(db: &TestDb, sql: &str) -> Vec<String> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mut config: postgres::Config = db.url().parse().expect("url");
+    config.notice_callback(move |n| sink.lock().expect("lock").push(n.message().to_string()));
+    let mut c = config.connect(postgres::NoTls).expect("connect");
+    c.batch_execute("SET client_min_messages = debug1")
+        .expect("debug");
+    for unit in autogen::migrate::split::split(sql) {
+        for s in unit.statements {
+            c.batch_execute(&s.sql).expect("statement");
+        }
+    }
+    seen.lock().expect("lock").clone()
+}
+
+#[test]
+fn set_not_null_is_proven_by_the_validated_check_without_a_scan() {
+    let db = TestDb::new();
+    let p = project("online-not-null", &db);
+    p.two_services();
+    let nullable = USERS.replace("{ type: text }", "{ type: text, nullable: true }");
+    p.write("schema/users/users.yaml", &nullable);
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    db.client()
+        .batch_execute("INSERT INTO users.accounts (email) VALUES ('a@x'), ('b@x')")
+        .expect("rows");
+    p.write("schema/users/users.yaml", USERS);
+    p.ok(&["revision", "-m", "not null", "--version", "20260102000000"]);
+    let up = latest_up(&p);
+    let notices = notices_of(&db, &up);
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("sufficient to prove that it does not contain nulls")),
+        "SET NOT NULL skipped its scan: {notices:?}\n{up}"
+    );
+    let mut c = db.client();
+    let not_null: bool = c
+        .query_one(
+            "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users.accounts'::regclass AND attname = 'email'",
+            &[],
+        )
+        .expect("attnotnull")
+        .get(0);
+    assert!(not_null);
+    assert_eq!(
+        constraint_validated(&mut c, "autogen_not_null_email"),
+        None,
+        "the helper check is gone"
+    );
+}
+
+#[test]
+fn no_online_writes_plain_ddl_in_one_transaction() {
+    let db = TestDb::new();
+    let p = project("offline", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.write(
+        "schema/users/users.yaml",
+        &format!(
+            "{USERS}    indexes:\n      accounts_email_idx: {{ columns: [email] }}\n    checks:\n      email_not_blank: \"email <> ''\"\n"
+        ),
+    );
+    p.ok(&[
+        "revision",
+        "-m",
+        "plain",
+        "--version",
+        "20260102000000",
+        "--no-online",
+    ]);
+    let up = latest_up(&p);
+    assert!(
+        up.contains("CREATE INDEX accounts_email_idx ON users.accounts (email);"),
+        "{up}"
+    );
+    assert!(
+        !up.contains("INDEX CONCURRENTLY")
+            && !up.contains("NOT VALID")
+            && !up.contains("autogen:commit"),
+        "{up}"
+    );
+    assert!(
+        up.contains("-- hazard: blocks writes: builds `accounts_email_idx` without CONCURRENTLY")
+    );
+    p.ok(&["upgrade"]);
+    let mut c = db.client();
+    assert_eq!(index_valid(&mut c, "users.accounts_email_idx"), Some(true));
+    assert_eq!(constraint_validated(&mut c, "email_not_blank"), Some(true));
+}
