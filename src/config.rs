@@ -36,6 +36,9 @@ struct DatabaseSection {
     url: Option<String>,
     /// `supabase`: leave the platform's schemas alone.
     preset: Option<String>,
+    /// The database may be wiped by `autogen reset` (a local or CI database, never production).
+    #[serde(default)]
+    disposable: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +107,8 @@ pub struct Project {
     /// `--dev-url`, else `[shadow] url`; none means an ephemeral local cluster.
     pub shadow_url: Option<String>,
     pub preset: Option<String>,
+    /// `[database] disposable = true`: `autogen reset` may wipe the project's schemas.
+    pub disposable: bool,
     /// Postgres interval text, set as `lock_timeout` for every migration.
     pub lock_timeout: String,
     pub statement_timeout: String,
@@ -265,6 +270,7 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
             .clone()
             .or_else(|| file.shadow.url.as_deref().and_then(expand_env)),
         preset: file.database.preset,
+        disposable: file.database.disposable,
         lock_timeout: over
             .lock_timeout
             .clone()

@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments, runs a stage pipeline, prints. The only place that
 //! prints.
 
+mod admin;
 mod check;
 mod project;
 mod runner;
@@ -49,6 +50,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Record a migration as applied or not, without running it (repairs after a manual fix).
     Mark(runner::MarkArgs),
+    /// Is the database ready for migrations: connection, version, privileges, locks, leftovers.
+    Health(ProjectArgs),
+    /// Drop the project's schemas on a disposable database and apply every migration again.
+    Reset(admin::ResetArgs),
 }
 
 /// Where the project is and which of its services a command works on.
@@ -206,6 +211,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
         Command::Validate(a) => project::validate(a),
         Command::Check(a) => check::check(a),
         Command::Mark(a) => runner::mark(a),
+        Command::Health(a) => admin::health(a),
+        Command::Reset(a) => admin::reset(a),
     }
 }
 

@@ -125,3 +125,14 @@ pub fn remove(client: &mut impl GenericClient, service: &str, version: &str) -> 
         .map_err(|e| db("removing a row", &e))?;
     Ok(())
 }
+
+/// Removes every row of `services` (for `reset`, which runs their migrations again).
+pub fn forget_services(client: &mut impl GenericClient, services: &[String]) -> Result<(), Error> {
+    client
+        .execute(
+            "DELETE FROM autogen.history WHERE service = ANY($1)",
+            &[&services],
+        )
+        .map_err(|e| db("removing the services' rows", &e))?;
+    Ok(())
+}

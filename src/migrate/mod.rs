@@ -8,9 +8,11 @@
 pub mod chain;
 pub mod destructive;
 pub mod files;
+pub mod health;
 pub mod history;
 pub mod leftovers;
 mod models;
+pub mod reset;
 pub(crate) use models::service_files;
 mod revision;
 pub mod runner;

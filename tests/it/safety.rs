@@ -256,3 +256,181 @@ fn no_online_writes_plain_ddl_in_one_transaction() {
     assert_eq!(index_valid(&mut c, "users.accounts_email_idx"), Some(true));
     assert_eq!(constraint_validated(&mut c, "email_not_blank"), Some(true));
 }
+
+#[test]
+fn health_reports_privileges_locks_leftovers_and_a_dirty_history() {
+    let db = TestDb::new();
+    let p = project("health", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    let out = p.ok(&["health"]);
+    assert!(out.contains("ok   server: PostgreSQL"), "{out}");
+    assert!(
+        out.contains("ok   history: clean, 2 migration(s) pending"),
+        "{out}"
+    );
+    p.ok(&["upgrade"]);
+    let out = p.ok(&["health"]);
+    assert!(out.contains("ok   privileges:"), "{out}");
+    assert!(out.contains("ok   migration lock: free"), "{out}");
+    assert!(out.contains("ok   lock waits: none"), "{out}");
+
+    // Another run holding the migration lock, and a session queued behind a table lock.
+    let mut holder = db.client();
+    holder
+        .batch_execute("SELECT pg_advisory_lock(x'00617574' :: int8 << 32 | x'6f67656e' :: int8)")
+        .expect("advisory lock");
+    let mut locker = db.client();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE users.accounts IN ACCESS EXCLUSIVE MODE")
+        .expect("lock");
+    let url = db.url();
+    let waiter = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        c.batch_execute("SELECT count(*) FROM users.accounts")
+            .expect("waits, then reads");
+    });
+    let mut out = String::new();
+    for _ in 0..50 {
+        out = p.ok(&["health"]);
+        if out.contains("note lock wait") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(out.contains("note migration lock: held by pid"), "{out}");
+    assert!(
+        out.contains("note lock wait: pid") && out.contains("SELECT count(*) FROM users.accounts"),
+        "{out}"
+    );
+    locker.batch_execute("COMMIT").expect("release");
+    waiter.join().expect("waiter");
+    holder
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .expect("unlock");
+
+    // An invalid index left by a failed build and a dirty history are failures: exit 1.
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO users.accounts (email) VALUES ('d'), ('d')")
+        .expect("rows");
+    assert!(
+        c.batch_execute("CREATE UNIQUE INDEX CONCURRENTLY by_hand ON users.accounts (email)")
+            .is_err()
+    );
+    c.batch_execute("UPDATE autogen.history SET success = false, failed_unit = 1, error = 'boom' WHERE service = 'notes'")
+        .expect("dirty");
+    let (code, out, err) = p.run(&["health"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("FAIL leftover: index `users.by_hand` on `users.accounts` is INVALID"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL history: [notes]") && out.contains("is dirty"),
+        "{out}"
+    );
+
+    // A role that may not create schemas nor alter the tables.
+    let role = format!("{}_limited", db.db.name);
+    c.batch_execute(&format!(
+        "CREATE ROLE {role} LOGIN; REVOKE CREATE ON DATABASE {} FROM PUBLIC",
+        db.db.name
+    ))
+    .expect("role");
+    let url = db.url();
+    let (scheme, rest) = url.split_once("://").expect("scheme");
+    let (_, host) = rest.split_once('@').expect("user");
+    let limited = crate::workflow::Project {
+        dir: p.dir.clone(),
+        url: format!("{scheme}://{role}@{host}"),
+    };
+    let (code, out, _) = limited.run(&["health"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL privileges:")
+            && out.contains("no USAGE and CREATE on the schema `users`")
+            && out.contains("`users.accounts` belongs to"),
+        "{out}"
+    );
+    c.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .expect("drop role");
+
+    // No server at all: exit 2 and a message, not a panic.
+    let gone = crate::workflow::Project {
+        dir: p.dir.clone(),
+        url: "postgres://postgres@127.0.0.1:1/nothing?connect_timeout=2".into(),
+    };
+    let (code, out, _) = gone.run(&["health"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("FAIL connection:"), "{out}");
+}
+
+fn count(c: &mut postgres::Client, sql: &str) -> i64 {
+    c.query_one(sql, &[]).expect(sql).get(0)
+}
+
+#[test]
+fn reset_needs_yes_and_a_disposable_database_and_spares_what_the_project_does_not_own() {
+    let db = TestDb::new();
+    let p = project("reset", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    let mut c = db.client();
+    c.batch_execute(
+        "INSERT INTO users.accounts (email) VALUES ('a'), ('b');
+         CREATE SCHEMA other; CREATE TABLE other.keep (id int); INSERT INTO other.keep VALUES (1);",
+    )
+    .expect("data");
+    let accounts = "SELECT count(*) FROM users.accounts";
+
+    let (code, _, err) = p.run(&["reset", "--yes"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not marked disposable"), "{err}");
+    let (code, _, err) = p.run(&["reset", "--i-know-this-is-not-production"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--yes") && err.contains("`notes`, `users`"),
+        "{err}"
+    );
+    assert_eq!(count(&mut c, accounts), 2, "nothing was dropped");
+
+    // Something outside the project depends on it: refused, nothing dropped.
+    c.batch_execute("CREATE VIEW other.emails AS SELECT email FROM users.accounts")
+        .expect("view");
+    let (code, _, err) = p.run(&["reset", "--yes", "--i-know-this-is-not-production"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("view other.emails"), "{err}");
+    assert_eq!(count(&mut c, accounts), 2, "nothing was dropped");
+    c.batch_execute("DROP VIEW other.emails")
+        .expect("drop view");
+
+    let out = p.ok(&["reset", "--yes", "--i-know-this-is-not-production"]);
+    assert!(out.contains("applied users 20260101000000_first"), "{out}");
+    assert_eq!(count(&mut c, accounts), 0, "the data is gone");
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM other.keep"),
+        1,
+        "other schemas are untouched"
+    );
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM autogen.history WHERE success"),
+        2,
+        "every migration ran again"
+    );
+    let (code, out, err) = p.run(&["check"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+
+    // The config flag marks the database disposable too.
+    p.write(
+        "autogen.toml",
+        &format!(
+            "[database]\ndisposable = true\n{}",
+            crate::workflow::TWO_SERVICES
+        ),
+    );
+    c.batch_execute("INSERT INTO users.accounts (email) VALUES ('c')")
+        .expect("row");
+    p.ok(&["reset", "--yes"]);
+    assert_eq!(count(&mut c, accounts), 0);
+}
