@@ -130,9 +130,74 @@ pub fn check_expression(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The column names an expression may refer to: its bare words folded to lower case (as
+/// Postgres folds them) and its double-quoted identifiers as written; string literals skipped.
+/// Function names and keywords come out too, which is harmless where the result is only matched
+/// against a table's column names.
+pub fn identifiers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                for d in chars.by_ref() {
+                    if d == '\'' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut name = String::new();
+                while let Some(d) = chars.next() {
+                    if d == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                            name.push('"');
+                            continue;
+                        }
+                        break;
+                    }
+                    name.push(d);
+                }
+                out.push(name);
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut word = c.to_lowercase().to_string();
+                while let Some(&d) = chars.peek() {
+                    if d.is_alphanumeric() || d == '_' || d == '$' {
+                        word.extend(d.to_lowercase());
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                out.push(word);
+            }
+            c if c.is_ascii_digit() => {
+                while chars
+                    .peek()
+                    .is_some_and(|d| d.is_alphanumeric() || *d == '.')
+                {
+                    chars.next();
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_fold_words_and_keep_quoted_names() {
+        assert_eq!(
+            identifiers(r#"lower(Name) || 'b c' || "Full ""Name""" + x1"#),
+            vec!["lower", "name", "Full \"Name\"", "x1"]
+        );
+    }
 
     #[test]
     fn normalizes_only_meaningless_differences() {

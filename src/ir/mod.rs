@@ -8,7 +8,7 @@ mod expr;
 mod names;
 mod types;
 
-pub use expr::{Expr, check_expression};
+pub use expr::{Expr, check_expression, identifiers};
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
 

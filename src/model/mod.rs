@@ -115,7 +115,18 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
-        return Ok(FileDoc::default());
+        // Most likely a file saved before it was written, or truncated: saying so beats
+        // reading it as an empty `public` schema.
+        return Err(ModelError {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: "the file is empty: it declares nothing".into(),
+            help: Some(
+                "write its model (`schema:` and `tables:`, see the README), or delete the file"
+                    .into(),
+            ),
+        });
     }
     // Duplicate keys are an error by default in serde-saphyr: a second table with the same name
     // must never silently replace the first.
@@ -124,8 +135,17 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             .location()
             .map(|l| (l.line(), l.column()))
             .unwrap_or((0, 0));
-        let message = first_line(&e.to_string());
-        let help = if message.contains("unknown field") {
+        let mut message = first_line(&e.to_string());
+        let help = if message.contains("budget breached") {
+            message = format!(
+                "the file is larger than one model file may be ({message}): reading stopped here"
+            );
+            Some(
+                "split the model into several files (one per table or per area); \
+                 the limit keeps a hostile file (an alias bomb) from exhausting memory"
+                    .to_string(),
+            )
+        } else if message.contains("unknown field") {
             Some(
                 "remove or correct the key; the model format is described in the README"
                     .to_string(),

@@ -55,6 +55,8 @@ pub(crate) fn convert_table(
         ));
     }
     let mut pk_from_columns = Vec::new();
+    // Constraint names are unique per table; a default name cut to 63 bytes can meet another.
+    let mut names = ConstraintNames::default();
     for (cname, cspanned) in &doc.columns {
         let cat = Origin::of(path, cspanned);
         check_ident(cname, &format!("column of `{q}`"), &cat)?;
@@ -65,6 +67,7 @@ pub(crate) fn convert_table(
         }
         if c.unique {
             let uname = default_constraint_name(name, &[cname], "key");
+            names.claim(&uname, format!("the unique key on `{cname}`"), &q, &cat)?;
             t.uniques.insert(
                 uname.clone(),
                 Unique {
@@ -77,6 +80,7 @@ pub(crate) fn convert_table(
         }
         if let Some(check) = &c.check {
             let cn = default_constraint_name(name, &[cname], "check");
+            names.claim(&cn, format!("the check on `{cname}`"), &q, &cat)?;
             t.checks.insert(
                 cn.clone(),
                 Check {
@@ -87,6 +91,7 @@ pub(crate) fn convert_table(
         }
         if let Some(r) = &c.references {
             let fname = default_constraint_name(name, &[cname], "fkey");
+            names.claim(&fname, format!("the foreign key on `{cname}`"), &q, &cat)?;
             let mut fk = parse_reference(r, schema, &cat)?;
             fk.name = fname.clone();
             fk.columns = vec![cname.clone()];
@@ -100,6 +105,7 @@ pub(crate) fn convert_table(
         }
         t.columns.insert(cname.clone(), column);
     }
+    check_generated(path, &q, doc)?;
     let pk = match (&doc.primary_key, pk_from_columns.is_empty()) {
         (Some(_), false) => {
             return Err(at.error(
@@ -114,6 +120,7 @@ pub(crate) fn convert_table(
         (None, true) => None,
     };
     if let Some((pname, columns)) = pk {
+        names.claim(&pname, "the primary key".into(), &q, &at)?;
         ctx.claim_relation(QName::new(schema, pname.clone()), "primary key", &at)?;
         t.primary_key = Some(PrimaryKey {
             name: pname,
@@ -123,6 +130,12 @@ pub(crate) fn convert_table(
     for Flex(k) in &doc.unique {
         let (uname, columns) = key(k, name, "key", &at)?;
         let deferrable = deferrable(k.deferrable.as_deref(), &at)?;
+        names.claim(
+            &uname,
+            format!("the unique key on ({})", columns.join(", ")),
+            &q,
+            &at,
+        )?;
         t.uniques.insert(
             uname.clone(),
             Unique {
@@ -138,6 +151,7 @@ pub(crate) fn convert_table(
     }
     for (cn, text) in &doc.checks {
         check_ident(cn, "check constraint", &at)?;
+        names.claim(cn, format!("the check `{cn}`"), &q, &at)?;
         t.checks.insert(
             cn.clone(),
             Check {
@@ -149,6 +163,7 @@ pub(crate) fn convert_table(
     for (fname, fs) in &doc.foreign_keys {
         let fat = Origin::of(path, fs);
         check_ident(fname, "foreign key", &fat)?;
+        names.claim(fname, format!("the foreign key `{fname}`"), &q, &fat)?;
         let f = &fs.value;
         let mut fk = parse_reference(&f.references, schema, &fat)?;
         fk.name = fname.clone();
@@ -171,6 +186,7 @@ pub(crate) fn convert_table(
     for (xname, xs) in &doc.exclusions {
         let xat = Origin::of(path, xs);
         check_ident(xname, "exclusion constraint", &xat)?;
+        names.claim(xname, format!("the exclusion `{xname}`"), &q, &xat)?;
         ctx.claim_relation(
             QName::new(schema, xname.clone()),
             "exclusion constraint",
@@ -217,17 +233,65 @@ pub(crate) fn convert_table(
         t.indexes
             .insert(iname.clone(), convert_index(&q, iname, &is.value, &iat)?);
     }
-    // Constraint names are unique per table in Postgres.
-    let mut names = std::collections::BTreeSet::new();
-    for c in t.constraints() {
-        if !names.insert(c.name().to_string()) {
+    ctx.schema.tables.insert(q, t);
+    Ok(())
+}
+
+/// The constraint names of one table so far, each with what carries it.
+#[derive(Default)]
+struct ConstraintNames(std::collections::BTreeMap<String, String>);
+
+impl ConstraintNames {
+    fn claim(
+        &mut self,
+        name: &str,
+        what: String,
+        q: &QName,
+        at: &Origin,
+    ) -> Result<(), ModelError> {
+        if let Some(prev) = self.0.get(name) {
             return Err(at.error(
-                format!("table `{q}` has two constraints named `{}`", c.name()),
-                "rename one of them",
+                format!(
+                    "table `{q}` has two constraints named `{name}`: {prev} and {what} \
+                     (a default name is cut to 63 bytes, so long column names can meet)"
+                ),
+                "give one of them a name of its own (under `unique:`, `checks:` or `foreign_keys:`)",
+            ));
+        }
+        self.0.insert(name.to_string(), what);
+        Ok(())
+    }
+}
+
+/// Postgres refuses a generated column whose expression uses another generated column (two that
+/// use each other would be a cycle); said here with the model's line instead of at apply time.
+fn check_generated(path: &Path, q: &QName, doc: &TableDoc) -> Result<(), ModelError> {
+    let generated: Vec<&String> = doc
+        .columns
+        .iter()
+        .filter(|(_, c)| c.value.generated.is_some())
+        .map(|(n, _)| n)
+        .collect();
+    for (cname, cs) in &doc.columns {
+        let Some(g) = &cs.value.generated else {
+            continue;
+        };
+        let used = crate::ir::identifiers(g);
+        if let Some(other) = generated.iter().find(|o| used.contains(o)) {
+            let cycle = doc
+                .columns
+                .get(*other)
+                .and_then(|o| o.value.generated.as_ref())
+                .is_some_and(|og| crate::ir::identifiers(og).contains(cname));
+            return Err(Origin::of(path, cs).error(
+                format!(
+                    "generated column `{q}.{cname}` uses the generated column `{other}`{}; Postgres allows a generated column to use plain columns only",
+                    if cycle && *other != cname { format!(", which uses `{cname}` in turn (a cycle)") } else { String::new() }
+                ),
+                "compute it from the plain columns `{other}` is computed from",
             ));
         }
     }
-    ctx.schema.tables.insert(q, t);
     Ok(())
 }
 
@@ -600,6 +664,27 @@ fn matching_paren(s: &str) -> Option<usize> {
     None
 }
 
+/// Whether `cols` (in any order) are a key Postgres accepts as a foreign key's target.
+fn is_unique_key(t: &crate::ir::Table, cols: &[String]) -> bool {
+    let want: std::collections::BTreeSet<&String> = cols.iter().collect();
+    let same = |c: &[String]| {
+        c.len() == cols.len() && c.iter().collect::<std::collections::BTreeSet<_>>() == want
+    };
+    t.primary_key.as_ref().is_some_and(|p| same(&p.columns))
+        || t.uniques.values().any(|u| same(&u.columns))
+        || t.indexes.values().any(|i| {
+            let plain: Option<Vec<String>> = i
+                .elements
+                .iter()
+                .map(|e| match &e.key {
+                    IndexKey::Column(c) => Some(c.clone()),
+                    IndexKey::Expression(_) => None,
+                })
+                .collect();
+            i.unique && i.predicate.is_none() && plain.is_some_and(|p| same(&p))
+        })
+}
+
 /// Every column, table and key a constraint or index names must exist.
 pub(crate) fn check_references(ctx: &Ctx) -> Result<(), ModelError> {
     for (q, t) in &ctx.schema.tables {
@@ -676,6 +761,17 @@ pub(crate) fn check_references(ctx: &Ctx) -> Result<(), ModelError> {
                                 ref_cols.len()
                             ),
                             "list as many referenced columns as local ones",
+                        ));
+                    }
+                    if !is_unique_key(target, &ref_cols) {
+                        return Err(at.error(
+                            format!(
+                                "foreign key `{}` references `{}` ({}), which is neither its primary key nor unique",
+                                fk.name,
+                                fk.ref_table,
+                                ref_cols.join(", ")
+                            ),
+                            "Postgres needs a primary key, unique constraint or unique index on exactly the referenced columns: add one, or reference the primary key",
                         ));
                     }
                 }

@@ -7,6 +7,7 @@ mod dbdb;
 mod derive_ui;
 mod golden;
 mod harness;
+mod hostile;
 mod model_errors;
 mod rust_models;
 mod safety;
