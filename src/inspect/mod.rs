@@ -30,11 +30,66 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
 pub const QUERY_COUNT: usize = 9;
 
 /// Connects to `url` (a `postgres://` URL or a libpq key=value string).
+/// A server that is down, restarting or unreachable is tried again with a doubling pause (from
+/// 250 ms, at most 2 s) until `AUTOGEN_CONNECT_WAIT` (default `10s`) has passed; a server that
+/// answers with a refusal (wrong password, no such role or database) is not: trying again would
+/// only fill its log and could lock the account.
 pub fn connect(url: &str) -> Result<Client, Error> {
-    Client::connect(url, NoTls).map_err(|e| Error::Connect {
-        url: redact(url),
-        message: error_text(&e),
-    })
+    let wait = std::env::var("AUTOGEN_CONNECT_WAIT")
+        .ok()
+        .and_then(|w| crate::config::parse_duration(&w))
+        .unwrap_or(std::time::Duration::from_secs(10));
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(250);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let e = match Client::connect(url, NoTls) {
+            Ok(c) => return Ok(c),
+            Err(e) => e,
+        };
+        let mut message = error_text(&e);
+        if message.contains("TLS") {
+            message.push_str(
+                "; this build of autogen connects without TLS, so it cannot meet an sslmode of \
+                 `require` or stricter (it never falls back to a plain connection)",
+            );
+        }
+        if !transient(&e) || started.elapsed() + pause > wait {
+            let message = if attempts > 1 {
+                format!(
+                    "{message} (after {attempts} attempts over {:.1} s)",
+                    started.elapsed().as_secs_f64()
+                )
+            } else {
+                message
+            };
+            return Err(Error::Connect {
+                url: redact(url),
+                message,
+            });
+        }
+        eprintln!(
+            "cannot reach the database yet ({message}); trying again in {} ms",
+            pause.as_millis()
+        );
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_secs(2));
+    }
+}
+
+/// Whether a failed connection may succeed if tried again: no answer at all, or a server that
+/// says it is starting up or has too many connections.
+fn transient(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    if let Some(code) = e.code() {
+        return *code == SqlState::CANNOT_CONNECT_NOW || *code == SqlState::TOO_MANY_CONNECTIONS;
+    }
+    // No answer from a server (refused, reset, timed out) is an I/O error; a malformed URL or a
+    // TLS requirement this build cannot meet is not, and does not heal by waiting.
+    e.is_closed()
+        || std::error::Error::source(e)
+            .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
 }
 
 /// Reads every schema the filter selects.
@@ -160,7 +215,17 @@ pub fn error_text(e: &postgres::Error) -> String {
             }
             s
         }
-        None => e.to_string(),
+        None => {
+            // "error connecting to server" alone hides the reason (refused, no such host).
+            let mut s = e.to_string();
+            if let Some(src) = std::error::Error::source(e) {
+                let cause = src.to_string();
+                if !s.contains(&cause) {
+                    s.push_str(&format!(": {cause}"));
+                }
+            }
+            s
+        }
     }
 }
 

@@ -152,6 +152,17 @@ pub fn load_service_model(project: &Project, service: &Service) -> Result<Schema
     let docs = service_documents(project, service)?;
     if let Some(owned) = &service.schema {
         for (path, doc) in &docs {
+            // A placeholder of comments only declares nothing, so it claims no schema.
+            let nothing = doc.schema.is_none()
+                && doc.comment.is_none()
+                && doc.extensions.is_empty()
+                && doc.enums.is_empty()
+                && doc.domains.is_empty()
+                && doc.sequences.is_empty()
+                && doc.tables.is_empty();
+            if nothing {
+                continue;
+            }
             let declared = doc.schema.as_deref().unwrap_or("public");
             if declared != owned {
                 return Err(Error::migration(

@@ -111,12 +111,10 @@ pub fn load_snapshot(path: &Path, text: &str) -> Result<Schema, Error> {
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
-    if text
-        .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-    {
+    if text.trim().is_empty() {
         // Most likely a file saved before it was written, or truncated: saying so beats
-        // reading it as an empty `public` schema.
+        // reading it as an empty model. A file of comments only is a deliberate placeholder
+        // (what `autogen init` writes) and declares nothing.
         return Err(ModelError {
             path: path.to_path_buf(),
             line: 0,
@@ -127,6 +125,12 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
                     .into(),
             ),
         });
+    }
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(FileDoc::default());
     }
     // Duplicate keys are an error by default in serde-saphyr: a second table with the same name
     // must never silently replace the first.

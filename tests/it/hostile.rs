@@ -237,8 +237,8 @@ fn model_cases() -> Vec<(&'static str, Vec<u8>, Vec<String>)> {
         ),
         ("an empty file", s(""), v(&["schema/m.yaml", "empty"])),
         (
-            "a file of comments only",
-            s("# nothing yet\n\n"),
+            "a file of whitespace only",
+            s("\n   \n\t\n"),
             v(&["schema/m.yaml", "empty"]),
         ),
         (

@@ -434,3 +434,201 @@ fn reset_needs_yes_and_a_disposable_database_and_spares_what_the_project_does_no
     p.ok(&["reset", "--yes"]);
     assert_eq!(count(&mut c, accounts), 0);
 }
+
+fn sleeping_backends(c: &mut postgres::Client) -> i64 {
+    c.query_one(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'",
+        &[],
+    )
+    .expect("pg_stat_activity")
+    .get(0)
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// An upgrade stopped in its second transaction, by `how`: the history and the database agree
+/// (the first step committed and recorded as where to resume, the second rolled back), and
+/// `upgrade --resume` finishes the job.
+fn stop_during_upgrade(name: &str, how: &str) {
+    let db = TestDb::new();
+    let p = project(name, &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    p.hand_written_migration(
+        "20260102000000",
+        "CREATE TABLE users.step_one (id int);\n-- autogen:commit\nSELECT pg_sleep(60) WHERE to_regclass('public.slow') IS NOT NULL;\nCREATE TABLE users.step_two (id int);\n",
+    );
+    db.client()
+        .batch_execute("CREATE TABLE public.slow ()")
+        .expect("slow");
+    let child = p
+        .command(&["upgrade"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn upgrade");
+    let mut c = db.client();
+    wait_for("the second step to start", || {
+        sleeping_backends(&mut c) == 1
+    });
+    match how {
+        "terminate" => {
+            c.batch_execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'",
+            )
+            .expect("terminate");
+        }
+        signal => {
+            let ok = std::process::Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(ok.success());
+        }
+    }
+    let out = child.wait_with_output().expect("upgrade ends");
+    assert!(!out.status.success(), "{how}: the upgrade did not finish");
+    // The server rolls the open transaction back and releases the migration lock.
+    wait_for("the server to drop the session", || {
+        sleeping_backends(&mut c) == 0
+    });
+    let exists = |c: &mut postgres::Client, t: &str| -> bool {
+        c.query_one("SELECT to_regclass($1) IS NOT NULL", &[&t])
+            .expect("regclass")
+            .get(0)
+    };
+    assert!(exists(&mut c, "users.step_one"), "{how}: step 1 committed");
+    assert!(
+        !exists(&mut c, "users.step_two"),
+        "{how}: step 2 rolled back"
+    );
+    let row = c
+        .query_one(
+            "SELECT success, failed_unit FROM autogen.history WHERE service = 'users' AND version = '20260102000000'",
+            &[],
+        )
+        .expect("the history has the migration");
+    let (success, unit): (bool, Option<i32>) = (row.get(0), row.get(1));
+    assert_eq!(
+        (success, unit),
+        (false, Some(1)),
+        "{how}: dirty, to resume at step 2"
+    );
+    let status = p.ok(&["status"]);
+    assert!(status.contains("DIRTY 20260102000000_by_hand"), "{status}");
+
+    let (code, _, err) = p.run(&["upgrade"]);
+    assert_eq!(code, 2, "a plain upgrade refuses a dirty history: {err}");
+    assert!(err.contains("--resume"), "{err}");
+
+    // The re-run finishes the job (without the sleep this time).
+    c.batch_execute("DROP TABLE public.slow").expect("fast");
+    let out = p.ok(&["upgrade", "--resume"]);
+    assert!(
+        out.contains("resuming users 20260102000000_by_hand at step 2"),
+        "{out}"
+    );
+    assert!(exists(&mut c, "users.step_one") && exists(&mut c, "users.step_two"));
+    assert!(history(&mut c).iter().all(|(_, ok)| *ok));
+}
+
+#[test]
+fn a_connection_killed_mid_migration_leaves_an_agreeing_history() {
+    stop_during_upgrade("fault-terminate", "terminate");
+}
+
+#[test]
+fn sigint_during_upgrade_leaves_an_agreeing_history() {
+    stop_during_upgrade("fault-sigint", "-INT");
+}
+
+#[test]
+fn sigterm_during_upgrade_leaves_an_agreeing_history() {
+    stop_during_upgrade("fault-sigterm", "-TERM");
+}
+
+#[test]
+fn an_unreachable_server_is_retried_with_backoff_and_a_refused_login_is_not() {
+    let db = TestDb::new();
+    let p = project("fault-connect", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    let nowhere = crate::workflow::Project {
+        dir: p.dir.clone(),
+        url: "postgres://postgres@127.0.0.1:1/nothing".into(),
+    };
+    let started = std::time::Instant::now();
+    let out = nowhere
+        .command(&["upgrade"])
+        .env("AUTOGEN_CONNECT_WAIT", "2s")
+        .output()
+        .expect("run");
+    let (code, _, err) = crate::workflow::decode(&out);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("trying again in 250 ms")
+            && err.contains("trying again in 500 ms")
+            && err.contains("trying again in 1000 ms"),
+        "the pause doubles: {err}"
+    );
+    assert!(
+        err.contains("Connection refused") && err.contains("after 4 attempts"),
+        "{err}"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1700));
+
+    // A server that answers "no" is asked once.
+    let role = format!("{}_nologin", db.db.name);
+    let mut c = db.client();
+    c.batch_execute(&format!("CREATE ROLE {role} NOLOGIN"))
+        .expect("role");
+    let url = db.url();
+    let (scheme, rest) = url.split_once("://").expect("scheme");
+    let (_, host) = rest.split_once('@').expect("user");
+    for (what, url) in [
+        (
+            "a role that may not log in",
+            format!("{scheme}://{role}@{host}"),
+        ),
+        (
+            "no such database",
+            format!("{scheme}://{}x", &url[scheme.len() + 3..]),
+        ),
+    ] {
+        let q = crate::workflow::Project {
+            dir: p.dir.clone(),
+            url,
+        };
+        let (code, _, err) = q.run(&["upgrade"]);
+        assert_eq!(code, 2, "{what}: {err}");
+        assert!(!err.contains("trying again"), "{what}: no retry: {err}");
+        assert!(
+            err.contains("not permitted to log in") || err.contains("does not exist"),
+            "{what}: {err}"
+        );
+    }
+    c.batch_execute(&format!("DROP ROLE {role}"))
+        .expect("drop role");
+
+    // sslmode=require cannot be met by this build: refused, never downgraded to plain text.
+    let tls = crate::workflow::Project {
+        dir: p.dir.clone(),
+        url: format!("{}?sslmode=require", db.url()),
+    };
+    let (code, _, err) = tls.run(&["upgrade"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("sslmode") && err.contains("never falls back"),
+        "{err}"
+    );
+    assert!(!err.contains("trying again"), "{err}");
+}
