@@ -9,6 +9,7 @@ mod golden;
 mod harness;
 mod hostile;
 mod model_errors;
+mod properties;
 mod rust_models;
 mod safety;
 mod support;
