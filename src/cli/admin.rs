@@ -45,6 +45,14 @@ fn owned(project: &Project, streams: &[Stream]) -> Result<Vec<String>, Error> {
     Ok(out.into_iter().collect())
 }
 
+/// `a`, `b`, `c`: names as messages show them.
+fn ticked<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One line of the health report.
 fn line(ok: bool, what: &str, detail: &str) -> bool {
     println!("{} {what}: {detail}", if ok { "ok  " } else { "FAIL" });
@@ -188,21 +196,14 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     if !kept.is_empty() {
         return Err(Error::Usage(format!(
             "refusing to reset: the services claim schema(s) autogen never drops: {}",
-            kept.iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            ticked(kept.iter().copied())
         )));
     }
     if !a.yes {
         return Err(Error::Usage(format!(
             "reset drops the schema(s) {} of {shown} with all their data, then applies every \
              migration again: pass --yes to confirm",
-            schemas
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            ticked(schemas.iter())
         )));
     }
     let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {
@@ -227,11 +228,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     migrate::reset::wipe(&mut client, &schemas, &names)?;
     eprintln!(
         "dropped {} and the history of {}",
-        schemas
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        ticked(schemas.iter()),
         names.join(", ")
     );
     // The database is empty now: nothing is left for a data-loss step to lose.

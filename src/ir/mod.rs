@@ -249,6 +249,19 @@ pub struct Index {
     pub nulls_not_distinct: bool,
 }
 
+impl Index {
+    /// The columns its keys name, in order; expression keys are left out.
+    pub fn key_columns(&self) -> Vec<String> {
+        self.elements
+            .iter()
+            .filter_map(|e| match &e.key {
+                IndexKey::Column(c) => Some(c.clone()),
+                IndexKey::Expression(_) => None,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IndexKey {
     Column(String),

@@ -673,15 +673,9 @@ fn is_unique_key(t: &crate::ir::Table, cols: &[String]) -> bool {
     t.primary_key.as_ref().is_some_and(|p| same(&p.columns))
         || t.uniques.values().any(|u| same(&u.columns))
         || t.indexes.values().any(|i| {
-            let plain: Option<Vec<String>> = i
-                .elements
-                .iter()
-                .map(|e| match &e.key {
-                    IndexKey::Column(c) => Some(c.clone()),
-                    IndexKey::Expression(_) => None,
-                })
-                .collect();
-            i.unique && i.predicate.is_none() && plain.is_some_and(|p| same(&p))
+            let columns = i.key_columns();
+            // An expression key makes the index no key a foreign key can use.
+            i.unique && i.predicate.is_none() && columns.len() == i.elements.len() && same(&columns)
         })
 }
 
@@ -709,15 +703,7 @@ pub(crate) fn check_references(ctx: &Ctx) -> Result<(), ModelError> {
             need(&u.columns, &format!("unique constraint `{}`", u.name))?;
         }
         for i in t.indexes.values() {
-            let cols: Vec<String> = i
-                .elements
-                .iter()
-                .filter_map(|e| match &e.key {
-                    IndexKey::Column(c) => Some(c.clone()),
-                    IndexKey::Expression(_) => None,
-                })
-                .collect();
-            need(&cols, &format!("index `{}`", i.name))?;
+            need(&i.key_columns(), &format!("index `{}`", i.name))?;
             need(&i.include, &format!("index `{}` (include)", i.name))?;
         }
         for fk in t.foreign_keys.values() {
