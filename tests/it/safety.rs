@@ -23,6 +23,14 @@ fn constraint_validated(c: &mut postgres::Client, name: &str) -> Option<bool> {
     .map(|r| r.get(0))
 }
 
+/// The test database's URL with `role` as the user.
+fn url_as(db: &TestDb, role: &str) -> String {
+    let url = db.url();
+    let (scheme, rest) = url.split_once("://").expect("scheme");
+    let (_, host) = rest.split_once('@').expect("user");
+    format!("{scheme}://{role}@{host}")
+}
+
 fn history(c: &mut postgres::Client) -> Vec<(String, bool)> {
     c.query(
         "SELECT version, success FROM autogen.history WHERE service = 'users' ORDER BY version",
@@ -337,12 +345,9 @@ fn health_reports_privileges_locks_leftovers_and_a_dirty_history() {
         db.db.name
     ))
     .expect("role");
-    let url = db.url();
-    let (scheme, rest) = url.split_once("://").expect("scheme");
-    let (_, host) = rest.split_once('@').expect("user");
     let limited = crate::workflow::Project {
         dir: p.dir.clone(),
-        url: format!("{scheme}://{role}@{host}"),
+        url: url_as(&db, &role),
     };
     let (code, out, _) = limited.run(&["health"]);
     assert_eq!(code, 1, "{out}");
@@ -437,7 +442,7 @@ fn reset_needs_yes_and_a_disposable_database_and_spares_what_the_project_does_no
 
 fn sleeping_backends(c: &mut postgres::Client) -> i64 {
     c.query_one(
-        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'",
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(60)%'",
         &[],
     )
     .expect("pg_stat_activity")
@@ -483,7 +488,7 @@ fn stop_during_upgrade(name: &str, how: &str) {
     match how {
         "terminate" => {
             c.batch_execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(60)%'",
             )
             .expect("terminate");
         }
@@ -591,18 +596,9 @@ fn an_unreachable_server_is_retried_with_backoff_and_a_refused_login_is_not() {
     let mut c = db.client();
     c.batch_execute(&format!("CREATE ROLE {role} NOLOGIN"))
         .expect("role");
-    let url = db.url();
-    let (scheme, rest) = url.split_once("://").expect("scheme");
-    let (_, host) = rest.split_once('@').expect("user");
     for (what, url) in [
-        (
-            "a role that may not log in",
-            format!("{scheme}://{role}@{host}"),
-        ),
-        (
-            "no such database",
-            format!("{scheme}://{}x", &url[scheme.len() + 3..]),
-        ),
+        ("a role that may not log in", url_as(&db, &role)),
+        ("no such database", format!("{}x", db.url())),
     ] {
         let q = crate::workflow::Project {
             dir: p.dir.clone(),
