@@ -89,10 +89,11 @@ pub fn health(p: ProjectArgs) -> Result<u8, Error> {
             !old,
             "server",
             &format!(
-                "PostgreSQL {} (database `{}`, role `{}`){}",
+                "PostgreSQL {} (database `{}`, role `{}`, {}){}",
                 server.version,
                 server.database,
                 server.user,
+                server.tls.as_deref().unwrap_or("not encrypted"),
                 if old {
                     "; autogen needs 12 or later"
                 } else {

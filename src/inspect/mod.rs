@@ -6,13 +6,14 @@
 //! extension are skipped. Nothing here writes to the database.
 
 mod assemble;
+pub mod tls;
 
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::ir::Schema;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
-use postgres::{Client, NoTls, Row};
+use postgres::{Client, Row};
 
 pub(crate) const QUERIES: &[(&str, &str)] = &[
     ("schemas", include_str!("queries/schemas.sql")),
@@ -29,12 +30,19 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
 /// Catalog queries per inspection, after the one statement that sets up the session.
 pub const QUERY_COUNT: usize = 9;
 
-/// Connects to `url` (a `postgres://` URL or a libpq key=value string).
+/// Connects to `url` (a `postgres://` URL or a libpq key=value string), with TLS as its
+/// `sslmode` says (see [`tls`]).
 /// A server that is down, restarting or unreachable is tried again with a doubling pause (from
 /// 250 ms, at most 2 s) until `AUTOGEN_CONNECT_WAIT` (default `10s`) has passed; a server that
-/// answers with a refusal (wrong password, no such role or database) is not: trying again would
-/// only fill its log and could lock the account.
+/// answers with a refusal (wrong password, no such role or database, a certificate that fails
+/// the check) is not: trying again would only fill its log and could lock the account.
 pub fn connect(url: &str) -> Result<Client, Error> {
+    let failed = |message: String| Error::Connect {
+        url: redact(url),
+        message,
+    };
+    let target = tls::Target::parse(url).map_err(failed)?;
+    let connector = target.connector().map_err(failed)?;
     let wait = std::env::var("AUTOGEN_CONNECT_WAIT")
         .ok()
         .and_then(|w| crate::config::parse_duration(&w))
@@ -44,30 +52,22 @@ pub fn connect(url: &str) -> Result<Client, Error> {
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let e = match Client::connect(url, NoTls) {
+        let e = match target.connect(&connector) {
             Ok(c) => return Ok(c),
             Err(e) => e,
         };
         let mut message = error_text(&e);
-        if message.contains("TLS") {
-            message.push_str(
-                "; this build of autogen connects without TLS, so it cannot meet an sslmode of \
-                 `require` or stricter (it never falls back to a plain connection)",
-            );
+        if let Some(hint) = tls_hint(&e, &target.tls) {
+            message.push_str(&hint);
         }
         if !transient(&e) || started.elapsed() + pause > wait {
-            let message = if attempts > 1 {
-                format!(
+            if attempts > 1 {
+                message = format!(
                     "{message} (after {attempts} attempts over {:.1} s)",
                     started.elapsed().as_secs_f64()
-                )
-            } else {
-                message
-            };
-            return Err(Error::Connect {
-                url: redact(url),
-                message,
-            });
+                );
+            }
+            return Err(failed(message));
         }
         eprintln!(
             "cannot reach the database yet ({message}); trying again in {} ms",
@@ -78,6 +78,49 @@ pub fn connect(url: &str) -> Result<Client, Error> {
     }
 }
 
+/// What to do about a connection that TLS (or its absence) stopped.
+fn tls_hint(e: &postgres::Error, tls: &tls::TlsParams) -> Option<String> {
+    if let Some(db) = e.as_db_error() {
+        let m = db.message();
+        // pg_hba.conf has only `hostssl` lines for this client.
+        if m.contains("no encryption") && tls.mode == tls::SslMode::Disable {
+            return Some(
+                "; the server accepts only TLS connections here: remove sslmode=disable (or use \
+                 sslmode=require or verify-full)"
+                    .into(),
+            );
+        }
+        if m.contains("client certificate") {
+            return Some(
+                "; this role logs in with a certificate: give sslcert=/path/client.crt and \
+                 sslkey=/path/client.key (PKCS#8 PEM) in the connection string"
+                    .into(),
+            );
+        }
+        return None;
+    }
+    let text = error_text(e);
+    if text.contains("server does not support TLS") {
+        return Some(
+            "; the connection string asks for TLS (sslmode=require or stricter) and autogen never \
+             falls back to a plain connection: enable ssl on the server, or use sslmode=prefer"
+                .into(),
+        );
+    }
+    if text.starts_with("error performing TLS handshake") {
+        let name = if tls.mode == tls::SslMode::VerifyFull {
+            ", and the host name in the connection string must be one the certificate names"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "; the server's certificate did not pass the check: sslrootcert must name the \
+             authority that signed it{name}"
+        ));
+    }
+    None
+}
+
 /// Whether a failed connection may succeed if tried again: no answer at all, or a server that
 /// says it is starting up or has too many connections.
 fn transient(e: &postgres::Error) -> bool {
@@ -86,7 +129,7 @@ fn transient(e: &postgres::Error) -> bool {
         return *code == SqlState::CANNOT_CONNECT_NOW || *code == SqlState::TOO_MANY_CONNECTIONS;
     }
     // No answer from a server (refused, reset, timed out) is an I/O error; a malformed URL or a
-    // TLS requirement this build cannot meet is not, and does not heal by waiting.
+    // failed TLS handshake is not, and does not heal by waiting.
     e.is_closed()
         || std::error::Error::source(e)
             .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())

@@ -19,13 +19,16 @@ pub struct Server {
     pub version_num: i32,
     pub database: String,
     pub user: String,
+    /// The TLS version of this session; `None`: not encrypted.
+    pub tls: Option<String>,
 }
 
 pub fn server(client: &mut Client) -> Result<Server, Error> {
     let r = client
         .query_one(
             "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
-             current_database()::text, current_user::text",
+             current_database()::text, current_user::text, \
+             (SELECT version FROM pg_catalog.pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl)",
             &[],
         )
         .map_err(|e| query_error("the server version", &e))?;
@@ -34,6 +37,7 @@ pub fn server(client: &mut Client) -> Result<Server, Error> {
         version_num: r.get(1),
         database: r.get(2),
         user: r.get(3),
+        tls: r.get(4),
     })
 }
 

@@ -195,8 +195,15 @@ impl Cluster {
             let _ = std::fs::remove_dir_all(&dir);
             Error::Shadow(format!("cannot start postgres: {e}"))
         })?;
+        // The socket's name carries the port, so a `port` setting must reach the URL too.
+        let port = settings
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == "port")
+            .map(|(_, v)| format!(":{v}"))
+            .unwrap_or_default();
         let url = format!(
-            "postgres://postgres@{}/postgres",
+            "postgres://postgres@{}{port}/postgres",
             dir.display().to_string().replace('/', "%2F")
         );
         let mut cluster = Cluster {

@@ -17,7 +17,7 @@ pub use normalize::normalize;
 use crate::error::Error;
 use crate::inspect::{connect, error_text, redact};
 use crate::render::quote::ident;
-use postgres::{Client, NoTls};
+use postgres::Client;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -27,6 +27,8 @@ pub struct ScratchDb {
     admin_url: String,
     pub name: String,
     pub url: postgres::Config,
+    /// TLS as the admin URL asked for it.
+    tls: postgres_native_tls::MakeTlsConnector,
 }
 
 impl ScratchDb {
@@ -50,19 +52,21 @@ impl ScratchDb {
                     error_text(&e)
                 ))
             })?;
-        let mut url: postgres::Config = admin_url
-            .parse()
-            .map_err(|e| Error::Shadow(format!("cannot read the URL: {e}")))?;
+        // `connect` has read this URL already, so it parses.
+        let target = crate::inspect::tls::Target::parse(admin_url).map_err(Error::Shadow)?;
+        let tls = target.connector().map_err(Error::Shadow)?;
+        let mut url = target.config;
         url.dbname(&name);
         Ok(ScratchDb {
             admin_url: admin_url.to_string(),
             name,
             url,
+            tls,
         })
     }
 
     pub fn connect(&self) -> Result<Client, Error> {
-        self.url.connect(NoTls).map_err(|e| {
+        self.url.connect(self.tls.clone()).map_err(|e| {
             Error::Shadow(format!(
                 "cannot connect to `{}`: {}",
                 self.name,

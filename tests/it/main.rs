@@ -13,4 +13,5 @@ mod properties;
 mod rust_models;
 mod safety;
 mod support;
+mod tls;
 mod workflow;

@@ -615,7 +615,8 @@ fn an_unreachable_server_is_retried_with_backoff_and_a_refused_login_is_not() {
     c.batch_execute(&format!("DROP ROLE {role}"))
         .expect("drop role");
 
-    // sslmode=require cannot be met by this build: refused, never downgraded to plain text.
+    // sslmode=require against a server without TLS (this one has only a Unix socket): refused,
+    // never downgraded to plain text. tls.rs has the server that does TLS.
     let tls = crate::workflow::Project {
         dir: p.dir.clone(),
         url: format!("{}?sslmode=require", db.url()),

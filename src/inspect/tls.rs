@@ -1,0 +1,410 @@
+//! Connection strings as libpq reads them, TLS included.
+//!
+//! The driver (`tokio-postgres`) knows `sslmode` only as `disable`, `prefer` and `require`, and
+//! rejects `verify-ca`, `verify-full`, `sslrootcert`, `sslcert` and `sslkey` as unknown. Users
+//! copy their URLs from libpq tools and hosting dashboards, so those keys are taken out of the
+//! string here, the rest goes to the driver, and the TLS connector is set up to do what libpq
+//! would do with them:
+//!
+//! | sslmode     | TLS                          | server certificate checked           |
+//! |-------------|------------------------------|--------------------------------------|
+//! | disable     | never                        | -                                    |
+//! | allow       | if the server offers it      | no (as prefer)                       |
+//! | prefer      | if the server offers it      | against a root file if there is one  |
+//! | require     | always                       | against a root file if there is one  |
+//! | verify-ca   | always                       | chain, against the root file         |
+//! | verify-full | always                       | chain and host name                  |
+//!
+//! The root file is `sslrootcert`, else `~/.postgresql/root.crt`; `sslrootcert=system` means the
+//! system's trusted roots. A stricter mode never falls back to a plain connection.
+
+use native_tls::{Certificate, Identity, TlsConnector};
+use postgres_native_tls::MakeTlsConnector;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Result<SslMode, String> {
+        Ok(match value {
+            "disable" => SslMode::Disable,
+            "allow" => SslMode::Allow,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(format!(
+                    "sslmode `{other}` is not one of disable, allow, prefer, require, verify-ca, \
+                     verify-full"
+                ));
+            }
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// The TLS keys of a connection string. libpq's default mode is `prefer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsParams {
+    pub mode: SslMode,
+    pub root_cert: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
+}
+
+impl Default for TlsParams {
+    fn default() -> TlsParams {
+        TlsParams {
+            mode: SslMode::Prefer,
+            root_cert: None,
+            cert: None,
+            key: None,
+        }
+    }
+}
+
+/// A connection string taken apart: the driver's configuration and how to do TLS.
+#[derive(Clone)]
+pub struct Target {
+    pub config: postgres::Config,
+    pub tls: TlsParams,
+}
+
+impl Target {
+    /// Reads a `postgres://` URL or a libpq `key=value` string. Errors are messages for the
+    /// user (they never include a password).
+    pub fn parse(url: &str) -> Result<Target, String> {
+        let (rest, tls) = split(url)?;
+        let mut config: postgres::Config = rest
+            .parse()
+            .map_err(|e| format!("cannot read the connection string: {e}"))?;
+        config.ssl_mode(match tls.mode {
+            SslMode::Disable => postgres::config::SslMode::Disable,
+            // The driver cannot try plain first and TLS second; either way both are accepted.
+            SslMode::Allow | SslMode::Prefer => postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                postgres::config::SslMode::Require
+            }
+        });
+        Ok(Target { config, tls })
+    }
+
+    /// The TLS connector for this target; reads the certificate files, so a missing or broken
+    /// file is reported before any connection is tried.
+    pub fn connector(&self) -> Result<MakeTlsConnector, String> {
+        connector(&self.tls, home_root_cert().as_deref())
+    }
+
+    /// Connects once.
+    pub fn connect(&self, tls: &MakeTlsConnector) -> Result<postgres::Client, postgres::Error> {
+        self.config.connect(tls.clone())
+    }
+}
+
+fn home_root_cert() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    let path = Path::new(&home).join(".postgresql/root.crt");
+    path.is_file().then_some(path)
+}
+
+/// Builds the connector. `home_root`: `~/.postgresql/root.crt` when it exists.
+fn connector(tls: &TlsParams, home_root: Option<&Path>) -> Result<MakeTlsConnector, String> {
+    let mut builder = TlsConnector::builder();
+    let root = match tls.root_cert.as_deref() {
+        Some("system") => None,
+        Some(path) => Some(PathBuf::from(path)),
+        None => home_root.map(Path::to_path_buf),
+    };
+    let verifying = matches!(tls.mode, SslMode::VerifyCa | SslMode::VerifyFull);
+    if verifying && root.is_none() && tls.root_cert.as_deref() != Some("system") {
+        return Err(format!(
+            "sslmode={} needs the certificate of the authority that signed the server's: give \
+             its file as sslrootcert=/path/to/root.crt (or put it at ~/.postgresql/root.crt), \
+             or sslrootcert=system to trust the system's roots",
+            tls.mode.name()
+        ));
+    }
+    match &root {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read sslrootcert `{}`: {e}", path.display()))?;
+            let certs = Certificate::stack_from_pem(&pem).map_err(|e| {
+                format!(
+                    "sslrootcert `{}` is not a PEM certificate file: {e}",
+                    path.display()
+                )
+            })?;
+            if certs.is_empty() {
+                return Err(format!(
+                    "sslrootcert `{}` holds no certificate (expected -----BEGIN CERTIFICATE-----)",
+                    path.display()
+                ));
+            }
+            // Only the named authority: a certificate some system root signed is not enough.
+            builder.disable_built_in_roots(true);
+            for cert in certs {
+                builder.add_root_certificate(cert);
+            }
+            // With a root file, prefer and require check the chain too (as libpq does), and only
+            // verify-full checks the host name.
+            builder.danger_accept_invalid_hostnames(tls.mode != SslMode::VerifyFull);
+        }
+        None if verifying => {
+            builder.danger_accept_invalid_hostnames(tls.mode != SslMode::VerifyFull);
+        }
+        // prefer/require without a root file: encryption without authentication, as in libpq.
+        None => {
+            builder.danger_accept_invalid_certs(true);
+            builder.danger_accept_invalid_hostnames(true);
+        }
+    }
+    match (&tls.cert, &tls.key) {
+        (None, None) => {}
+        (Some(cert), Some(key)) => {
+            let read = |what: &str, path: &str| {
+                std::fs::read(path).map_err(|e| format!("cannot read {what} `{path}`: {e}"))
+            };
+            let identity = Identity::from_pkcs8(&read("sslcert", cert)?, &read("sslkey", key)?)
+                .map_err(|e| {
+                    format!(
+                        "sslcert `{cert}` and sslkey `{key}` are not a usable PEM certificate \
+                             and PKCS#8 key ({e}); a key that starts with `BEGIN RSA PRIVATE KEY` \
+                             or `BEGIN EC PRIVATE KEY` converts with `openssl pkcs8 -topk8 \
+                             -nocrypt -in {key} -out client.pk8`"
+                    )
+                })?;
+            builder.identity(identity);
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(
+                "sslcert and sslkey go together: give both, or neither (libpq's default files \
+                 under ~/.postgresql are not read)"
+                    .into(),
+            );
+        }
+    }
+    let connector = builder
+        .build()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+    Ok(MakeTlsConnector::new(connector))
+}
+
+const KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
+
+fn take(tls: &mut TlsParams, key: &str, value: String) -> Result<(), String> {
+    match key {
+        "sslmode" => tls.mode = SslMode::parse(&value)?,
+        "sslrootcert" => tls.root_cert = Some(value),
+        "sslcert" => tls.cert = Some(value),
+        _ => tls.key = Some(value),
+    }
+    Ok(())
+}
+
+/// Takes the TLS keys out of a connection string; returns the rest, for the driver.
+fn split(url: &str) -> Result<(String, TlsParams), String> {
+    let mut tls = TlsParams::default();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let Some((base, query)) = url.split_once('?') else {
+            return Ok((url.to_string(), tls));
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = percent_decode(key)?;
+            if KEYS.contains(&key.as_str()) {
+                take(&mut tls, &key, percent_decode(value)?)?;
+            } else {
+                kept.push(pair);
+            }
+        }
+        let rest = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        return Ok((rest, tls));
+    }
+    let mut kept = Vec::new();
+    for (key, value) in key_values(url)? {
+        if KEYS.contains(&key.as_str()) {
+            take(&mut tls, &key, value)?;
+        } else {
+            let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
+            kept.push(format!("{key}='{quoted}'"));
+        }
+    }
+    Ok((kept.join(" "), tls))
+}
+
+/// The pairs of a libpq `key=value` string: spaces around `=` allowed, values bare or in single
+/// quotes, a backslash escaping the next character.
+fn key_values(s: &str) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            return Ok(pairs);
+        }
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| *c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next() != Some('=') {
+            return Err(format!(
+                "cannot read the connection string: `{key}` has no `=value`"
+            ));
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut value = String::new();
+        if chars.next_if_eq(&'\'').is_some() {
+            loop {
+                match chars.next() {
+                    Some('\'') => break,
+                    Some('\\') => value.extend(chars.next()),
+                    Some(c) => value.push(c),
+                    None => {
+                        return Err(format!(
+                            "cannot read the connection string: the value of `{key}` has no \
+                             closing quote"
+                        ));
+                    }
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                if c == '\\' {
+                    value.extend(chars.next());
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        pairs.push((key, value));
+    }
+}
+
+fn percent_decode(s: &str) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| {
+                    format!("cannot read the connection string: bad `%` escape in `{s}`")
+                })?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out)
+        .map_err(|_| format!("cannot read the connection string: `{s}` is not UTF-8 once decoded"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_keys_leave_the_url_and_the_rest_stays() {
+        let (rest, tls) = split(
+            "postgres://u:p@db.example.com:6543/app?sslmode=verify-full&application_name=x&sslrootcert=%2Fetc%2Fca%20one.crt",
+        )
+        .unwrap();
+        assert_eq!(
+            rest,
+            "postgres://u:p@db.example.com:6543/app?application_name=x"
+        );
+        assert_eq!(tls.mode, SslMode::VerifyFull);
+        assert_eq!(tls.root_cert.as_deref(), Some("/etc/ca one.crt"));
+        let (rest, tls) = split("postgresql://h/db?sslmode=require").unwrap();
+        assert_eq!(
+            (rest.as_str(), tls.mode),
+            ("postgresql://h/db", SslMode::Require)
+        );
+        let (rest, tls) = split("postgres://h/db").unwrap();
+        assert_eq!(
+            (rest.as_str(), tls.mode),
+            ("postgres://h/db", SslMode::Prefer)
+        );
+    }
+
+    #[test]
+    fn key_value_strings_keep_quoted_values() {
+        let (rest, tls) = split(
+            "host=h  password = 'se cr\\'et' sslmode = verify-ca sslrootcert='/a b/c.crt' user=u",
+        )
+        .unwrap();
+        assert_eq!(rest, "host='h' password='se cr\\'et' user='u'");
+        assert_eq!(tls.mode, SslMode::VerifyCa);
+        assert_eq!(tls.root_cert.as_deref(), Some("/a b/c.crt"));
+        let config: postgres::Config = rest.parse().unwrap();
+        assert_eq!(config.get_password(), Some(&b"se cr'et"[..]));
+        assert!(
+            split("host=h password='open")
+                .unwrap_err()
+                .contains("closing quote")
+        );
+        assert!(
+            split("host")
+                .unwrap_err()
+                .contains("`host` has no `=value`")
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = split("postgres://h/db?sslmode=verify_full").unwrap_err();
+        assert!(e.contains("sslmode `verify_full`"), "{e}");
+        let e = split("postgres://h/db?sslrootcert=%zz").unwrap_err();
+        assert!(e.contains("bad `%` escape"), "{e}");
+    }
+
+    #[test]
+    fn verification_without_a_root_is_refused_before_connecting() {
+        let mut tls = TlsParams {
+            mode: SslMode::VerifyFull,
+            ..TlsParams::default()
+        };
+        let e = connector(&tls, None).err().unwrap();
+        assert!(e.contains("sslmode=verify-full needs"), "{e}");
+        tls.root_cert = Some("/nonexistent/root.crt".into());
+        let e = connector(&tls, None).err().unwrap();
+        assert!(
+            e.contains("cannot read sslrootcert `/nonexistent/root.crt`"),
+            "{e}"
+        );
+        tls.root_cert = Some("system".into());
+        assert!(connector(&tls, None).is_ok());
+        tls.cert = Some("/x.crt".into());
+        let e = connector(&tls, None).err().unwrap();
+        assert!(e.contains("sslcert and sslkey go together"), "{e}");
+    }
+}

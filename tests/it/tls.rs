@@ -1,0 +1,410 @@
+//! TLS and password logins against a server of their own: a cluster that listens on TCP with a
+//! certificate from a test authority, accepts only TLS over TCP (`hostssl` lines alone), asks one
+//! role for a SCRAM password and another for a client certificate.
+
+use crate::support::TempDir;
+use autogen::shadow::Cluster;
+use std::path::Path;
+use std::process::Command;
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl (the tests make their certificates with the openssl command)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An authority, a certificate for `localhost` signed by it (EC keys: quick to make).
+fn authority(dir: &Path, name: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.crt"),
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN=autogen test {name}"),
+        ],
+    );
+}
+
+/// A certificate for `cn`, signed by `ca`; `san` adds a subjectAltName.
+fn signed(dir: &Path, ca: &str, name: &str, cn: &str, san: Option<&str>) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            &format!("/CN={cn}"),
+        ],
+    );
+    let mut args = vec![
+        "x509".to_string(),
+        "-req".into(),
+        "-in".into(),
+        format!("{name}.csr"),
+        "-CA".into(),
+        format!("{ca}.crt"),
+        "-CAkey".into(),
+        format!("{ca}.key"),
+        "-CAcreateserial".into(),
+        "-out".into(),
+        format!("{name}.crt"),
+        "-days".into(),
+        "2".into(),
+    ];
+    if let Some(san) = san {
+        std::fs::write(
+            dir.join(format!("{name}.ext")),
+            format!("subjectAltName={san}\n"),
+        )
+        .expect("ext");
+        args.extend(["-extfile".into(), format!("{name}.ext")]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    openssl(dir, &args);
+}
+
+struct TlsServer {
+    cluster: Cluster,
+    port: u16,
+    certs: TempDir,
+}
+
+impl TlsServer {
+    fn start(name: &str) -> TlsServer {
+        let certs = TempDir::new("autogen-tls", name);
+        authority(&certs, "ca");
+        authority(&certs, "other-ca");
+        signed(&certs, "ca", "server", "localhost", Some("DNS:localhost"));
+        signed(&certs, "ca", "client", "cert_user", None);
+        // Only TLS over TCP; the Unix socket (for setting up) stays open.
+        std::fs::write(
+            certs.join("pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all pw_user 127.0.0.1/32 scram-sha-256\n\
+             hostssl all cert_user 127.0.0.1/32 cert\n\
+             hostssl all all 127.0.0.1/32 trust\n",
+        )
+        .expect("hba");
+        let running_as_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        if running_as_root {
+            // The server runs as `postgres` and must read its key, which only its owner may read.
+            let status = Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(&*certs)
+                .status()
+                .expect("chown");
+            assert!(status.success());
+        }
+        let status = Command::new("chmod")
+            .arg("0600")
+            .arg(certs.join("server.key"))
+            .status()
+            .expect("chmod");
+        assert!(status.success());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let file = |f: &str| certs.join(f).display().to_string();
+        let cluster = Cluster::start_with(
+            20,
+            &[
+                ("listen_addresses", "127.0.0.1"),
+                ("port", &port.to_string()),
+                ("ssl", "on"),
+                ("ssl_cert_file", &file("server.crt")),
+                ("ssl_key_file", &file("server.key")),
+                ("ssl_ca_file", &file("ca.crt")),
+                ("hba_file", &file("pg_hba.conf")),
+                ("password_encryption", "scram-sha-256"),
+                ("log_connections", "on"),
+            ],
+        )
+        .expect("start the TLS cluster");
+        let mut admin = postgres::Client::connect(cluster.url(), postgres::NoTls).expect("admin");
+        for sql in [
+            "CREATE ROLE pw_user LOGIN PASSWORD 'right horse battery'",
+            "CREATE ROLE cert_user LOGIN",
+            "CREATE DATABASE app",
+        ] {
+            admin.batch_execute(sql).expect(sql);
+        }
+        TlsServer {
+            cluster,
+            port,
+            certs,
+        }
+    }
+
+    fn url(&self, user: &str, host: &str, query: &str) -> String {
+        format!("postgres://{user}@{host}:{}/app{query}", self.port)
+    }
+
+    fn cert(&self, name: &str) -> String {
+        self.certs.join(name).display().to_string()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.cluster.dir().join("log")).unwrap_or_default()
+    }
+}
+
+/// Whether the session runs over TLS, by the server's own account.
+fn encrypted(c: &mut postgres::Client) -> bool {
+    c.query_one(
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        &[],
+    )
+    .expect("pg_stat_ssl")
+    .get(0)
+}
+
+fn refused(url: &str) -> String {
+    match autogen::inspect::connect(url) {
+        Ok(_) => panic!("{url}: connected, but should have been refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn sslmode_is_honoured_and_a_certificate_that_fails_the_check_is_refused() {
+    let s = TlsServer::start("modes");
+    let ca = s.cert("ca.crt");
+    let other = s.cert("other-ca.crt");
+
+    // The server takes TCP only with TLS: `disable` is refused, with what to do.
+    let e = refused(&s.url("postgres", "127.0.0.1", "?sslmode=disable"));
+    assert!(
+        e.contains("no encryption") && e.contains("accepts only TLS"),
+        "{e}"
+    );
+
+    // The default (prefer), `allow` and `require` encrypt; with no root file, nothing is checked.
+    for query in ["", "?sslmode=allow", "?sslmode=require"] {
+        let url = s.url("postgres", "127.0.0.1", query);
+        let mut c = autogen::inspect::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert!(encrypted(&mut c), "{url}");
+    }
+
+    // verify-full checks the chain and the name; verify-ca only the chain.
+    let ok = [
+        (
+            "localhost",
+            format!("?sslmode=verify-full&sslrootcert={ca}"),
+        ),
+        ("127.0.0.1", format!("?sslmode=verify-ca&sslrootcert={ca}")),
+        // With a root file, require checks the chain too (as libpq does).
+        ("127.0.0.1", format!("?sslmode=require&sslrootcert={ca}")),
+    ];
+    for (host, query) in &ok {
+        let url = s.url("postgres", host, query);
+        let mut c = autogen::inspect::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert!(encrypted(&mut c), "{url}");
+    }
+    let bad = [
+        // The certificate names localhost, not 127.0.0.1.
+        (
+            "127.0.0.1",
+            format!("?sslmode=verify-full&sslrootcert={ca}"),
+        ),
+        // Signed by another authority.
+        (
+            "localhost",
+            format!("?sslmode=verify-full&sslrootcert={other}"),
+        ),
+        (
+            "localhost",
+            format!("?sslmode=verify-ca&sslrootcert={other}"),
+        ),
+        ("localhost", format!("?sslmode=require&sslrootcert={other}")),
+    ];
+    for (host, query) in &bad {
+        let e = refused(&s.url("postgres", host, query));
+        assert!(
+            e.contains("certificate verify failed") && e.contains("did not pass the check"),
+            "{host}{query}: {e}"
+        );
+        assert_eq!(
+            e.contains("host name"),
+            query.contains("verify-full"),
+            "the host name is mentioned where it is checked: {e}"
+        );
+        assert!(!e.contains("attempts"), "not tried again: {e}");
+    }
+
+    // A libpq key=value string takes the same keys.
+    let kv = format!(
+        "host=localhost port={} user=postgres dbname=app sslmode=verify-full sslrootcert='{ca}'",
+        s.port
+    );
+    let mut c = autogen::inspect::connect(&kv).unwrap_or_else(|e| panic!("{kv}: {e}"));
+    assert!(encrypted(&mut c));
+
+    // A client certificate logs in the role it names; without one, that role is refused.
+    let with_cert = format!(
+        "?sslmode=verify-full&sslrootcert={ca}&sslcert={}&sslkey={}",
+        s.cert("client.crt"),
+        s.cert("client.key")
+    );
+    let mut c = autogen::inspect::connect(&s.url("cert_user", "localhost", &with_cert))
+        .expect("client certificate login");
+    let user: String = c
+        .query_one("SELECT current_user::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(user, "cert_user");
+    let e = refused(&s.url(
+        "cert_user",
+        "localhost",
+        &format!("?sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    assert!(
+        e.contains("requires a valid client certificate") && e.contains("give sslcert="),
+        "{e}"
+    );
+}
+
+#[test]
+fn verify_full_reads_the_default_root_file_and_upgrade_runs_over_tls() {
+    let s = TlsServer::start("upgrade");
+    let db = crate::harness::TestDb::new();
+    let home = TempDir::new("autogen-tls", "upgrade-home");
+    let p = crate::workflow::project("tls-upgrade", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    let over_tls = crate::workflow::Project {
+        dir: p.dir.clone(),
+        url: s.url("postgres", "localhost", "?sslmode=verify-full"),
+    };
+
+    // No sslrootcert and no ~/.postgresql/root.crt: refused before any connection, with what to do.
+    let (code, _, err) = over_tls
+        .command(&["upgrade"])
+        .env("HOME", &*home)
+        .output()
+        .map(|o| crate::workflow::decode(&o))
+        .expect("run");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("sslmode=verify-full needs") && err.contains("sslrootcert="),
+        "{err}"
+    );
+
+    std::fs::create_dir_all(home.join(".postgresql")).expect("dir");
+    std::fs::copy(s.certs.join("ca.crt"), home.join(".postgresql/root.crt")).expect("root.crt");
+    for args in [&["upgrade"][..], &["check"][..], &["health"][..]] {
+        let out = over_tls
+            .command(args)
+            .env("HOME", &*home)
+            .output()
+            .expect("run");
+        let (code, out, err) = crate::workflow::decode(&out);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        if args == ["health"] {
+            assert!(
+                out.contains("role `postgres`, TLSv1."),
+                "health names the TLS version: {out}"
+            );
+        }
+    }
+    let mut c = autogen::inspect::connect(&s.url(
+        "postgres",
+        "localhost",
+        &format!("?sslmode=verify-full&sslrootcert={}", s.cert("ca.crt")),
+    ))
+    .expect("connect");
+    let tables: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname IN ('users', 'notes')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        tables >= 2,
+        "the migrations ran on the TLS server: {tables}"
+    );
+    let log = s.log();
+    assert!(
+        !log.contains("no encryption"),
+        "no plain connection was tried: {log}"
+    );
+}
+
+#[test]
+fn a_wrong_password_is_tried_once_with_a_clear_message() {
+    let s = TlsServer::start("password");
+    let db = crate::harness::TestDb::new();
+    let p = crate::workflow::project("tls-password", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    let wrong = crate::workflow::Project {
+        dir: p.dir.clone(),
+        url: s.url("pw_user:wrong", "127.0.0.1", "?sslmode=require"),
+    };
+    let (code, _, err) = wrong
+        .command(&["upgrade"])
+        .env("AUTOGEN_CONNECT_WAIT", "10s")
+        .output()
+        .map(|o| crate::workflow::decode(&o))
+        .expect("run");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("password authentication failed for user \"pw_user\""),
+        "{err}"
+    );
+    assert!(
+        !err.contains("trying again") && !err.contains("attempts"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("wrong"),
+        "the password stays out of messages: {err}"
+    );
+    let failures = s
+        .log()
+        .matches("password authentication failed for user \"pw_user\"")
+        .count();
+    assert_eq!(failures, 1, "one attempt reached the server:\n{}", s.log());
+
+    // The right password, percent-encoded in the URL, logs in.
+    let right = s.url(
+        "pw_user:right%20horse%20battery",
+        "127.0.0.1",
+        "?sslmode=require",
+    );
+    let mut c = autogen::inspect::connect(&right).expect("the right password");
+    assert!(encrypted(&mut c));
+}
