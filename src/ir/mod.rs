@@ -9,6 +9,7 @@ mod names;
 mod types;
 
 pub use expr::{Expr, check_expression, identifiers};
+pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
 

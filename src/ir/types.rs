@@ -190,6 +190,15 @@ impl ColumnType {
             array = true;
             rest = stripped.trim_end().to_string();
         }
+        // A quoted name is a user type, read whole: its quotes may hold `(`, `,`, runs of spaces
+        // or capitals, which the reading of built-in spellings below would take apart.
+        if rest.contains('"') {
+            return match split_qualified(&rest).as_deref() {
+                Some([n]) => Err(TypeParseError::NotBuiltin(QName::new("", n.clone()))),
+                Some([s, n]) => Err(TypeParseError::NotBuiltin(QName::new(s.clone(), n.clone()))),
+                _ => Err(TypeParseError::Malformed(text.to_string())),
+            };
+        }
         let (head, modifiers, tail) = split_modifiers(&rest)?;
         // `timestamp(3) with time zone`: the modifier sits in the middle.
         let name_words = normalize_words(&format!("{head} {tail}"));

@@ -470,23 +470,27 @@ fn parse_reference(r: &str, schema: &str, at: &Origin) -> Result<ForeignKey, Mod
             "write `schema.table(column, ...)` or `table(column)`",
         )
     };
-    let (table_part, cols) = match r.find('(') {
-        Some(i) => {
-            let inner = r[i + 1..].strip_suffix(')').ok_or_else(bad)?;
-            (
-                &r[..i],
-                inner
-                    .split(',')
-                    .map(|c| c.trim().trim_matches('"').to_string())
-                    .collect::<Vec<_>>(),
-            )
+    // Quoted names may hold `(`, `,` and `""`: only what lies outside quotes is syntax.
+    let (table_part, cols) = match unquoted_positions(r, '(').first() {
+        Some(&i) => {
+            let inner = r[i + 1..].trim_end().strip_suffix(')').ok_or_else(bad)?;
+            let mut cols = Vec::new();
+            let mut start = 0;
+            for end in unquoted_positions(inner, ',')
+                .into_iter()
+                .chain([inner.len()])
+            {
+                match crate::ir::split_qualified(&inner[start..end]).as_deref() {
+                    Some([c]) => cols.push(c.clone()),
+                    _ => return Err(bad()),
+                }
+                start = end + 1;
+            }
+            (&r[..i], cols)
         }
         None => (r, Vec::new()),
     };
     let ref_table = QName::parse(table_part.trim(), schema).ok_or_else(bad)?;
-    if cols.iter().any(String::is_empty) {
-        return Err(bad());
-    }
     Ok(ForeignKey {
         name: String::new(),
         columns: Vec::new(),
@@ -497,6 +501,21 @@ fn parse_reference(r: &str, schema: &str, at: &Origin) -> Result<ForeignKey, Mod
         match_full: false,
         deferrable: Deferrable::No,
     })
+}
+
+/// Byte offsets of `c` in `s` outside double-quoted names (a `""` inside quotes is a quote).
+fn unquoted_positions(s: &str, c: char) -> Vec<usize> {
+    let mut quoted = false;
+    s.char_indices()
+        .filter(|&(_, ch)| {
+            if ch == '"' {
+                // `""` inside quotes toggles twice, leaving the state unchanged.
+                quoted = !quoted;
+            }
+            ch == c && !quoted
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn convert_index(

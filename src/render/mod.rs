@@ -49,9 +49,17 @@ pub fn script(plan: &Plan, opts: &RenderOptions) -> String {
                 " -- the enum values added above must be committed before they can be used\n\n",
             );
         }
-        out.push_str(&format!("-- {}. {}\n", i + 1, describe(&step.change)));
+        let step_name = describe(&step.change);
+        out.push_str(&format!(
+            "-- {}. {}\n",
+            i + 1,
+            quote::comment_text(&step_name)
+        ));
         for h in &step.hazards {
-            out.push_str(&format!("-- hazard: {h}\n"));
+            out.push_str(&format!(
+                "-- hazard: {}\n",
+                quote::comment_text(&h.to_string())
+            ));
         }
         for (k, phase) in step_phases(step, opts).iter().enumerate() {
             if k > 0 {

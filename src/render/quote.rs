@@ -193,6 +193,31 @@ pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// Text for a `--` comment line: a newline or carriage return in a name would end the comment
+/// and turn the rest of the name into SQL, so every control character is escaped (`\n`,
+/// `\u{1b}`), and so are the bidirectional overrides that can make a reviewer read text other
+/// than what runs.
+pub fn comment_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A collation name as stored in the IR: bare (in `pg_catalog`) or `schema.name`.
 pub fn collation(name: &str) -> String {
     match QName::parse(name, "") {
@@ -235,6 +260,16 @@ pub fn column_type(ty: &ColumnType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_stay_on_one_line() {
+        assert_eq!(comment_text("drop table `a.b`"), "drop table `a.b`");
+        assert_eq!(
+            comment_text("t`\nDROP TABLE x; --\r\u{1b}[2J\u{202e}"),
+            "t`\\nDROP TABLE x; --\\r\\u{1b}[2J\\u{202e}"
+        );
+        assert!(!comment_text("a\u{85}b\u{2028}c").contains(['\u{85}', '\u{2028}']));
+    }
 
     #[test]
     fn quotes_what_needs_it() {

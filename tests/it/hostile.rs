@@ -522,3 +522,57 @@ tables:
     let (code, out, err) = p.run(&["check"]);
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+/// Found by the property tests: a newline in a name ended the `-- N. create table ...` comment
+/// line and ran the rest of the name as SQL; a quoted type name holding `(` could not be read;
+/// a quoted referenced column lost its inner quotes.
+#[test]
+fn a_newline_in_a_name_cannot_end_a_comment_and_run_as_sql() {
+    let db = TestDb::new();
+    let p = project("hostile-newline", &db);
+    p.write(
+        "autogen.toml",
+        "[[services]]\nname = \"app\"\nschema = \"app\"\nmodels = [\"schema/*.yaml\"]\n",
+    );
+    let model = r#"schema: app
+enums:
+  "kind(1)": [a, b]
+tables:
+  "t\nCREATE TABLE app.injected (x int); --":
+    columns:
+      "a\"b": { type: bigint }
+      k: { type: "\"kind(1)\"" }
+    primary_key: ["a\"b"]
+  child:
+    columns:
+      ref: { type: bigint, references: "app.\"t\nCREATE TABLE app.injected (x int); --\"(\"a\"\"b\")" }
+"#;
+    p.write("schema/m.yaml", model);
+    p.ok(&["revision", "-m", "newline", "--version", "20260101000000"]);
+    let up = p.read("migrations/app/20260101000000_newline.up.sql");
+    assert!(
+        up.contains("-- 3. create table `app.t\\nCREATE TABLE app.injected (x int); --`\n"),
+        "the name stays inside its comment line:\n{up}"
+    );
+    p.ok(&["upgrade"]);
+    let mut c = db.client();
+    let tables: Vec<String> = c
+        .query(
+            "SELECT relname::text FROM pg_class WHERE relnamespace = 'app'::regnamespace \
+             AND relkind = 'r' ORDER BY 1",
+            &[],
+        )
+        .expect("tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        tables,
+        vec![
+            "child".to_string(),
+            "t\nCREATE TABLE app.injected (x int); --".to_string()
+        ]
+    );
+    let (code, out, err) = p.run(&["check"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
