@@ -305,19 +305,35 @@ fn select_down(
     }
 }
 
-fn confirm(todo: &[Migration], yes: bool) -> Result<bool, Error> {
+/// Each migration to revert, with the data its down file drops and how much the database holds
+/// there.
+fn revert_list(client: &mut postgres::Client, todo: &[Migration]) -> Result<String, Error> {
+    let mut out = String::new();
+    for m in todo {
+        out.push_str(&format!("  {}\n", label(m)));
+        for loss in migrate::destructive::down_losses(m) {
+            let stake = migrate::destructive::at_stake(client, &loss)?
+                .map(|s| format!("\n        at stake: {s}"))
+                .unwrap_or_default();
+            out.push_str(&format!("      data loss: {}{stake}\n", loss.what));
+        }
+    }
+    Ok(out)
+}
+
+fn confirm(client: &mut postgres::Client, todo: &[Migration], yes: bool) -> Result<bool, Error> {
+    let list = revert_list(client, todo)?;
     if yes {
+        eprint!("reverting:\n{list}");
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(
-            "downgrade reverts migrations and may drop data: pass --yes to confirm when not on a terminal".into(),
-        ));
+        return Err(Error::Usage(format!(
+            "downgrade reverts migrations and may drop data; nothing was reverted:\n{list}\
+             pass --yes to confirm when not on a terminal"
+        )));
     }
-    eprintln!("about to revert:");
-    for m in todo {
-        eprintln!("  {}", label(m));
-    }
+    eprint!("about to revert:\n{list}");
     eprint!("continue? [y/N] ");
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
@@ -351,7 +367,7 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
         eprintln!("nothing to do: no applied migration is after the target");
         return Ok(0);
     }
-    if !confirm(&todo, a.yes)? {
+    if !confirm(&mut client, &todo, a.yes)? {
         eprintln!("nothing was reverted");
         return Ok(1);
     }

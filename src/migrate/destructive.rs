@@ -19,9 +19,18 @@ pub struct Loss {
 
 /// The data-loss steps of a migration's up file.
 pub fn losses(m: &Migration) -> Vec<Loss> {
+    losses_in(&m.up)
+}
+
+/// The data-loss steps of a migration's down file (reverting a created table drops its rows).
+pub fn down_losses(m: &Migration) -> Vec<Loss> {
+    m.down.as_deref().map(losses_in).unwrap_or_default()
+}
+
+fn losses_in(sql: &str) -> Vec<Loss> {
     let mut out = Vec::new();
     let mut step = String::new();
-    for line in m.up.lines() {
+    for line in sql.lines() {
         let Some(rest) = line.strip_prefix("-- ") else {
             continue;
         };

@@ -182,9 +182,23 @@ pub fn revision(
             for h in &step.hazards {
                 if let Hazard::DataLoss(what) = h {
                     loses_data = true;
+                    // Against a live database, say how much it holds where the step cuts.
+                    let stake = match from_db.as_mut() {
+                        Some((client, _)) => super::destructive::at_stake(
+                            client,
+                            &super::destructive::Loss {
+                                step: String::new(),
+                                what: what.clone(),
+                            },
+                        )?,
+                        None => None,
+                    };
                     refused.push(format!(
-                        "  [{name}] {}: {what}",
-                        crate::render::describe(&step.change)
+                        "  [{name}] {}: {what}{}",
+                        crate::render::describe(&step.change),
+                        stake
+                            .map(|s| format!("\n      at stake: {s}"))
+                            .unwrap_or_default()
                     ));
                 }
             }

@@ -275,7 +275,28 @@ fn two_services_revision_upgrade_status_history_downgrade() {
     assert_eq!(labels, ["draft", "done"]);
     p.ok(&["upgrade", "+1"]);
     assert_eq!(history_rows(&db).len(), 3);
-    p.ok(&["downgrade", "base", "--yes"]);
+    // What a downgrade drops is listed with what the tables hold, before and as it runs.
+    db.client()
+        .batch_execute(
+            "INSERT INTO users.accounts (email) VALUES ('a'), ('b');
+             INSERT INTO notes.notes (owner, state) SELECT id, 'draft' FROM users.accounts;
+             ANALYZE users.accounts, notes.notes;",
+        )
+        .expect("rows");
+    let (code, _, err) = p.run(&["downgrade", "base"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("data loss: drops table `notes.notes` and all its rows")
+            && err.contains("at stake: `notes.notes`: about 2 rows")
+            && err.contains("at stake: `users.accounts`: about 2 rows"),
+        "{err}"
+    );
+    assert_eq!(history_rows(&db).len(), 3, "nothing was reverted");
+    let out = p.ok(&["downgrade", "base", "--yes"]);
+    assert!(
+        out.contains("reverting:") && out.contains("at stake: `notes.notes`: about 2 rows"),
+        "{out}"
+    );
     assert!(history_rows(&db).is_empty());
     assert!(!exists(&db, "notes.notes") && !exists(&db, "users.accounts"));
     p.ok(&["upgrade", "20260101000001"]);
@@ -804,8 +825,26 @@ fn init_from_db_adopts_an_existing_database() {
     // A column added by hand is drift that --from-db sees and the snapshot does not.
     q.url = db.url();
     db.client()
-        .batch_execute("ALTER TABLE shop.items ADD COLUMN made_by_hand int")
+        .batch_execute(
+            "ALTER TABLE shop.items ADD COLUMN made_by_hand int;
+             INSERT INTO shop.items (made_by_hand) VALUES (1), (2), (3), (4); ANALYZE shop.items;",
+        )
         .expect("drift");
+    // Dropping it loses data: refused, with what the live table holds.
+    let (code, out, err) = q.run(&[
+        "revision",
+        "-m",
+        "y",
+        "--from-db",
+        "--dev-url",
+        &server_url(),
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("drop column `made_by_hand`")
+            && err.contains("at stake: `shop.items`: about 4 rows"),
+        "{err}"
+    );
     let out = q.ok(&[
         "revision",
         "-m",
