@@ -322,7 +322,8 @@ fn expand_env(text: &str) -> Option<String> {
     Some(out).filter(|s| !s.is_empty())
 }
 
-/// A libpq key=value string from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASS or the PG* variables.
+/// A libpq key=value string from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASS or the PG* variables,
+/// TLS settings (PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY) included.
 fn url_from_parts() -> Option<String> {
     let pick = |a: &str, b: &str| env_nonempty(a).or_else(|| env_nonempty(b));
     let parts = [
@@ -331,6 +332,10 @@ fn url_from_parts() -> Option<String> {
         ("dbname", pick("DB_NAME", "PGDATABASE")),
         ("user", pick("DB_USER", "PGUSER")),
         ("password", pick("DB_PASS", "PGPASSWORD")),
+        ("sslmode", env_nonempty("PGSSLMODE")),
+        ("sslrootcert", env_nonempty("PGSSLROOTCERT")),
+        ("sslcert", env_nonempty("PGSSLCERT")),
+        ("sslkey", env_nonempty("PGSSLKEY")),
     ];
     if parts[0].1.is_none() && parts[2].1.is_none() {
         return None;

@@ -339,6 +339,28 @@ fn verify_full_reads_the_default_root_file_and_upgrade_runs_over_tls() {
             );
         }
     }
+    // Without a URL, libpq's variables say the same, PGSSLMODE and PGSSLROOTCERT included.
+    for (root, code) in [("ca.crt", 0), ("other-ca.crt", 2)] {
+        let out = over_tls
+            .command(&["health"])
+            .env_remove("DATABASE_URL")
+            .env("HOME", &*home)
+            .env("PGHOST", "localhost")
+            .env("PGPORT", s.port.to_string())
+            .env("PGDATABASE", "app")
+            .env("PGUSER", "postgres")
+            .env("PGSSLMODE", "verify-full")
+            .env("PGSSLROOTCERT", s.cert(root))
+            .output()
+            .expect("run");
+        let (got, out, err) = crate::workflow::decode(&out);
+        assert_eq!(got, code, "{root}: {out}{err}");
+        if code == 0 {
+            assert!(out.contains("TLSv1."), "{out}");
+        } else {
+            assert!(out.contains("certificate verify failed"), "{out}{err}");
+        }
+    }
     let mut c = autogen::inspect::connect(&s.url(
         "postgres",
         "localhost",
