@@ -89,6 +89,14 @@ pub struct Target {
     pub tls: TlsParams,
 }
 
+/// How a target's connections are made.
+#[derive(Clone)]
+pub enum Connector {
+    /// No TLS can apply: `sslmode=disable`, or only Unix sockets (libpq ignores `sslmode` there).
+    Plain,
+    Tls(MakeTlsConnector),
+}
+
 impl Target {
     /// Reads a `postgres://` URL or a libpq `key=value` string. Errors are messages for the
     /// user (they never include a password).
@@ -97,7 +105,14 @@ impl Target {
         let mut config: postgres::Config = rest
             .parse()
             .map_err(|e| format!("cannot read the connection string: {e}"))?;
+        let tcp = config
+            .get_hosts()
+            .iter()
+            .any(|h| matches!(h, postgres::config::Host::Tcp(_)));
         config.ssl_mode(match tls.mode {
+            // TLS is for TCP: over a Unix socket libpq ignores sslmode, and the server would
+            // refuse the TLS request anyway.
+            _ if !tcp => postgres::config::SslMode::Disable,
             SslMode::Disable => postgres::config::SslMode::Disable,
             // The driver cannot try plain first and TLS second; either way both are accepted.
             SslMode::Allow | SslMode::Prefer => postgres::config::SslMode::Prefer,
@@ -108,15 +123,38 @@ impl Target {
         Ok(Target { config, tls })
     }
 
-    /// The TLS connector for this target; reads the certificate files, so a missing or broken
-    /// file is reported before any connection is tried.
-    pub fn connector(&self) -> Result<MakeTlsConnector, String> {
-        connector(&self.tls, home_root_cert().as_deref())
+    /// The connector for this target; reads the certificate files, so a missing or broken file
+    /// is reported before any connection is tried. Made once per process and TLS settings:
+    /// building one parses the system's CA bundle, which takes OpenSSL 3 tens of milliseconds.
+    pub fn connector(&self) -> Result<Connector, String> {
+        if self.config.get_ssl_mode() == postgres::config::SslMode::Disable {
+            return Ok(Connector::Plain);
+        }
+        type Cache = Vec<((TlsParams, Option<PathBuf>), MakeTlsConnector)>;
+        static CACHE: std::sync::Mutex<Cache> = std::sync::Mutex::new(Vec::new());
+        let key = (self.tls.clone(), home_root_cert());
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, c)) = cache.iter().find(|(k, _)| *k == key) {
+            return Ok(Connector::Tls(c.clone()));
+        }
+        let made = connector(&key.0, key.1.as_deref())?;
+        cache.push((key, made.clone()));
+        Ok(Connector::Tls(made))
     }
 
     /// Connects once.
-    pub fn connect(&self, tls: &MakeTlsConnector) -> Result<postgres::Client, postgres::Error> {
-        self.config.connect(tls.clone())
+    pub fn connect(&self, how: &Connector) -> Result<postgres::Client, postgres::Error> {
+        how.connect(&self.config)
+    }
+}
+
+impl Connector {
+    /// Connects once to `config` (a target's configuration, its database changed, say).
+    pub fn connect(&self, config: &postgres::Config) -> Result<postgres::Client, postgres::Error> {
+        match self {
+            Connector::Plain => config.connect(postgres::NoTls),
+            Connector::Tls(tls) => config.connect(tls.clone()),
+        }
     }
 }
 

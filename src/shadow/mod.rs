@@ -28,7 +28,7 @@ pub struct ScratchDb {
     pub name: String,
     pub url: postgres::Config,
     /// TLS as the admin URL asked for it.
-    tls: postgres_native_tls::MakeTlsConnector,
+    tls: crate::inspect::tls::Connector,
 }
 
 impl ScratchDb {
@@ -66,7 +66,7 @@ impl ScratchDb {
     }
 
     pub fn connect(&self) -> Result<Client, Error> {
-        self.url.connect(self.tls.clone()).map_err(|e| {
+        self.tls.connect(&self.url).map_err(|e| {
             Error::Shadow(format!(
                 "cannot connect to `{}`: {}",
                 self.name,

@@ -133,10 +133,7 @@ impl TlsServer {
             .status()
             .expect("chmod");
         assert!(status.success());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let file = |f: &str| certs.join(f).display().to_string();
         let cluster = Cluster::start_with(
             20,
@@ -296,18 +293,26 @@ fn sslmode_is_honoured_and_a_certificate_that_fails_the_check_is_refused() {
     );
 }
 
+/// A two-service project with its first migration written (no database needed for that), whose
+/// commands go to `url`.
+fn project_at(name: &str, url: String) -> crate::workflow::Project {
+    let p = crate::workflow::Project {
+        dir: std::rc::Rc::new(TempDir::new("autogen-wf", name)),
+        url,
+    };
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p
+}
+
 #[test]
 fn verify_full_reads_the_default_root_file_and_upgrade_runs_over_tls() {
     let s = TlsServer::start("upgrade");
-    let db = crate::harness::TestDb::new();
     let home = TempDir::new("autogen-tls", "upgrade-home");
-    let p = crate::workflow::project("tls-upgrade", &db);
-    p.two_services();
-    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
-    let over_tls = crate::workflow::Project {
-        dir: p.dir.clone(),
-        url: s.url("postgres", "localhost", "?sslmode=verify-full"),
-    };
+    let over_tls = project_at(
+        "tls-upgrade",
+        s.url("postgres", "localhost", "?sslmode=verify-full"),
+    );
 
     // No sslrootcert and no ~/.postgresql/root.crt: refused before any connection, with what to do.
     let (code, _, err) = over_tls
@@ -388,14 +393,10 @@ fn verify_full_reads_the_default_root_file_and_upgrade_runs_over_tls() {
 #[test]
 fn a_wrong_password_is_tried_once_with_a_clear_message() {
     let s = TlsServer::start("password");
-    let db = crate::harness::TestDb::new();
-    let p = crate::workflow::project("tls-password", &db);
-    p.two_services();
-    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
-    let wrong = crate::workflow::Project {
-        dir: p.dir.clone(),
-        url: s.url("pw_user:wrong", "127.0.0.1", "?sslmode=require"),
-    };
+    let wrong = project_at(
+        "tls-password",
+        s.url("pw_user:wrong", "127.0.0.1", "?sslmode=require"),
+    );
     let (code, _, err) = wrong
         .command(&["upgrade"])
         .env("AUTOGEN_CONNECT_WAIT", "10s")
@@ -429,4 +430,45 @@ fn a_wrong_password_is_tried_once_with_a_clear_message() {
     );
     let mut c = autogen::inspect::connect(&right).expect("the right password");
     assert!(encrypted(&mut c));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+#[test]
+fn a_server_without_tls_is_refused_by_require_and_used_plainly_by_prefer() {
+    let port = free_port();
+    let cluster = Cluster::start_with(
+        5,
+        &[
+            ("listen_addresses", "127.0.0.1"),
+            ("port", &port.to_string()),
+        ],
+    )
+    .expect("start a cluster without TLS");
+    let url = |mode: &str| format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode={mode}");
+    for mode in [
+        "require",
+        "verify-ca&sslrootcert=system",
+        "verify-full&sslrootcert=system",
+    ] {
+        let e = refused(&url(mode));
+        assert!(
+            e.contains("server does not support TLS") && e.contains("never falls back"),
+            "{mode}: {e}"
+        );
+        assert!(!e.contains("attempts"), "not tried again: {e}");
+    }
+    for mode in ["prefer", "allow", "disable"] {
+        let mut c = autogen::inspect::connect(&url(mode)).unwrap_or_else(|e| panic!("{mode}: {e}"));
+        assert!(!encrypted(&mut c), "{mode}");
+    }
+    // Over the Unix socket sslmode does not apply, as in libpq: no TLS is asked for.
+    let socket = format!("{}?sslmode=require", cluster.url());
+    let mut c = autogen::inspect::connect(&socket).unwrap_or_else(|e| panic!("{socket}: {e}"));
+    assert!(!encrypted(&mut c));
 }
