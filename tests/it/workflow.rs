@@ -279,10 +279,30 @@ fn two_services_revision_upgrade_status_history_downgrade() {
     db.client()
         .batch_execute(
             "INSERT INTO users.accounts (email) VALUES ('a'), ('b');
-             INSERT INTO notes.notes (owner, state) SELECT id, 'draft' FROM users.accounts;
+             INSERT INTO notes.notes (owner, state) SELECT id, 'review' FROM users.accounts;
              ANALYZE users.accounts, notes.notes;",
         )
         .expect("rows");
+    // Removing an enum value loses nothing: rows that still hold it stop the down migration,
+    // which rolls back whole.
+    let (code, _, err) = p.run(&["downgrade", "base", "--yes"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("invalid input value for enum notes.state: \"review\""),
+        "{err}"
+    );
+    assert_eq!(history_rows(&db).len(), 3, "nothing was reverted");
+    let mut c = db.client();
+    let review: i64 = c
+        .query_one(
+            "SELECT count(*) FROM notes.notes WHERE state = 'review'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(review, 2, "the rows keep their value");
+    c.batch_execute("UPDATE notes.notes SET state = 'draft'")
+        .expect("update");
     let (code, _, err) = p.run(&["downgrade", "base"]);
     assert_eq!(code, 2, "{err}");
     assert!(
