@@ -34,14 +34,17 @@ pub struct ScratchDb {
 impl ScratchDb {
     pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchDb, Error> {
         let mut admin = connect(admin_url)?;
-        let nanos = std::time::SystemTime::now()
+        let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
+            .unwrap_or_default();
+        sweep(&mut admin, now.as_secs());
+        // The creation time leads, so a later run can tell a forgotten database from a busy one.
         let name = format!(
-            "{prefix}_{}_{}_{nanos}",
+            "{prefix}_t{}_{}_{}_{}",
+            now.as_secs(),
             std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            now.subsec_nanos()
         );
         admin
             .batch_execute(&format!("CREATE DATABASE {}", ident(&name)))
@@ -74,6 +77,40 @@ impl ScratchDb {
             ))
         })
     }
+}
+
+/// Scratch databases a killed autogen left behind: an hour old by the time in their names, and
+/// no session in them. Dropped without FORCE, so one in use is never touched; failures (another
+/// role's database, a race with another sweep) are ignored: this is tidying, not the job.
+const SWEPT_PREFIXES: [&str; 2] = ["autogen_shadow_t", "autogen_replay_t"];
+const STALE_AFTER_SECS: u64 = 3600;
+
+fn sweep(admin: &mut Client, now: u64) {
+    let Ok(rows) = admin.query(
+        "SELECT d.datname::text FROM pg_catalog.pg_database d \
+         WHERE (d.datname LIKE 'autogen\\_shadow\\_t%' OR d.datname LIKE 'autogen\\_replay\\_t%') \
+           AND pg_catalog.pg_get_userbyid(d.datdba) = current_user \
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid)",
+        &[],
+    ) else {
+        return;
+    };
+    for row in rows {
+        let name: String = row.get(0);
+        if stale(&name, now) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", ident(&name)));
+        }
+    }
+}
+
+/// Whether `name` is a scratch database's, made more than an hour before `now`.
+fn stale(name: &str, now: u64) -> bool {
+    SWEPT_PREFIXES.iter().any(|p| {
+        name.strip_prefix(p)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|t| t.parse::<u64>().ok())
+            .is_some_and(|made| now.saturating_sub(made) > STALE_AFTER_SECS)
+    })
 }
 
 impl Drop for ScratchDb {

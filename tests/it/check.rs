@@ -447,3 +447,58 @@ fn a_shadow_server_named_in_autogen_toml_replaces_the_cluster() {
         "{stderr}"
     );
 }
+
+/// A killed autogen cannot drop its scratch databases on a `--dev-url` server; the next one to
+/// make a scratch database there drops those over an hour old that nobody is connected to.
+#[test]
+fn forgotten_scratch_databases_on_a_dev_server_are_swept() {
+    let server = crate::harness::server_url();
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("admin");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let pid = std::process::id();
+    let old = now - 7200;
+    let stale = [
+        format!("autogen_shadow_t{old}_{pid}_1_0"),
+        format!("autogen_replay_t{old}_{pid}_2_0"),
+    ];
+    let busy = format!("autogen_shadow_t{old}_{pid}_3_0");
+    let fresh = format!("autogen_shadow_t{now}_{pid}_4_0");
+    let other = format!("autogen_testkeep_t{old}_{pid}_5_0");
+    for db in stale.iter().chain([&busy, &fresh, &other]) {
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+            .expect("create");
+    }
+    let (prefix, _) = server.rsplit_once('/').expect("url has a database");
+    let session = postgres::Client::connect(&format!("{prefix}/{busy}"), postgres::NoTls)
+        .expect("a session in the busy one");
+
+    let scratch = autogen::shadow::ScratchDb::create(&server, "autogen_shadow").expect("scratch");
+    let exists = |admin: &mut postgres::Client, db: &str| -> bool {
+        admin
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname = $1",
+                &[&db],
+            )
+            .expect("pg_database")
+            .get::<_, i64>(0)
+            == 1
+    };
+    for db in &stale {
+        assert!(!exists(&mut admin, db), "{db} is swept");
+    }
+    assert!(exists(&mut admin, &busy), "a database in use stays");
+    assert!(exists(&mut admin, &fresh), "a recent one stays");
+    assert!(exists(&mut admin, &other), "another prefix stays");
+    assert!(exists(&mut admin, &scratch.name));
+    drop(session);
+    drop(scratch);
+    for db in [&busy, &fresh, &other] {
+        admin
+            .batch_execute(&format!("DROP DATABASE \"{db}\" WITH (FORCE)"))
+            .expect("drop");
+    }
+}
