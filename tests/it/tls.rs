@@ -20,51 +20,42 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-/// An authority, a certificate for `localhost` signed by it (EC keys: quick to make).
-fn authority(dir: &Path, name: &str) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.crt"),
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN=autogen test {name}"),
-        ],
+/// A new EC key (quick to make) `name.key` with, for `subject`, a self-signed certificate
+/// `name.crt` (an authority) or a signing request `name.csr`.
+fn key_and(dir: &Path, name: &str, subject: &str, self_signed: bool) {
+    let (key, out) = (
+        format!("{name}.key"),
+        format!("{name}.{}", if self_signed { "crt" } else { "csr" }),
     );
+    let mut args = vec![
+        "req",
+        "-new",
+        "-nodes",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-keyout",
+        &key,
+        "-out",
+        &out,
+        "-subj",
+        subject,
+    ];
+    if self_signed {
+        args.extend(["-x509", "-days", "2"]);
+    }
+    openssl(dir, &args);
+}
+
+/// A certificate authority `name`.
+fn authority(dir: &Path, name: &str) {
+    key_and(dir, name, &format!("/CN=autogen test {name}"), true);
 }
 
 /// A certificate for `cn`, signed by `ca`; `san` adds a subjectAltName.
 fn signed(dir: &Path, ca: &str, name: &str, cn: &str, san: Option<&str>) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-            "-subj",
-            &format!("/CN={cn}"),
-        ],
-    );
+    key_and(dir, name, &format!("/CN={cn}"), false);
     let mut args = vec![
         "x509".to_string(),
         "-req".into(),
