@@ -34,17 +34,17 @@ pub struct ScratchDb {
 impl ScratchDb {
     pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchDb, Error> {
         let mut admin = connect(admin_url)?;
-        let now = std::time::SystemTime::now()
+        let local = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        sweep(&mut admin, now.as_secs());
-        // The creation time leads, so a later run can tell a forgotten database from a busy one.
+        let nanos = local.subsec_nanos();
+        // The creation time leads, so a later run can tell a forgotten database from a busy one;
+        // it is the server's clock, which every machine sharing the server reads alike.
+        let now = sweep(&mut admin).unwrap_or(local.as_secs());
         let name = format!(
-            "{prefix}_t{}_{}_{}_{}",
-            now.as_secs(),
+            "{prefix}_t{now}_{}_{}_{nanos}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
-            now.subsec_nanos()
         );
         admin
             .batch_execute(&format!("CREATE DATABASE {}", ident(&name)))
@@ -85,22 +85,26 @@ impl ScratchDb {
 const SWEPT_PREFIXES: [&str; 2] = ["autogen_shadow_t", "autogen_replay_t"];
 const STALE_AFTER_SECS: u64 = 3600;
 
-fn sweep(admin: &mut Client, now: u64) {
-    let Ok(rows) = admin.query(
-        "SELECT d.datname::text FROM pg_catalog.pg_database d \
-         WHERE (d.datname LIKE 'autogen\\_shadow\\_t%' OR d.datname LIKE 'autogen\\_replay\\_t%') \
-           AND pg_catalog.pg_get_userbyid(d.datdba) = current_user \
-           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid)",
+/// Drops the stale scratch databases; returns the server's time (Unix seconds) if it could be
+/// read.
+fn sweep(admin: &mut Client) -> Option<u64> {
+    let Ok(row) = admin.query_one(
+        "SELECT extract(epoch FROM now())::int8, ARRAY(SELECT d.datname::text \
+           FROM pg_catalog.pg_database d \
+           WHERE (d.datname LIKE 'autogen\\_shadow\\_t%' OR d.datname LIKE 'autogen\\_replay\\_t%') \
+             AND pg_catalog.pg_get_userbyid(d.datdba) = current_user \
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid))",
         &[],
     ) else {
-        return;
+        return None;
     };
-    for row in rows {
-        let name: String = row.get(0);
+    let now = row.get::<_, i64>(0).max(0) as u64;
+    for name in row.get::<_, Vec<String>>(1) {
         if stale(&name, now) {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", ident(&name)));
         }
     }
+    Some(now)
 }
 
 /// Whether `name` is a scratch database's, made more than an hour before `now`.
