@@ -235,7 +235,7 @@ fn refuse_data_loss(client: &mut postgres::Client, todo: &[Migration]) -> Result
     let mut lines = Vec::new();
     for m in todo.iter().filter(|m| !m.allow_destructive) {
         for loss in migrate::destructive::losses(m) {
-            let stake = migrate::destructive::at_stake(client, &loss)?
+            let stake = migrate::destructive::at_stake(client, &loss.what)?
                 .map(|s| format!("\n      at stake: {s}"))
                 .unwrap_or_default();
             lines.push(format!(
@@ -312,7 +312,7 @@ fn revert_list(client: &mut postgres::Client, todo: &[Migration]) -> Result<Stri
     for m in todo {
         out.push_str(&format!("  {}\n", label(m)));
         for loss in migrate::destructive::down_losses(m) {
-            let stake = migrate::destructive::at_stake(client, &loss)?
+            let stake = migrate::destructive::at_stake(client, &loss.what)?
                 .map(|s| format!("\n        at stake: {s}"))
                 .unwrap_or_default();
             out.push_str(&format!("      data loss: {}{stake}\n", loss.what));

@@ -37,11 +37,23 @@ pub const QUERY_COUNT: usize = 9;
 /// answers with a refusal (wrong password, no such role or database, a certificate that fails
 /// the check) is not: trying again would only fill its log and could lock the account.
 pub fn connect(url: &str) -> Result<Client, Error> {
+    connect_to(&parse_target(url)?, url)
+}
+
+/// `url` read as [`connect`] reads it, for a caller that connects to it more than once.
+pub fn parse_target(url: &str) -> Result<tls::Target, Error> {
+    tls::Target::parse(url).map_err(|message| Error::Connect {
+        url: redact(url),
+        message,
+    })
+}
+
+/// [`connect`] to a target already read from `url` (which names it in messages).
+pub fn connect_to(target: &tls::Target, url: &str) -> Result<Client, Error> {
     let failed = |message: String| Error::Connect {
         url: redact(url),
         message,
     };
-    let target = tls::Target::parse(url).map_err(failed)?;
     let connector = target.connector().map_err(failed)?;
     let wait = std::env::var("AUTOGEN_CONNECT_WAIT")
         .ok()
@@ -57,7 +69,7 @@ pub fn connect(url: &str) -> Result<Client, Error> {
             Err(e) => e,
         };
         let mut message = error_text(&e);
-        if let Some(hint) = tls_hint(&e, &target.tls) {
+        if let Some(hint) = tls_hint(&e, &message, &target.tls) {
             message.push_str(&hint);
         }
         if !transient(&e) || started.elapsed() + pause > wait {
@@ -79,7 +91,8 @@ pub fn connect(url: &str) -> Result<Client, Error> {
 }
 
 /// What to do about a connection that TLS (or its absence) stopped.
-fn tls_hint(e: &postgres::Error, tls: &tls::TlsParams) -> Option<String> {
+/// `text`: the error's [`error_text`].
+fn tls_hint(e: &postgres::Error, text: &str, tls: &tls::TlsParams) -> Option<String> {
     if let Some(db) = e.as_db_error() {
         let m = db.message();
         // pg_hba.conf has only `hostssl` lines for this client.
@@ -99,7 +112,6 @@ fn tls_hint(e: &postgres::Error, tls: &tls::TlsParams) -> Option<String> {
         }
         return None;
     }
-    let text = error_text(e);
     if text.contains("server does not support TLS") {
         return Some(
             "; the connection string asks for TLS (sslmode=require or stricter) and autogen never \

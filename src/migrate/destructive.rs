@@ -48,12 +48,12 @@ fn losses_in(sql: &str) -> Vec<Loss> {
     out
 }
 
-/// `about 1,204 rows, 96 kB` for each table a loss names that the database has; `None` when it
-/// names none. The row count is the planner's estimate (`pg_class.reltuples`): no table is
-/// scanned to count.
-pub fn at_stake(client: &mut Client, loss: &Loss) -> Result<Option<String>, Error> {
+/// `about 1,204 rows, 96 kB` for each table that `what` (a data-loss hazard's text) names and
+/// the database has; `None` when it names none. The row count is the planner's estimate
+/// (`pg_class.reltuples`): no table is scanned to count.
+pub fn at_stake(client: &mut Client, what: &str) -> Result<Option<String>, Error> {
     let mut parts = Vec::new();
-    for name in loss.what.split('`').skip(1).step_by(2) {
+    for name in what.split('`').skip(1).step_by(2) {
         let Some((schema, table)) = name.split_once('.') else {
             continue;
         };

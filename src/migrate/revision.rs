@@ -184,13 +184,7 @@ pub fn revision(
                     loses_data = true;
                     // Against a live database, say how much it holds where the step cuts.
                     let stake = match from_db.as_mut() {
-                        Some((client, _)) => super::destructive::at_stake(
-                            client,
-                            &super::destructive::Loss {
-                                step: String::new(),
-                                what: what.clone(),
-                            },
-                        )?,
+                        Some((client, _)) => super::destructive::at_stake(client, what)?,
                         None => None,
                     };
                     refused.push(format!(

@@ -15,7 +15,7 @@ pub use cluster::{Cluster, bin_dir};
 pub use normalize::normalize;
 
 use crate::error::Error;
-use crate::inspect::{connect, error_text, redact};
+use crate::inspect::{connect, connect_to, error_text, parse_target, redact};
 use crate::render::quote::ident;
 use postgres::Client;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -33,7 +33,8 @@ pub struct ScratchDb {
 
 impl ScratchDb {
     pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchDb, Error> {
-        let mut admin = connect(admin_url)?;
+        let target = parse_target(admin_url)?;
+        let mut admin = connect_to(&target, admin_url)?;
         let local = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -55,8 +56,7 @@ impl ScratchDb {
                     error_text(&e)
                 ))
             })?;
-        // `connect` has read this URL already, so it parses.
-        let target = crate::inspect::tls::Target::parse(admin_url).map_err(Error::Shadow)?;
+        // Made (and its files read) by `connect_to` above, so this takes it from the cache.
         let tls = target.connector().map_err(Error::Shadow)?;
         let mut url = target.config;
         url.dbname(&name);
@@ -91,14 +91,14 @@ fn sweep(admin: &mut Client) -> Option<u64> {
     let Ok(row) = admin.query_one(
         "SELECT extract(epoch FROM now())::int8, ARRAY(SELECT d.datname::text \
            FROM pg_catalog.pg_database d \
-           WHERE (d.datname LIKE 'autogen\\_shadow\\_t%' OR d.datname LIKE 'autogen\\_replay\\_t%') \
-             AND pg_catalog.pg_get_userbyid(d.datdba) = current_user \
+           WHERE d.datname LIKE 'autogen\\_%' AND pg_catalog.pg_get_userbyid(d.datdba) = current_user \
              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid))",
         &[],
     ) else {
         return None;
     };
     let now = row.get::<_, i64>(0).max(0) as u64;
+    // Which of autogen's databases are scratch databases, and how old, `stale` decides.
     for name in row.get::<_, Vec<String>>(1) {
         if stale(&name, now) {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", ident(&name)));
