@@ -28,6 +28,9 @@ struct FileConfig {
 struct ShadowSection {
     /// A server where autogen may create and drop its scratch databases.
     url: Option<String>,
+    /// SQL run in every scratch database before the project's migrations or models: what
+    /// stand-ins cannot guess of the platform the project runs on.
+    setup: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,8 +107,13 @@ pub struct Project {
     pub root: PathBuf,
     pub services: Vec<Service>,
     pub database_url: Option<String>,
+    /// The environment variable that `[database] url` names and that is not set, when no other
+    /// source gave a URL.
+    pub url_unset: Option<String>,
     /// `--dev-url`, else `[shadow] url`; none means an ephemeral local cluster.
     pub shadow_url: Option<String>,
+    /// `[shadow] setup`, relative to the project root.
+    pub shadow_setup: Option<PathBuf>,
     pub preset: Option<String>,
     /// `[database] disposable = true`: `autogen reset` may wipe the project's schemas.
     pub disposable: bool,
@@ -160,13 +168,14 @@ impl Project {
         Ok(out)
     }
 
-    /// The shadow server for this project's commands (started lazily when none is configured).
-    pub fn shadow(&self) -> crate::shadow::Shadow {
-        crate::shadow::Shadow::new(self.shadow_url.clone())
-    }
-
     /// The database URL, or an error that says every way to give one.
     pub fn require_url(&self) -> Result<&str, Error> {
+        if let (None, Some(var)) = (&self.database_url, &self.url_unset) {
+            return Err(Error::Usage(format!(
+                "`url` under [database] in {CONFIG_FILE} names the environment variable `{var}`, \
+                 which is not set: set it, or pass --database-url"
+            )));
+        }
         self.database_url.as_deref().ok_or_else(|| {
             Error::Usage(
                 "no database given: pass --database-url, set DATABASE_URL (or PGHOST/PGDATABASE/..., \
@@ -250,6 +259,12 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
         .or_else(|| env_nonempty("DATABASE_URL"))
         .or_else(|| file.database.url.as_deref().and_then(expand_env))
         .or_else(url_from_parts);
+    // `url = "${DATABASE_URL}"` with the variable unset is a CI job that lost its secret, not a
+    // project without a database: commands that need one say which variable is missing.
+    let url_unset = match (&database_url, file.database.url.as_deref()) {
+        (None, Some(text)) => unset_variable(text),
+        _ => None,
+    };
     let m = file.migrations;
     let lock_wait_text = over
         .lock_wait
@@ -265,10 +280,12 @@ pub fn load(root: &Path, over: &Overrides) -> Result<Project, Error> {
         },
         services,
         database_url,
+        url_unset,
         shadow_url: over
             .shadow_url
             .clone()
             .or_else(|| file.shadow.url.as_deref().and_then(expand_env)),
+        shadow_setup: file.shadow.setup,
         preset: file.database.preset,
         disposable: file.database.disposable,
         lock_timeout: over
@@ -320,6 +337,20 @@ fn expand_env(text: &str) -> Option<String> {
     }
     out.push_str(rest);
     Some(out).filter(|s| !s.is_empty())
+}
+
+/// The first `${VAR}` of `text` that is unset (or empty).
+fn unset_variable(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let end = rest[start..].find('}')? + start;
+        let name = &rest[start + 2..end];
+        if env_nonempty(name).is_none() {
+            return Some(name.to_string());
+        }
+        rest = &rest[end + 1..];
+    }
+    None
 }
 
 /// A libpq key=value string from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASS or the PG* variables,

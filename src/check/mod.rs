@@ -7,7 +7,10 @@
 
 mod explain;
 mod locate;
+mod replay;
 pub mod report;
+
+pub use replay::replay;
 
 pub use explain::{Drift, explain, explain_all};
 
@@ -134,12 +137,17 @@ fn drift_findings(
         .collect()
 }
 
-/// A snapshot with its expressions as Postgres stores them (an empty one needs no server).
-fn normalized(s: Schema, shadow_url: &str) -> Result<Schema, Error> {
+/// A snapshot with its expressions as Postgres stores them (an empty one needs no server),
+/// through the normalization cache: replay normalizes every snapshot of a chain, and
+/// consecutive snapshots share most of their tables.
+fn normalized(s: Schema, shadow: &mut Shadow) -> Result<Schema, Error> {
     if s == Schema::default() {
         return Ok(s);
     }
-    crate::shadow::normalize(&s, shadow_url)
+    match shadow.normalize_model(s)? {
+        crate::shadow::Normalized::Done { schema, .. } => Ok(schema),
+        crate::shadow::Normalized::NoShadow(e, _) => Err(e),
+    }
 }
 
 /// Runs every check that the inputs allow and collects what disagrees.
@@ -157,6 +165,10 @@ pub fn check(
             .findings
             .extend(problems(CheckKind::Files, &st.problems));
     }
+    report.findings.extend(problems(
+        CheckKind::Files,
+        &migrate::destructive::unmarked(&streams),
+    ));
     // Two services declaring one table is a model error (exit 2), named with both files.
     migrate::load_all_models(project)?;
     report.checked.push(CheckKind::Models);
@@ -181,8 +193,7 @@ pub fn check(
     let files_ok = streams.iter().all(|s| s.problems.is_empty());
     if files_ok {
         report.checked.push(CheckKind::Replay);
-        let url = shadow.url()?.to_string();
-        report.findings.extend(replay(project, &streams, &url)?);
+        report.findings.extend(replay(project, &streams, shadow)?);
     }
     if let Some(db_url) = opts.database_url {
         let mut client = crate::inspect::connect(db_url)?;
@@ -194,11 +205,10 @@ pub fn check(
             &migrate::online_problems(&streams, &rows),
         ));
         report.checked.push(CheckKind::Database);
-        let url = shadow.url()?.to_string();
         for st in &streams {
             report
                 .findings
-                .extend(live_drift(project, st, &rows, &mut client, &url)?);
+                .extend(live_drift(project, st, &rows, &mut client, shadow)?);
         }
         report.checked.push(CheckKind::Unmanaged);
         report
@@ -215,7 +225,7 @@ fn live_drift(
     st: &Stream,
     rows: &[migrate::history::Row],
     client: &mut postgres::Client,
-    shadow_url: &str,
+    shadow: &mut Shadow,
 ) -> Result<Vec<Finding>, Error> {
     let name = &st.service.name;
     let mut out = Vec::new();
@@ -238,10 +248,6 @@ fn live_drift(
         None => Schema::default(),
     };
     let owned = migrate::owned_schemas(&st.service, &expected, &expected);
-    let filter = SchemaFilter {
-        include: owned.iter().cloned().collect(),
-        exclude: Vec::new(),
-    };
     let owned_list: Vec<String> = owned.iter().cloned().collect();
     for l in migrate::leftovers::find(client, Some(&owned_list))? {
         out.push(Finding {
@@ -249,10 +255,6 @@ fn live_drift(
             ..finding(CheckKind::Database, name, l.to_string(), l.fix())
         });
     }
-    let mut live = crate::inspect::inspect(client, &filter)?;
-    live.retain_schemas(|s| owned.contains(s));
-    let mut expected = normalized(expected, shadow_url)?;
-    expected.retain_schemas(|s| owned.contains(s));
     let at = last.map_or_else(
         || "no migration".into(),
         |m| format!("migration {}", m.version),
@@ -261,14 +263,163 @@ fn live_drift(
         "the database was changed outside the migrations (it should match {at}): undo the change, \
          or keep it by adding it to the model and running `autogen revision`"
     );
-    out.extend(drift_findings(
+    let drift = against_snapshot(
+        &st.service,
+        expected,
+        client,
+        shadow,
         CheckKind::Database,
-        name,
-        &expected,
-        &live,
         &fix,
-    ));
+    )?;
+    if last.is_none() && !drift.is_empty() {
+        // No history, yet the objects are there: a database made by `create_all()`, `psql -f`
+        // or another tool. Which migration it already equals decides the advice.
+        if let Some(m) = already_at(project, st, client, shadow)? {
+            // What it already holds is not "not applied"; what comes after it still is.
+            let held: Vec<&std::path::PathBuf> = st
+                .chain
+                .iter()
+                .take_while(|c| c.version <= m.version)
+                .map(|c| &c.up_path)
+                .collect();
+            out.retain(|f| f.file.as_ref().is_none_or(|p| !held.contains(&p)));
+            out.push(Finding {
+                file: Some(m.up_path.clone()),
+                line: Some(1),
+                ..finding(
+                    CheckKind::History,
+                    name,
+                    format!(
+                        "the database already holds the schema of migration {} but its history \
+                         does not record it (created by hand or by another tool)",
+                        m.name()
+                    ),
+                    &format!(
+                        "record it without running anything: autogen mark {} --applied \
+                         --service {name} (running `autogen upgrade` would fail on objects that \
+                         already exist)",
+                        m.version
+                    ),
+                )
+            });
+            return Ok(out);
+        }
+    }
+    out.extend(drift);
     Ok(out)
+}
+
+/// The live database's schemas of `service` against `expected` (a snapshot), one finding per
+/// object that differs.
+pub fn against_snapshot(
+    service: &crate::config::Service,
+    expected: Schema,
+    client: &mut postgres::Client,
+    shadow: &mut Shadow,
+    kind: CheckKind,
+    fix: &str,
+) -> Result<Vec<Finding>, Error> {
+    let owned = migrate::owned_schemas(service, &expected, &expected);
+    let filter = SchemaFilter {
+        include: owned.iter().cloned().collect(),
+        exclude: Vec::new(),
+    };
+    let mut live = crate::inspect::inspect(client, &filter)?;
+    live.retain_schemas(|s| owned.contains(s));
+    let mut expected = normalized(expected, shadow)?;
+    expected.retain_schemas(|s| owned.contains(s));
+    Ok(drift_findings(kind, &service.name, &expected, &live, fix))
+}
+
+/// The newest migration of `st` whose snapshot the live database already equals, for a
+/// service whose history records none; `None` when it equals none (or holds nothing).
+pub fn already_at<'a>(
+    project: &Project,
+    st: &'a Stream,
+    client: &mut postgres::Client,
+    shadow: &mut Shadow,
+) -> Result<Option<&'a migrate::Migration>, Error> {
+    for m in st.chain.iter().rev() {
+        let snap = migrate::snapshot_at(project, &st.service.name, &m.version)?;
+        if snap == Schema::default() {
+            continue;
+        }
+        let differs = against_snapshot(&st.service, snap, client, shadow, CheckKind::Database, "")?;
+        if differs.is_empty() {
+            return Ok(Some(m));
+        }
+    }
+    Ok(None)
+}
+
+/// For a service whose history records none of its migrations: whether the database already
+/// holds objects its first migration creates (made by `create_all()`, `psql -f` or another
+/// tool), and then what to do, as (message, fix). The advice depends on whether the database
+/// equals one of the service's snapshots.
+pub fn unrecorded(
+    project: &Project,
+    st: &Stream,
+    rows: &[migrate::history::Row],
+    client: &mut postgres::Client,
+    shadow: &mut Shadow,
+) -> Result<Option<(String, String)>, Error> {
+    let name = &st.service.name;
+    if rows.iter().any(|r| &r.service == name) {
+        return Ok(None);
+    }
+    let Some(first) = st.chain.first() else {
+        return Ok(None);
+    };
+    let snap = migrate::snapshot_at(project, name, &first.version)?;
+    let q = crate::render::quote::qname;
+    let relations: Vec<String> = snap
+        .tables
+        .keys()
+        .chain(snap.sequences.keys())
+        .map(q)
+        .collect();
+    let types: Vec<String> = snap
+        .enums
+        .keys()
+        .chain(snap.domains.keys())
+        .map(q)
+        .collect();
+    let present: Vec<String> = client
+        .query_one(
+            "SELECT ARRAY(SELECT n FROM unnest($1::text[]) n WHERE to_regclass(n) IS NOT NULL) \
+                 || ARRAY(SELECT n FROM unnest($2::text[]) n WHERE to_regtype(n) IS NOT NULL)",
+            &[&relations, &types],
+        )
+        .map_err(|e| Error::migration(crate::inspect::error_text(&e), "check the connection"))?
+        .get(0);
+    if present.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match already_at(project, st, client, shadow)? {
+        Some(m) => (
+            format!(
+                "the database already holds the schema of migration {} but its history does not \
+                 record it (made by hand or by another tool)",
+                m.name()
+            ),
+            format!(
+                "record it without running anything: autogen mark {} --applied --service {name} \
+                 (`autogen upgrade` would fail on objects that already exist)",
+                m.version
+            ),
+        ),
+        None => (
+            format!(
+                "the database already has {} that migration {} creates, but its history records \
+                 none of the service's migrations, and it matches none of their snapshots",
+                present.join(", "),
+                first.name()
+            ),
+            "bring it to a migration's snapshot (`autogen check` lists the differences), then \
+             record that migration with `autogen mark VERSION --applied`"
+                .into(),
+        ),
+    }))
 }
 
 /// Views, functions, triggers and other objects in the project's schemas that no model can
@@ -325,65 +476,6 @@ fn unmanaged(
                 "give it to a service in autogen.toml, or leave it out with `[database] preset`",
             )
         });
-    }
-    Ok(out)
-}
-
-/// Applies every migration to a scratch database and compares each service's result with its
-/// latest snapshot, both read back by the inspector.
-pub fn replay(
-    project: &Project,
-    streams: &[Stream],
-    shadow_url: &str,
-) -> Result<Vec<Finding>, Error> {
-    let scratch = crate::shadow::ScratchDb::create(shadow_url, "autogen_replay")?;
-    let mut client = scratch.connect()?;
-    migrate::history::ensure(&mut client)?;
-    for m in migrate::pending(streams, &[]) {
-        if let Err(e) = migrate::runner::apply(&mut client, &m, 0) {
-            let (file, line) = match &e {
-                Error::Statement { file, line, .. } => (file.clone(), *line),
-                _ => (m.up_path.clone(), 1),
-            };
-            return Ok(vec![Finding {
-                file: Some(file),
-                line: Some(line),
-                ..finding(
-                    CheckKind::Replay,
-                    &m.service,
-                    format!("migration {} fails on an empty database: {e}", m.version),
-                    "correct the migration if it has not run anywhere yet, else add one that fixes it",
-                )
-            }]);
-        }
-    }
-    let mut out = Vec::new();
-    for st in streams {
-        let snapshot = migrate::head_schema(project, st)?;
-        let owned = migrate::owned_schemas(&st.service, &snapshot, &snapshot);
-        let filter = SchemaFilter {
-            include: owned.iter().cloned().collect(),
-            exclude: Vec::new(),
-        };
-        let mut live = crate::inspect::inspect(&mut client, &filter)?;
-        live.retain_schemas(|s| owned.contains(s));
-        let mut expected = normalized(snapshot, shadow_url)?;
-        expected.retain_schemas(|s| owned.contains(s));
-        let mut found = drift_findings(
-            CheckKind::Replay,
-            &st.service.name,
-            &expected,
-            &live,
-            "a migration and its snapshot disagree (one was edited by hand): restore the edited \
-             file, or add a migration that makes them agree",
-        );
-        if let Some(head) = st.head() {
-            for f in &mut found {
-                f.file = Some(head.up_path.clone());
-                f.line = Some(1);
-            }
-        }
-        out.extend(found);
     }
     Ok(out)
 }

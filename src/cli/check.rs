@@ -45,13 +45,21 @@ pub fn check(a: CheckArgs) -> Result<u8, Error> {
 fn run(a: CheckArgs) -> Result<u8, Error> {
     let project = a.project.load()?;
     let services = project.select(&a.project.service)?;
-    let mut shadow = a.shadow.shadow(&project);
+    let mut shadow = a.shadow.shadow(&project)?;
     let database_url = if a.offline {
         None
+    } else if let (None, Some(var)) = (&project.database_url, &project.url_unset) {
+        // Skipping the database here would turn a CI job that lost its secret green.
+        return Err(Error::Usage(format!(
+            "`url` under [database] in {} names the environment variable `{var}`, which is not \
+             set, so the database cannot be checked: set `{var}`, or run `autogen check \
+             --offline` to check only the models, files and replay",
+            crate::config::CONFIG_FILE
+        )));
     } else {
         project.database_url.as_deref()
     };
-    let r = check::check(
+    let mut r = check::check(
         &project,
         &services,
         &mut shadow,
@@ -61,6 +69,14 @@ fn run(a: CheckArgs) -> Result<u8, Error> {
             all_services: a.project.service.is_empty(),
         },
     )?;
+    if database_url.is_none() && !a.offline {
+        r.notes.push(
+            "no database is configured (--database-url, DATABASE_URL, PG* or `[database] url`): \
+             the history table, the database against the migrations and unmanaged objects were \
+             not checked"
+                .into(),
+        );
+    }
     let text = match a.format {
         Format::Text => report::text(&r),
         Format::Json => report::json(&r),

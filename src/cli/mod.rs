@@ -93,8 +93,12 @@ struct ShadowArgs {
 }
 
 impl ShadowArgs {
-    fn shadow(&self, project: &crate::config::Project) -> crate::shadow::Shadow {
-        crate::shadow::Shadow::new(self.dev_url.clone().or_else(|| project.shadow_url.clone()))
+    /// The shadow, preparing its scratch databases for the project's platform.
+    fn shadow(&self, project: &crate::config::Project) -> Result<crate::shadow::Shadow, Error> {
+        Ok(
+            crate::shadow::Shadow::new(self.dev_url.clone().or_else(|| project.shadow_url.clone()))
+                .with_platform(crate::migrate::platform(project)?),
+        )
     }
 }
 

@@ -117,27 +117,41 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         );
         return Ok(0);
     }
-    if !config_path.exists() {
-        write_file(&config_path, TEMPLATE)?;
-    }
-    let project = a.project.load()?;
+    let mut project = a.project.load()?;
     let services = project.select(&a.project.service)?;
     let streams = migrate::load_streams(&project, &services)?;
     if let Some(st) = streams.iter().find(|s| !s.chain.is_empty()) {
         return Err(Error::Usage(format!(
             "service `{}` already has migrations in {}; `init --from-db` writes a baseline for a \
-             service without any (move the old ones away first)",
+             service without any (name the services to adopt with --service, or move the old \
+             migrations away first)",
             st.service.name,
             project.migrations_dir(&st.service.name).display()
         )));
     }
     let url = project.require_url()?.to_string();
     let mut client = crate::inspect::connect(&url)?;
+    // `none` says: no platform here, adopt every schema.
+    let preset = match a.preset.as_deref() {
+        Some("none") => None,
+        Some(p) => Some(p.to_string()),
+        None => project.preset.clone(),
+    };
+    if preset.is_none() && a.preset.is_none() && looks_like_supabase(&mut client)? {
+        return Err(Error::Usage(
+            "this database has Supabase's platform schemas (`auth.users`, `storage`): adopted, \
+             they would become part of your model and the baseline would try to create \
+             `auth.users`; run `autogen init --from-db --preset supabase` to leave the platform \
+             out (its tables stay referable), or `--preset none` to adopt every schema anyway"
+                .into(),
+        ));
+    }
     let mut filter = SchemaFilter::default();
-    if let Some(p) = a.preset.as_ref().or(project.preset.as_ref()) {
+    if let Some(p) = &preset {
         filter = filter.with_preset(p).map_err(Error::Usage)?;
     }
     let live = crate::inspect::inspect(&mut client, &filter)?;
+    let mut models = Vec::new();
     for s in &services {
         let mut part = live.clone();
         let dir = match &s.schema {
@@ -149,9 +163,39 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         };
         for (name, text) in crate::model::dump_files(&part) {
             let path = dir.join(name);
-            write_file(&path, &text)?;
-            eprintln!("wrote {}", path.display());
+            if path.exists() {
+                return Err(Error::Usage(format!(
+                    "`{}` exists: `init --from-db` never overwrites a model file; move it away, \
+                     or adopt the other services only (--service)",
+                    path.display()
+                )));
+            }
+            models.push((path, text));
         }
+    }
+    // Checked: nothing was written before this point.
+    let config_text = match std::fs::read_to_string(&config_path) {
+        Ok(t) => t,
+        Err(_) => TEMPLATE.to_string(),
+    };
+    let config_new = match &preset {
+        Some(p) if project.preset.as_deref() != Some(p) => with_preset(&config_text, p),
+        _ => config_text.clone(),
+    };
+    if config_new != config_text || !config_path.exists() {
+        write_file(&config_path, &config_new)?;
+        if preset.is_some() && project.preset != preset {
+            eprintln!(
+                "wrote `preset = \"{}\"` under [database] in {}",
+                preset.as_deref().unwrap_or_default(),
+                config_path.display()
+            );
+        }
+    }
+    project.preset = preset;
+    for (path, text) in &models {
+        write_file(path, text)?;
+        eprintln!("wrote {}", path.display());
     }
     let written = migrate::revision(
         &project,
@@ -180,8 +224,75 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
             migrate::history::record(&mut client, m, 0, None)?;
             eprintln!("marked {} {} as applied", m.service, m.name());
         }
+        eprintln!(
+            "next: the baseline is recorded as applied in this database, so `autogen check` \
+             should report it in sync; commit {CONFIG_FILE}, schema/, migrations/ and snapshots/; \
+             on an empty database (CI, a new environment) `autogen upgrade` creates it all"
+        );
+    } else if !written.revisions.is_empty() {
+        eprintln!(
+            "next: this database already holds what the baseline creates, so do not run \
+             `autogen upgrade` on it; record the baseline as applied here with \
+             `autogen mark head --applied` (it checks that the database matches first); on an \
+             empty database `autogen upgrade` creates it all"
+        );
+    } else {
+        eprintln!("the database has no tables or types to adopt: no baseline was written");
     }
     Ok(0)
+}
+
+/// Whether the database has Supabase's platform (its `auth.users` and `storage` schema).
+fn looks_like_supabase(client: &mut postgres::Client) -> Result<bool, Error> {
+    client
+        .query_one(
+            "SELECT to_regclass('auth.users') IS NOT NULL \
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'storage')",
+            &[],
+        )
+        .map(|r| r.get(0))
+        .map_err(|e| Error::Usage(crate::inspect::error_text(&e)))
+}
+
+/// `autogen.toml`'s text with `preset = "<p>"` under `[database]`: the template's commented
+/// line or an existing `preset` replaced, else a line added to the section (or the section
+/// added). Everything else is kept as written.
+fn with_preset(text: &str, p: &str) -> String {
+    let line = format!("preset = \"{p}\"");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut section = String::new();
+    let mut database_at = None;
+    for (i, l) in lines.iter_mut().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            section = t.to_string();
+            if t == "[database]" {
+                database_at = Some(i);
+            }
+            continue;
+        }
+        let key = t.trim_start_matches('#').trim_start();
+        if section == "[database]"
+            && key.starts_with("preset")
+            && key[6..].trim_start().starts_with('=')
+        {
+            let comment = l
+                .find("  #")
+                .map(|at| l[at..].to_string())
+                .unwrap_or_default();
+            *l = format!("{line}{comment}");
+            return lines.join("\n") + "\n";
+        }
+    }
+    match database_at {
+        Some(i) => lines.insert(i + 1, line),
+        None => {
+            lines.push(String::new());
+            lines.push("[database]".into());
+            lines.push(line);
+        }
+    }
+    lines.join("\n") + "\n"
 }
 
 pub fn settings(project: &Project) -> migrate::runner::Settings {
@@ -209,7 +320,7 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
             )));
         }
     }
-    let mut shadow = a.shadow.shadow(&project);
+    let mut shadow = a.shadow.shadow(&project)?;
     let mut client = if a.from_db {
         let mut client = crate::inspect::connect(project.require_url()?)?;
         if let Some(note) = shadow.version_note(&mut client)? {
@@ -235,7 +346,9 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
             now: now(),
             version: a.version,
         },
-        client.as_mut().map(|c| (c, dev_url.as_str())),
+        client
+            .as_mut()
+            .map(|c| (c, dev_url.as_str(), shadow.platform())),
     )?;
     migrate::write_revisions(&written.revisions)?;
     if written.revisions.is_empty() {
@@ -281,10 +394,9 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
         }
     }
     if !a.offline && problems.is_empty() {
-        let mut shadow = a.shadow.shadow(&project);
-        let url = shadow.url()?.to_string();
+        let mut shadow = a.shadow.shadow(&project)?;
         problems.extend(
-            crate::check::replay(&project, &streams, &url)?
+            crate::check::replay(&project, &streams, &mut shadow)?
                 .into_iter()
                 .map(|f| Problem {
                     service: f.service,
@@ -300,6 +412,8 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
         );
         checked.push("replay on a shadow database");
     }
+    // After the replay, which these do not stop: they are about review, not about the chain.
+    problems.extend(migrate::destructive::unmarked(&streams));
     if problems.is_empty() {
         let n: usize = streams.iter().map(|s| s.chain.len()).sum();
         eprintln!(
@@ -312,4 +426,38 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
     print_problems(&problems);
     eprintln!("{} problem(s)", problems.len());
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TEMPLATE, with_preset};
+
+    #[test]
+    fn the_preset_goes_under_database_and_nothing_else_changes() {
+        let t = with_preset(TEMPLATE, "supabase");
+        assert!(
+            t.lines()
+                .any(|l| l.starts_with("preset = \"supabase\"  ") && l.contains("# never touch")),
+            "{t}"
+        );
+        assert_eq!(t.lines().count(), TEMPLATE.lines().count());
+        let t = with_preset(
+            "[database]\nurl = \"x\"\npreset = \"old\"\n[migrations]\n",
+            "supabase",
+        );
+        assert_eq!(
+            t,
+            "[database]\nurl = \"x\"\npreset = \"supabase\"\n[migrations]\n"
+        );
+        let t = with_preset("[migrations]\nlock_wait = \"1s\"\n", "supabase");
+        assert_eq!(
+            t,
+            "[migrations]\nlock_wait = \"1s\"\n\n[database]\npreset = \"supabase\"\n"
+        );
+        // A `preset` key of another section is not the database's.
+        let t = with_preset("[x]\npreset = 1\n[database]\n", "supabase");
+        assert_eq!(t, "[x]\npreset = 1\n[database]\npreset = \"supabase\"\n");
+        let parsed: toml::Table = toml::from_str(&with_preset(TEMPLATE, "supabase")).expect("toml");
+        assert_eq!(parsed["database"]["preset"].as_str(), Some("supabase"));
+    }
 }

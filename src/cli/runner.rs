@@ -69,18 +69,27 @@ pub struct DowngradeArgs {
 pub struct MarkArgs {
     #[command(flatten)]
     project: ProjectArgs,
-    /// The version of the migration.
+    /// The version of the migration, or `head`. With --applied, every migration up to it (of
+    /// every service, or of --service) is recorded.
     version: String,
-    /// Record the migration as applied (and clean), without running it.
+    /// Record the migrations up to VERSION as applied (and clean), without running them, once
+    /// the database is found to match the snapshot at that point.
     #[arg(
         long,
         conflicts_with = "not_applied",
         required_unless_present = "not_applied"
     )]
     applied: bool,
-    /// Remove the migration from the history, without running its down file.
+    /// Remove the migration from the history, without running its down file (its file may be
+    /// gone).
     #[arg(long)]
     not_applied: bool,
+    /// With --applied: record even though the database does not match the snapshot.
+    #[arg(long, requires = "applied")]
+    force: bool,
+    /// The snapshots are normalized on the shadow server to compare them with the database.
+    #[command(flatten)]
+    shadow: super::ShadowArgs,
 }
 
 fn load(p: &ProjectArgs, t: Option<&Timeouts>) -> Result<(Project, Vec<Stream>), Error> {
@@ -172,6 +181,27 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         eprintln!("warning: {l}\n  fix: {}", l.fix());
     }
     migrate::refuse(&problems, "nothing was run")?;
+    let mut shadow: Option<crate::shadow::Shadow> = None;
+    let mut unrecorded = Vec::new();
+    for st in &streams {
+        let sh = match &mut shadow {
+            Some(s) => s,
+            None => shadow.insert(
+                crate::shadow::Shadow::new(project.shadow_url.clone())
+                    .with_platform(migrate::platform(&project)?),
+            ),
+        };
+        if let Some((message, fix)) =
+            crate::check::unrecorded(&project, st, &rows, &mut client, sh)?
+        {
+            unrecorded.push(migrate::Problem {
+                service: st.service.name.clone(),
+                message,
+                fix,
+            });
+        }
+    }
+    migrate::refuse(&unrecorded, "nothing was run")?;
     for r in &dirty {
         let Some(m) = streams
             .iter()
@@ -421,18 +451,38 @@ pub fn status(p: ProjectArgs) -> Result<u8, Error> {
             println!("  DIRTY {}: {}", r.name, r.error.as_deref().unwrap_or(""));
         }
     }
-    let problems = migrate::online_problems(&streams, &rows)
+    let mut problems = migrate::online_problems(&streams, &rows)
         .into_iter()
         .chain(streams.iter().flat_map(|s| s.problems.clone()))
         .filter(|p| !p.message.contains("is dirty"))
         .collect::<Vec<_>>();
+    let mut shadow = crate::shadow::Shadow::new(project.shadow_url.clone())
+        .with_platform(migrate::platform(&project)?);
+    for st in &streams {
+        if let Some((message, fix)) =
+            crate::check::unrecorded(&project, st, &rows, &mut client, &mut shadow)?
+        {
+            problems.push(migrate::Problem {
+                service: st.service.name.clone(),
+                message,
+                fix,
+            });
+        }
+    }
     for p in &problems {
         println!("  problem [{}]: {} (fix: {})", p.service, p.message, p.fix);
     }
-    for l in leftovers(&project, &streams, &mut client)? {
+    let leftover = leftovers(&project, &streams, &mut client)?;
+    for l in &leftover {
         println!("  problem: {l} (fix: {})", l.fix());
     }
-    Ok(0)
+    let dirty = rows
+        .iter()
+        .any(|r| !r.success && streams.iter().any(|s| s.service.name == r.service));
+    // Like `check`: 1 when something needs doing, so a script can tell.
+    Ok(u8::from(
+        !problems.is_empty() || !leftover.is_empty() || dirty,
+    ))
 }
 
 pub fn history_cmd(p: ProjectArgs) -> Result<u8, Error> {
@@ -483,25 +533,137 @@ pub fn history_cmd(p: ProjectArgs) -> Result<u8, Error> {
 
 pub fn mark(a: MarkArgs) -> Result<u8, Error> {
     let (project, streams) = load(&a.project, None)?;
-    if streams.len() != 1 {
-        return Err(Error::Usage(
-            "name the service whose migration to mark with --service".into(),
+    let url = project.require_url()?.to_string();
+    if a.not_applied {
+        return forget(&project, &streams, &a, &url);
+    }
+    // Which migrations of each stream VERSION covers: the whole chain for `head`, else those
+    // up to it in the order `upgrade` runs them (by version across services).
+    let upto: Option<&str> = (a.version != "head").then_some(a.version.as_str());
+    if let Some(v) = upto {
+        let owners: Vec<&str> = streams
+            .iter()
+            .filter(|s| s.chain.iter().any(|m| m.version == v))
+            .map(|s| s.service.name.as_str())
+            .collect();
+        match owners.len() {
+            0 => {
+                return Err(Error::Usage(format!(
+                    "no migration {v} in {}: `autogen status` lists them (or mark `head`)",
+                    names(&streams)
+                )));
+            }
+            1 => {}
+            _ => {
+                return Err(Error::Usage(format!(
+                    "{v} is a migration of several services ({}): name one with --service",
+                    owners.join(", ")
+                )));
+            }
+        }
+    }
+    let covered = |m: &Migration| upto.is_none_or(|v| m.version.as_str() <= v);
+    let mut shadow = a.shadow.shadow(&project)?;
+    let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {})?;
+    if let Some(note) = shadow.version_note(&mut client)? {
+        eprintln!("note: {note}");
+    }
+    let rows = history::read(&mut client)?;
+    let mut differences = Vec::new();
+    for st in &streams {
+        let Some(last) = st.chain.iter().rev().find(|m| covered(m)) else {
+            continue;
+        };
+        let snap = migrate::snapshot_at(&project, &st.service.name, &last.version)?;
+        for f in crate::check::against_snapshot(
+            &st.service,
+            snap,
+            &mut client,
+            &mut shadow,
+            crate::check::CheckKind::Database,
+            "",
+        )? {
+            differences.push(format!(
+                "  [{}] {}: {} (against migration {})",
+                f.service,
+                f.object.unwrap_or_default(),
+                f.message,
+                last.version
+            ));
+        }
+    }
+    if !differences.is_empty() && !a.force {
+        return Err(Error::migration(
+            format!(
+                "the database does not match the snapshot it would be recorded at, so nothing was \
+                 recorded:\n{}",
+                differences.join("\n")
+            ),
+            "bring the database to that point first (or mark an earlier version); \
+             `--force` records it anyway",
         ));
     }
-    let Some(m) = streams[0].chain.iter().find(|m| m.version == a.version) else {
-        return Err(Error::Usage(format!(
-            "service `{}` has no migration {}",
-            streams[0].service.name, a.version
-        )));
-    };
-    let url = project.require_url()?.to_string();
-    let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {})?;
-    if a.applied {
-        history::record(&mut client, m, 0, None)?;
-        eprintln!("marked {} as applied", label(m));
-    } else {
-        history::remove(&mut client, &m.service, &m.version)?;
-        eprintln!("marked {} as not applied", label(m));
+    let mut n = 0;
+    for m in streams
+        .iter()
+        .flat_map(|s| s.chain.iter())
+        .filter(|m| covered(m))
+    {
+        let clean = rows
+            .iter()
+            .any(|r| r.service == m.service && r.version == m.version && r.success);
+        if !clean {
+            history::record(&mut client, m, 0, None)?;
+            eprintln!("marked {} as applied", label(m));
+            n += 1;
+        }
+    }
+    if n == 0 {
+        eprintln!("nothing to mark: the history already records these migrations");
+    } else if !differences.is_empty() {
+        eprintln!(
+            "warning: recorded with --force although the database differs:\n{}",
+            differences.join("\n")
+        );
     }
     Ok(0)
+}
+
+/// `mark VERSION --not-applied`: the history row goes, whether or not its file still exists.
+fn forget(project: &Project, streams: &[Stream], a: &MarkArgs, url: &str) -> Result<u8, Error> {
+    let mut client = migrate::runner::connect_locked(url, &settings(project), &mut || {})?;
+    let rows = history::read(&mut client)?;
+    let selected: Vec<&str> = streams.iter().map(|s| s.service.name.as_str()).collect();
+    let hits: Vec<&history::Row> = rows
+        .iter()
+        .filter(|r| r.version == a.version && selected.contains(&r.service.as_str()))
+        .collect();
+    match hits.as_slice() {
+        [] => Err(Error::Usage(format!(
+            "the history records no migration {} for {}: `autogen history` lists what it records",
+            a.version,
+            names(streams)
+        ))),
+        [r] => {
+            history::remove(&mut client, &r.service, &r.version)?;
+            eprintln!("marked {} {} as not applied", r.service, r.name);
+            Ok(0)
+        }
+        many => Err(Error::Usage(format!(
+            "the history records {} for several services ({}): name one with --service",
+            a.version,
+            many.iter()
+                .map(|r| r.service.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn names(streams: &[Stream]) -> String {
+    streams
+        .iter()
+        .map(|s| format!("`{}`", s.service.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

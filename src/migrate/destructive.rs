@@ -17,6 +17,36 @@ pub struct Loss {
     pub what: String,
 }
 
+/// Migrations whose up files lose data and carry no `-- allow-destructive: yes` marker:
+/// `upgrade` would refuse them, so `check` and `validate` say so before the deploy does.
+pub fn unmarked(streams: &[super::Stream]) -> Vec<super::Problem> {
+    let mut out = Vec::new();
+    for m in streams.iter().flat_map(|s| s.chain.iter()) {
+        let lost = losses(m);
+        if m.allow_destructive || lost.is_empty() {
+            continue;
+        }
+        let steps: Vec<String> = lost
+            .iter()
+            .map(|l| format!("{} ({})", l.step, l.what))
+            .collect();
+        out.push(super::Problem {
+            service: m.service.clone(),
+            message: format!(
+                "`{}` loses data and is not marked as reviewed, so `autogen upgrade` will \
+                 refuse it: {}",
+                m.up_path.display(),
+                steps.join("; ")
+            ),
+            fix: "if the loss is intended, add `-- allow-destructive: yes` to its header in \
+                  review (as `autogen revision --allow-destructive` does); else change the \
+                  migration"
+                .into(),
+        });
+    }
+    out
+}
+
 /// The data-loss steps of a migration's up file.
 pub fn losses(m: &Migration) -> Vec<Loss> {
     losses_in(&m.up)

@@ -13,6 +13,7 @@ pub mod history;
 pub mod leftovers;
 mod models;
 pub mod reset;
+pub mod roles;
 pub(crate) use models::service_files;
 mod revision;
 pub mod runner;
@@ -28,7 +29,7 @@ pub use revision::{
 
 use crate::config::{Project, Service};
 use crate::error::Error;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One service's migrations in chain order, with what is wrong with them offline.
 #[derive(Debug, Clone)]
@@ -159,6 +160,43 @@ pub fn applied_newest_first(streams: &[Stream], rows: &[history::Row]) -> Vec<Mi
         .collect();
     out.sort_by(|a, b| (&b.version, &b.service).cmp(&(&a.version, &a.service)));
     out
+}
+
+/// What every scratch database of this project is prepared with: the preset, the `[shadow]
+/// setup` file, and the roles that any service's migration files name (up and down).
+pub fn platform(project: &Project) -> Result<crate::shadow::Platform, Error> {
+    let setup = match &project.shadow_setup {
+        None => None,
+        Some(path) => {
+            let full = project.root.join(path);
+            let sql = std::fs::read_to_string(&full).map_err(|e| {
+                Error::Config(format!(
+                    "{}: `[shadow] setup` names `{}`, which cannot be read ({e}); create it, or \
+                     remove the key",
+                    crate::config::CONFIG_FILE,
+                    full.display()
+                ))
+            })?;
+            Some((path.clone(), sql))
+        }
+    };
+    let (mut roles, mut created) = (BTreeSet::new(), BTreeSet::new());
+    for s in &project.services {
+        for m in files::list(&project.migrations_dir(&s.name), &s.name)? {
+            for text in std::iter::once(&m.up).chain(m.down.as_ref()) {
+                let (named, made) = roles::roles(text);
+                roles.extend(named);
+                created.extend(made);
+            }
+        }
+    }
+    // A role one migration creates and another names is the migrations' to create.
+    roles.retain(|r| !created.contains(r));
+    Ok(crate::shadow::Platform {
+        preset: project.preset.clone(),
+        setup,
+        roles,
+    })
 }
 
 /// Problems as one error, or `Ok` when there are none.

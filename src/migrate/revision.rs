@@ -114,7 +114,7 @@ pub fn revision(
     project: &Project,
     services: &[Service],
     opts: &RevisionOptions,
-    mut from_db: Option<(&mut postgres::Client, &str)>,
+    mut from_db: Option<(&mut postgres::Client, &str, &crate::shadow::Platform)>,
 ) -> Result<Written, Error> {
     if opts.empty && services.len() > 1 {
         return Err(Error::Usage(format!(
@@ -152,8 +152,8 @@ pub fn revision(
         // Against a live database, the model's expressions must read as Postgres stores them.
         let mut compare_to = to.clone();
         let from = match from_db.as_mut() {
-            Some((client, dev_url)) => {
-                compare_to = crate::shadow::normalize(&to, dev_url)?;
+            Some((client, dev_url, platform)) => {
+                compare_to = crate::shadow::normalize(&to, dev_url, platform)?;
                 let filter = SchemaFilter {
                     include: owned.iter().cloned().collect(),
                     exclude: Vec::new(),
@@ -184,7 +184,7 @@ pub fn revision(
                     loses_data = true;
                     // Against a live database, say how much it holds where the step cuts.
                     let stake = match from_db.as_mut() {
-                        Some((client, _)) => super::destructive::at_stake(client, what)?,
+                        Some((client, _, _)) => super::destructive::at_stake(client, what)?,
                         None => None,
                     };
                     refused.push(format!(

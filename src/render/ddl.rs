@@ -663,6 +663,12 @@ fn alter_column(table: &QName, b: &Column, a: &Column, opts: &RenderOptions) -> 
             {
                 format!(" USING {c} AT TIME ZONE {}", literal(&opts.time_zone))
             }
+            // Postgres has no cast between two user types (one enum to another): through their
+            // text form, which every type has.
+            (BaseType::User(_), BaseType::User(_)) if b.ty.array == a.ty.array => {
+                let text = if a.ty.array { "text[]" } else { "text" };
+                format!(" USING {c}::{text}::{ty}")
+            }
             _ if !crate::plan::type_change_is_lossy(&b.ty, &a.ty) => String::new(),
             _ => format!(" USING {c}::{ty}"),
         };

@@ -5,7 +5,7 @@
 //! the object as Postgres stored it the last time that exact definition was normalized, or
 //! nothing. The key of an object is a hash of everything its stored form depends on: its own
 //! definition, the types and extensions it can use, the tables its foreign keys reference, the
-//! server's major version. A hit therefore gives what the shadow would give; any change to those
+//! server's major version and the project's shadow setup file. A hit therefore gives what the shadow would give; any change to those
 //! inputs is a miss, and only misses go through the shadow.
 //!
 //! The file is `<dir>/normalized-pg<major>.json`; `dir` is `AUTOGEN_CACHE_DIR`, else
@@ -99,7 +99,11 @@ fn types_used<'a>(model: &'a Schema, t: &Table) -> (Vec<&'a crate::ir::Enum>, Ve
 }
 
 impl Keys {
-    pub(crate) fn of(model: &Schema, major: u32) -> Keys {
+    /// `platform`'s setup file can change how an object is stored (a type it defines, a
+    /// setting), so its text is part of every key.
+    pub(crate) fn of(model: &Schema, major: u32, platform: &super::Platform) -> Keys {
+        let setup = platform.setup.as_ref().map(|(_, sql)| sql.as_str());
+        let major = (major, setup);
         let extensions: Vec<_> = model.extensions.values().collect();
         let sequences: Vec<&QName> = model.sequences.keys().collect();
         let domain_key = |d: &Domain| hash(&(FORMAT, major, "domain", d, &extensions));

@@ -62,7 +62,7 @@ impl Shadow {
             }
             Err(e) => return Err(e),
         };
-        let keys = cache::Keys::of(&model, version / 10000);
+        let keys = cache::Keys::of(&model, version / 10000, &self.platform);
         let mut cache = cache::Cache::open(self.cache_dir.as_deref(), version / 10000);
         // Built up from the cache and the shadow, never cloned whole from the model: at 5,000
         // tables one more copy of them is 50 MB.
@@ -156,7 +156,7 @@ impl Shadow {
                 Err(e) if !configured => return Ok(Normalized::NoShadow(e, Box::new(model))),
                 Err(e) => return Err(e),
             };
-            let normalized = normalize(&missing, &url)?;
+            let normalized = normalize(&missing, &url, &self.platform)?;
             for (q, t) in &normalized.tables {
                 if missing.tables.contains_key(q) {
                     out.tables.insert(q.clone(), t.clone());

@@ -9,10 +9,12 @@ mod cache;
 mod cached;
 mod cluster;
 mod normalize;
+mod platform;
 
 pub use cached::Normalized;
 pub use cluster::{Cluster, bin_dir};
 pub use normalize::normalize;
+pub use platform::{Needs, Platform, SUPABASE_ROLES, prepare_platform, prepare_references};
 
 use crate::error::Error;
 use crate::inspect::{connect, connect_to, error_text, parse_target, redact};
@@ -138,6 +140,8 @@ pub struct Shadow {
     started_in: Option<f64>,
     /// Where the normalization cache lives; `None` turns it off.
     cache_dir: Option<std::path::PathBuf>,
+    /// What every scratch database is prepared with before the project's objects go in.
+    platform: Platform,
 }
 
 impl Shadow {
@@ -149,7 +153,18 @@ impl Shadow {
             version: None,
             started_in: None,
             cache_dir: cache::dir(),
+            platform: Platform::default(),
         }
+    }
+
+    /// The same shadow, preparing its scratch databases for `platform`.
+    pub fn with_platform(mut self, platform: Platform) -> Shadow {
+        self.platform = platform;
+        self
+    }
+
+    pub fn platform(&self) -> &Platform {
+        &self.platform
     }
 
     /// The URL of a database on the shadow server from which scratch databases can be created.

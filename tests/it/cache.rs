@@ -53,7 +53,7 @@ fn cached_normalization_is_the_shadows_cold_and_warm() {
     let mut compared = 0;
     for (name, model) in models() {
         // Cases whose models need objects from their setup.sql cannot be created bare.
-        let Ok(expected) = normalize(&model, &url) else {
+        let Ok(expected) = normalize(&model, &url, &Default::default()) else {
             continue;
         };
         let (cold, objects, hits) = cached(&mut shadow(), &model);
@@ -112,7 +112,10 @@ fn a_changed_table_alone_goes_through_the_shadow_again() {
         .count();
     assert_eq!(referencing, 1, "habits.checkins references journal.entries");
     assert_eq!(hits, objects - 1 - referencing);
-    assert_eq!(warm, normalize(&changed, &url).expect("normalize"));
+    assert_eq!(
+        warm,
+        normalize(&changed, &url, &Default::default()).expect("normalize")
+    );
     // The default went through Postgres, which adds the cast to the column's type.
     let rating = &warm
         .tables

@@ -128,7 +128,7 @@ fn a_hand_edited_migration_no_longer_matches_its_snapshot() {
     let expected = format!(
         "{OFFLINE_CHECKS}
 migrations replayed vs snapshots [notes]
-  error: notes.notes.sneaky: column added (integer) (migrations/notes/20260101000001_first.up.sql:1)
+  error: notes.notes.sneaky: column added (integer) after migration 20260101000001 (migrations/notes/20260101000001_first.up.sql:1)
   fix: a migration and its snapshot disagree (one was edited by hand): restore the edited file, or add a migration that makes them agree
 
 drift: 1 problem(s)

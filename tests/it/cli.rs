@@ -285,7 +285,8 @@ fn the_readme_model_example_is_valid_and_applies() {
     let mut c = db.client();
     c.batch_execute(crate::support::AUTH_STUB).expect("stub");
     crate::support::create(&mut c, &model);
-    let normalized = autogen::shadow::normalize(&model, &server_url()).expect("shadow");
+    let normalized =
+        autogen::shadow::normalize(&model, &server_url(), &Default::default()).expect("shadow");
     let live = crate::support::read(&mut c, &["journal".to_string()].into_iter().collect());
     crate::support::assert_same(
         &live,

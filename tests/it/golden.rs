@@ -178,6 +178,7 @@ cases!(
     enum_rename_type,
     enum_rename_value,
     enum_reorder,
+    enum_to_another_enum,
     enum_used_in_two_tables,
     exclusion_constraint,
     extension_add,

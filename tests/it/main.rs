@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod dbdb;
 mod derive_ui;
+mod first_day;
 mod golden;
 mod harness;
 mod hostile;

@@ -195,7 +195,7 @@ fn a_model_of_hostile_names_is_created_exactly_and_reads_back_the_same() {
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{model}\n{sql}")))?;
             let live = crate::support::read(&mut c, &schemas);
             // Defaults compare as Postgres stores them (`'x'::text`), as in every command.
-            let stored = autogen::shadow::normalize(&parsed, &crate::harness::server_url())
+            let stored = autogen::shadow::normalize(&parsed, &crate::harness::server_url(), &Default::default())
                 .map_err(|e| TestCaseError::fail(format!("normalizing: {e}\n{model}")))?;
             let left = autogen::diff::diff(&live, &stored);
             prop_assert!(

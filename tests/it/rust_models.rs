@@ -154,7 +154,7 @@ fn a_rust_model_is_created_on_postgres_exactly() {
     create(&mut c, &model);
     let schemas = autogen::model::model_schemas(&model);
     // Expressions compare as Postgres stores them, as the CLI compares them.
-    let normalized = normalize(&model, &server_url()).expect("normalize");
+    let normalized = normalize(&model, &server_url(), &Default::default()).expect("normalize");
     assert_same(
         &read(&mut c, &schemas),
         &normalized,

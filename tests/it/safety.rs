@@ -102,7 +102,8 @@ fn a_failed_concurrent_index_build_is_reported_and_resumed() {
     );
 
     // Every later look at the database reports it.
-    let status = p.ok(&["status"]);
+    let (code, status, _) = p.run(&["status"]);
+    assert_eq!(code, 1, "a problem is shown: {status}");
     assert!(
         status.contains("index `users.accounts_email_idx` on `users.accounts` is INVALID"),
         "{status}"
@@ -157,7 +158,8 @@ fn a_failed_validate_leaves_the_constraint_not_valid_until_resumed() {
     assert_eq!(constraint_validated(&mut c, "email_not_blank"), Some(false));
     let refused = c.batch_execute("INSERT INTO users.accounts (email) VALUES ('')");
     assert!(refused.is_err(), "a NOT VALID check still guards new rows");
-    let status = p.ok(&["status"]);
+    let (code, status, _) = p.run(&["status"]);
+    assert_eq!(code, 1, "a problem is shown: {status}");
     assert!(
         status.contains("constraint `email_not_blank` on `users.accounts` is NOT VALID"),
         "{status}"
@@ -528,7 +530,8 @@ fn stop_during_upgrade(name: &str, how: &str) {
         (false, Some(1)),
         "{how}: dirty, to resume at step 2"
     );
-    let status = p.ok(&["status"]);
+    let (code, status, _) = p.run(&["status"]);
+    assert_eq!(code, 1, "a problem is shown: {status}");
     assert!(status.contains("DIRTY 20260102000000_by_hand"), "{status}");
 
     let (code, _, err) = p.run(&["upgrade"]);

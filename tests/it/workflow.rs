@@ -572,7 +572,12 @@ fn failure_after_a_commit_is_dirty_and_resumable() {
         "the first step was committed"
     );
     assert!(history_rows(&db).contains(&("users".into(), "20260102000000".into(), false)));
-    assert!(p.ok(&["status"]).contains("DIRTY 20260102000000_two_steps"));
+    let (code, status, _) = p.run(&["status"]);
+    assert_eq!(code, 1, "a dirty history needs doing: {status}");
+    assert!(
+        status.contains("DIRTY 20260102000000_two_steps"),
+        "{status}"
+    );
     let (code, _, err) = p.run(&["upgrade"]);
     assert_eq!(code, 2);
     assert!(
@@ -887,7 +892,18 @@ fn mark_records_and_forgets_without_running() {
     let p = project("mark", &db);
     p.two_services();
     p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
-    p.ok(&["mark", "--service", "users", "20260101000000", "--applied"]);
+    // The database does not hold what the migration creates: refused, unless forced.
+    let (code, _, err) = p.run(&["mark", "--service", "users", "20260101000000", "--applied"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(history_rows(&db).is_empty());
+    p.ok(&[
+        "mark",
+        "--service",
+        "users",
+        "20260101000000",
+        "--applied",
+        "--force",
+    ]);
     assert_eq!(history_rows(&db).len(), 1);
     assert!(!exists(&db, "users.accounts"), "mark runs no SQL");
     p.ok(&[
