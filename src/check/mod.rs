@@ -320,6 +320,19 @@ pub fn against_snapshot(
     fix: &str,
 ) -> Result<Vec<Finding>, Error> {
     let owned = migrate::owned_schemas(service, &expected, &expected);
+    in_schemas(&owned, &service.name, expected, client, shadow, kind, fix)
+}
+
+/// The live database's schemas `owned` against `expected`, as findings of `service`.
+fn in_schemas(
+    owned: &std::collections::BTreeSet<String>,
+    service: &str,
+    expected: Schema,
+    client: &mut postgres::Client,
+    shadow: &mut Shadow,
+    kind: CheckKind,
+    fix: &str,
+) -> Result<Vec<Finding>, Error> {
     let filter = SchemaFilter {
         include: owned.iter().cloned().collect(),
         exclude: Vec::new(),
@@ -328,7 +341,7 @@ pub fn against_snapshot(
     live.retain_schemas(|s| owned.contains(s));
     let mut expected = normalized(expected, shadow)?;
     expected.retain_schemas(|s| owned.contains(s));
-    Ok(drift_findings(kind, &service.name, &expected, &live, fix))
+    Ok(drift_findings(kind, service, &expected, &live, fix))
 }
 
 /// The newest migration of `st` whose snapshot the live database already equals, for a

@@ -8,10 +8,9 @@
 //! references but does not own, the roles its migrations name, the `[shadow] setup` file), so
 //! a project whose model normalizes also replays. Nothing outside the shadow is touched.
 
-use super::{CheckKind, Finding, drift_findings, finding, normalized};
+use super::{CheckKind, Finding, finding, in_schemas};
 use crate::config::Project;
 use crate::error::Error;
-use crate::filter::SchemaFilter;
 use crate::ir::Schema;
 use crate::migrate::{self, Migration, Stream};
 use crate::shadow::{Needs, Platform, ScratchDb, Shadow, prepare_platform, prepare_references};
@@ -123,12 +122,13 @@ pub fn replay(
             .get(&(m.service.clone(), m.version.clone()))
             .cloned()
             .unwrap_or_default();
-        let here = compare(
+        let here = in_schemas(
+            &service_owned,
+            &m.service,
+            snap,
             &mut client,
             shadow,
-            &service_owned,
-            snap,
-            &m.service,
+            CheckKind::Replay,
             SNAPSHOT_FIX,
         )?;
         for mut f in here {
@@ -163,12 +163,13 @@ pub fn replay(
                 broken = true;
             }
             Ok(_) => {
-                let back = compare(
+                let back = in_schemas(
+                    &service_owned,
+                    &m.service,
+                    parent,
                     &mut client,
                     shadow,
-                    &service_owned,
-                    parent,
-                    &m.service,
+                    CheckKind::Replay,
                     DOWN_FIX,
                 )?;
                 let at = m.parent.as_deref().unwrap_or("an empty database");
@@ -251,30 +252,4 @@ fn with_dependencies(project: &Project, streams: &[Stream]) -> Result<Vec<Stream
         }
     }
     Ok(out)
-}
-
-/// The scratch database's schemas `owned` against `expected`, one finding per difference.
-fn compare(
-    client: &mut Client,
-    shadow: &mut Shadow,
-    owned: &BTreeSet<String>,
-    expected: Schema,
-    service: &str,
-    fix: &str,
-) -> Result<Vec<Finding>, Error> {
-    let filter = SchemaFilter {
-        include: owned.iter().cloned().collect(),
-        exclude: Vec::new(),
-    };
-    let mut live = crate::inspect::inspect(client, &filter)?;
-    live.retain_schemas(|s| owned.contains(s));
-    let mut expected = normalized(expected, shadow)?;
-    expected.retain_schemas(|s| owned.contains(s));
-    Ok(drift_findings(
-        CheckKind::Replay,
-        service,
-        &expected,
-        &live,
-        fix,
-    ))
 }
