@@ -201,7 +201,16 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
             });
         }
     }
-    migrate::refuse(&unrecorded, "nothing was run")?;
+    if !unrecorded.is_empty() {
+        let list: Vec<String> = unrecorded
+            .iter()
+            .map(|p| format!("  [{}] {}\n      fix: {}", p.service, p.message, p.fix))
+            .collect();
+        return Err(Error::migration(
+            format!("nothing was run:\n{}", list.join("\n")),
+            "`autogen status` and `autogen check` show the same",
+        ));
+    }
     for r in &dirty {
         let Some(m) = streams
             .iter()
