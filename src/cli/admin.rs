@@ -55,7 +55,7 @@ fn ticked<'a>(names: impl Iterator<Item = &'a String>) -> String {
 
 /// One line of the health report.
 fn line(ok: bool, what: &str, detail: &str) -> bool {
-    println!("{} {what}: {detail}", if ok { "ok  " } else { "FAIL" });
+    say!("{} {what}: {detail}", if ok { "ok  " } else { "FAIL" });
     ok
 }
 
@@ -119,9 +119,11 @@ pub fn health(p: ProjectArgs) -> Result<u8, Error> {
         *h &= line(missing.is_empty(), "privileges", &detail);
     }
     match attempt("migration lock", health::migration_running(&mut client), h) {
-        Some(Some(s)) => println!(
+        Some(Some(s)) => say!(
             "note migration lock: held by pid {} for {} s (another autogen run): {}",
-            s.pid, s.seconds, s.query
+            s.pid,
+            s.seconds,
+            s.query
         ),
         Some(None) => {
             line(true, "migration lock", "free");
@@ -134,12 +136,36 @@ pub fn health(p: ProjectArgs) -> Result<u8, Error> {
         }
         for w in &waits {
             let by: Vec<String> = w.blocked_by.iter().map(|p| p.to_string()).collect();
-            println!(
+            say!(
                 "note lock wait: pid {} has waited {} s for pid {}: {}",
                 w.pid,
                 w.seconds,
                 by.join(", "),
                 w.query
+            );
+        }
+    }
+    if let Some(holders) = attempt(
+        "table locks",
+        health::lock_holders(&mut client, &schemas),
+        h,
+    ) {
+        if holders.is_empty() {
+            line(
+                true,
+                "table locks",
+                "no other session holds a lock on the project's tables",
+            );
+        }
+        // A note, not a failure: readers hold locks all the time; they matter when they last.
+        for x in &holders {
+            say!(
+                "note table lock: pid {} ({}, transaction open {} s) holds {}: {}",
+                x.session.pid,
+                x.state,
+                x.session.seconds,
+                x.locks.join(", "),
+                x.session.query
             );
         }
     }
@@ -208,7 +234,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
         )));
     }
     let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {
-        eprintln!("waiting for another autogen run to finish...");
+        tell!("waiting for another autogen run to finish...");
     })?;
     let outside = migrate::reset::outside_dependents(&mut client, &schemas)?;
     if !outside.is_empty() {
@@ -227,7 +253,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     }
     let names: Vec<String> = streams.iter().map(|s| s.service.name.clone()).collect();
     migrate::reset::wipe(&mut client, &schemas, &names)?;
-    eprintln!(
+    tell!(
         "dropped {} and the history of {}",
         ticked(schemas.iter()),
         names.join(", ")
@@ -235,7 +261,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     // The database is empty now: nothing is left for a data-loss step to lose.
     for m in migrate::pending(&streams, &[]) {
         let took = migrate::runner::apply(&mut client, &m, 0)?;
-        eprintln!(
+        tell!(
             "applied {} {} ({} ms)",
             m.service,
             m.name(),

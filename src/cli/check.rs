@@ -35,7 +35,7 @@ pub fn check(a: CheckArgs) -> Result<u8, Error> {
     let json = a.format == Format::Json;
     match run(a) {
         Err(e) if json => {
-            print!("{}", report::json_error(&e.to_string()));
+            crate::cli::emit(format_args!("{}", report::json_error(&e.to_string())));
             Err(e)
         }
         other => other,
@@ -82,6 +82,6 @@ fn run(a: CheckArgs) -> Result<u8, Error> {
         Format::Json => report::json(&r),
         Format::Github => report::github(&r),
     };
-    print!("{text}");
+    crate::cli::emit(format_args!("{text}"));
     Ok(r.exit_code())
 }

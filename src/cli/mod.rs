@@ -1,6 +1,21 @@
 //! Command-line interface: parses arguments, runs a stage pipeline, prints. The only place that
 //! prints.
 
+/// `println!` that survives a closed pipe: `autogen status | head -1` must end quietly (and
+/// finish what it was doing, since a half-run `upgrade` is worse than lost output).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` with the same tolerance: `2>&1 | head` closes standard error too.
+macro_rules! tell {
+    ($($arg:tt)*) => {
+        $crate::cli::emit_err(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod admin;
 mod check;
 mod project;
@@ -297,7 +312,7 @@ fn load_source(
                         schema
                     }
                     crate::shadow::Normalized::NoShadow(e, model) => {
-                        eprintln!(
+                        tell!(
                             "note: {e}\nnote: model expressions (defaults, checks, predicates) are \
                              compared as written, not as Postgres stores them, so some may show as \
                              changed"
@@ -389,7 +404,7 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
     if normalized {
         if let Some(target) = from.server_version.or(to.server_version) {
             if let Some(note) = shadow.version_note_for(target)? {
-                eprintln!("note: {note}");
+                tell!("note: {note}");
             }
         }
     }
@@ -417,7 +432,7 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
     });
     let render_secs = start.elapsed().as_secs_f64();
     match &sql {
-        None => eprintln!("no changes"),
+        None => tell!("no changes"),
         Some(sql) => {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(sql.as_bytes());
@@ -435,7 +450,7 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
             total: started.elapsed().as_secs_f64(),
             peak_rss_kib: peak_rss_kib(),
         };
-        eprintln!("timings: {}", serde_json::to_string(&t).unwrap_or_default());
+        tell!("timings: {}", serde_json::to_string(&t).unwrap_or_default());
     }
     Ok(if a.exit_code && sql.is_some() { 1 } else { 0 })
 }
@@ -454,7 +469,23 @@ fn dump(a: DumpArgs) -> Result<u8, Error> {
             path: path.clone(),
             source,
         })?;
-        eprintln!("wrote {}", path.display());
+        tell!("wrote {}", path.display());
     }
     Ok(0)
+}
+
+/// Writes to standard output; a reader that went away (EPIPE) is not an error worth a panic.
+pub(crate) fn emit(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            tell!("error: cannot write to standard output: {e}");
+        }
+    }
+}
+
+/// Writes to standard error, ignoring any failure: there is nowhere left to report it.
+pub(crate) fn emit_err(args: std::fmt::Arguments) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|_| err.flush());
 }

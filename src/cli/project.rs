@@ -110,7 +110,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         for d in ["migrations", "snapshots"] {
             write_file(&root.join(d).join(".gitkeep"), "")?;
         }
-        eprintln!(
+        tell!(
             "created {CONFIG_FILE}, schema/app.yaml, migrations/ and snapshots/ in {}\n\
              next: describe your tables in schema/, then `autogen revision -m \"first tables\"`",
             root.display()
@@ -185,7 +185,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
     if config_new != config_text || !config_path.exists() {
         write_file(&config_path, &config_new)?;
         if preset.is_some() && project.preset != preset {
-            eprintln!(
+            tell!(
                 "wrote `preset = \"{}\"` under [database] in {}",
                 preset.as_deref().unwrap_or_default(),
                 config_path.display()
@@ -195,7 +195,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
     project.preset = preset;
     for (path, text) in &models {
         write_file(path, text)?;
-        eprintln!("wrote {}", path.display());
+        tell!("wrote {}", path.display());
     }
     let written = migrate::revision(
         &project,
@@ -212,7 +212,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
     )?;
     migrate::write_revisions(&written.revisions)?;
     for r in &written.revisions {
-        eprintln!(
+        tell!(
             "wrote {} (and its down file and snapshot)",
             r.up_path.display()
         );
@@ -222,22 +222,22 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         let streams = migrate::load_streams(&project, &services)?;
         for m in streams.iter().flat_map(|s| s.chain.iter()) {
             migrate::history::record(&mut client, m, 0, None)?;
-            eprintln!("marked {} {} as applied", m.service, m.name());
+            tell!("marked {} {} as applied", m.service, m.name());
         }
-        eprintln!(
+        tell!(
             "next: the baseline is recorded as applied in this database, so `autogen check` \
              should report it in sync; commit {CONFIG_FILE}, schema/, migrations/ and snapshots/; \
              on an empty database (CI, a new environment) `autogen upgrade` creates it all"
         );
     } else if !written.revisions.is_empty() {
-        eprintln!(
+        tell!(
             "next: this database already holds what the baseline creates, so do not run \
              `autogen upgrade` on it; record the baseline as applied here with \
              `autogen mark head --applied` (it checks that the database matches first); on an \
              empty database `autogen upgrade` creates it all"
         );
     } else {
-        eprintln!("the database has no tables or types to adopt: no baseline was written");
+        tell!("the database has no tables or types to adopt: no baseline was written");
     }
     Ok(0)
 }
@@ -300,6 +300,7 @@ pub fn settings(project: &Project) -> migrate::runner::Settings {
         lock_timeout: project.lock_timeout.clone(),
         statement_timeout: project.statement_timeout.clone(),
         lock_wait: project.lock_wait,
+        time_zone: project.time_zone.clone(),
     }
 }
 
@@ -324,7 +325,7 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
     let mut client = if a.from_db {
         let mut client = crate::inspect::connect(project.require_url()?)?;
         if let Some(note) = shadow.version_note(&mut client)? {
-            eprintln!("note: {note}");
+            tell!("note: {note}");
         }
         Some(client)
     } else {
@@ -352,23 +353,23 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
     )?;
     migrate::write_revisions(&written.revisions)?;
     if written.revisions.is_empty() {
-        eprintln!("no changes detected");
+        tell!("no changes detected");
         return Ok(0);
     }
     for r in &written.revisions {
         let shown = r.up_path.strip_prefix(&project.root).unwrap_or(&r.up_path);
-        eprintln!("wrote {} (+ .down.sql, snapshot)", shown.display());
-        print!("{}", paint_sql(&r.up));
+        tell!("wrote {} (+ .down.sql, snapshot)", shown.display());
+        crate::cli::emit(format_args!("{}", paint_sql(&r.up)));
     }
     for s in &written.unchanged {
-        eprintln!("service `{s}`: no changes detected");
+        tell!("service `{s}`: no changes detected");
     }
     Ok(0)
 }
 
 fn print_problems(problems: &[Problem]) {
     for p in problems {
-        eprintln!("[{}] {}\n    fix: {}", p.service, p.message, p.fix);
+        tell!("[{}] {}\n    fix: {}", p.service, p.message, p.fix);
     }
 }
 
@@ -416,7 +417,7 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
     problems.extend(migrate::destructive::unmarked(&streams));
     if problems.is_empty() {
         let n: usize = streams.iter().map(|s| s.chain.len()).sum();
-        eprintln!(
+        tell!(
             "ok: {n} migration(s) in {} service(s); checked {}",
             streams.len(),
             checked.join(", ")
@@ -424,7 +425,7 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
         return Ok(0);
     }
     print_problems(&problems);
-    eprintln!("{} problem(s)", problems.len());
+    tell!("{} problem(s)", problems.len());
     Ok(1)
 }
 

@@ -110,7 +110,7 @@ fn load(p: &ProjectArgs, t: Option<&Timeouts>) -> Result<(Project, Vec<Stream>),
 /// A connection holding the migration lock (announcing a wait for another run).
 fn locked(project: &Project) -> Result<postgres::Client, Error> {
     migrate::runner::connect_locked(project.require_url()?, &settings(project), &mut || {
-        eprintln!("waiting for another autogen run to finish...");
+        tell!("waiting for another autogen run to finish...");
     })
 }
 
@@ -178,7 +178,7 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         .filter(|p| !(a.resume && p.message.contains("is dirty")))
         .collect();
     for l in leftovers(&project, &streams, &mut client)? {
-        eprintln!("warning: {l}\n  fix: {}", l.fix());
+        tell!("warning: {l}\n  fix: {}", l.fix());
     }
     migrate::refuse(&problems, "nothing was run")?;
     let mut shadow: Option<crate::shadow::Shadow> = None;
@@ -229,9 +229,9 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
             ));
         }
         let at = r.failed_unit.unwrap_or(0).max(0) as usize;
-        eprintln!("resuming {} at step {}", label(m), at + 1);
+        tell!("resuming {} at step {}", label(m), at + 1);
         let took = migrate::runner::apply(&mut client, m, at)?;
-        eprintln!("applied {} ({} ms)", label(m), took.as_millis());
+        tell!("applied {} ({} ms)", label(m), took.as_millis());
     }
     let rows = history::read(&mut client)?;
     let todo = select_up(
@@ -240,7 +240,7 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         &streams,
     )?;
     if todo.is_empty() {
-        eprintln!("nothing to do: every service is at its target");
+        tell!("nothing to do: every service is at its target");
         return Ok(0);
     }
     if !a.allow_destructive {
@@ -248,7 +248,7 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
     }
     for m in &todo {
         let took = migrate::runner::apply(&mut client, m, 0)?;
-        eprintln!("applied {} ({} ms)", label(m), took.as_millis());
+        tell!("applied {} ({} ms)", label(m), took.as_millis());
     }
     Ok(0)
 }
@@ -363,7 +363,7 @@ fn revert_list(client: &mut postgres::Client, todo: &[Migration]) -> Result<Stri
 fn confirm(client: &mut postgres::Client, todo: &[Migration], yes: bool) -> Result<bool, Error> {
     let list = revert_list(client, todo)?;
     if yes {
-        eprint!("reverting:\n{list}");
+        crate::cli::emit_err(format_args!("reverting:\n{list}"));
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
@@ -372,8 +372,8 @@ fn confirm(client: &mut postgres::Client, todo: &[Migration], yes: bool) -> Resu
              pass --yes to confirm when not on a terminal"
         )));
     }
-    eprint!("about to revert:\n{list}");
-    eprint!("continue? [y/N] ");
+    crate::cli::emit_err(format_args!("about to revert:\n{list}"));
+    crate::cli::emit_err(format_args!("continue? [y/N] "));
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
@@ -403,16 +403,16 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
         &streams,
     )?;
     if todo.is_empty() {
-        eprintln!("nothing to do: no applied migration is after the target");
+        tell!("nothing to do: no applied migration is after the target");
         return Ok(0);
     }
     if !confirm(&mut client, &todo, a.yes)? {
-        eprintln!("nothing was reverted");
+        tell!("nothing was reverted");
         return Ok(1);
     }
     for m in &todo {
         let took = migrate::runner::revert(&mut client, m)?;
-        eprintln!("reverted {} ({} ms)", label(m), took.as_millis());
+        tell!("reverted {} ({} ms)", label(m), took.as_millis());
     }
     Ok(0)
 }
@@ -425,11 +425,11 @@ pub fn status(p: ProjectArgs) -> Result<u8, Error> {
     let mut client = match crate::inspect::connect(&url) {
         Ok(c) => c,
         Err(e) => {
-            println!("database: unreachable ({e})");
+            say!("database: unreachable ({e})");
             return Ok(2);
         }
     };
-    println!("database: reachable ({})", crate::inspect::redact(&url));
+    say!("database: reachable ({})", crate::inspect::redact(&url));
     let rows = history::read(&mut client)?;
     for st in &streams {
         let mine: Vec<&history::Row> = rows
@@ -446,7 +446,7 @@ pub fn status(p: ProjectArgs) -> Result<u8, Error> {
             .iter()
             .filter(|m| !mine.iter().any(|r| r.version == m.version))
             .collect();
-        println!(
+        say!(
             "{}: at {} (head {}), {} pending",
             st.service.name,
             current.map_or("base".to_string(), |m| m.version.clone()),
@@ -454,10 +454,10 @@ pub fn status(p: ProjectArgs) -> Result<u8, Error> {
             pending.len()
         );
         for m in pending {
-            println!("  pending {}", m.name());
+            say!("  pending {}", m.name());
         }
         for r in mine.iter().filter(|r| !r.success) {
-            println!("  DIRTY {}: {}", r.name, r.error.as_deref().unwrap_or(""));
+            say!("  DIRTY {}: {}", r.name, r.error.as_deref().unwrap_or(""));
         }
     }
     let mut problems = migrate::online_problems(&streams, &rows)
@@ -479,11 +479,11 @@ pub fn status(p: ProjectArgs) -> Result<u8, Error> {
         }
     }
     for p in &problems {
-        println!("  problem [{}]: {} (fix: {})", p.service, p.message, p.fix);
+        say!("  problem [{}]: {} (fix: {})", p.service, p.message, p.fix);
     }
     let leftover = leftovers(&project, &streams, &mut client)?;
     for l in &leftover {
-        println!("  problem: {l} (fix: {})", l.fix());
+        say!("  problem: {l} (fix: {})", l.fix());
     }
     let dirty = rows
         .iter()
@@ -501,39 +501,40 @@ pub fn history_cmd(p: ProjectArgs) -> Result<u8, Error> {
     let rows = match &project.database_url {
         Some(url) => history::read(&mut crate::inspect::connect(url)?)?,
         None => {
-            eprintln!("no database configured: showing the files only");
+            tell!("no database configured: showing the files only");
             Vec::new()
         }
     };
     for st in &streams {
-        println!("{}:", st.service.name);
+        say!("{}:", st.service.name);
         for m in &st.chain {
             match rows
                 .iter()
                 .find(|r| r.service == m.service && r.version == m.version)
             {
-                Some(r) if r.success => println!(
+                Some(r) if r.success => say!(
                     "  [x] {}  {}  applied {} ({} ms)",
                     m.name(),
                     m.message,
                     r.applied_at,
                     r.duration_ms
                 ),
-                Some(r) => println!(
+                Some(r) => say!(
                     "  [!] {}  {}  DIRTY since {}",
                     m.name(),
                     m.message,
                     r.applied_at
                 ),
-                None => println!("  [ ] {}  {}  pending", m.name(), m.message),
+                None => say!("  [ ] {}  {}  pending", m.name(), m.message),
             }
         }
         for r in rows.iter().filter(|r| {
             r.service == st.service.name && !st.chain.iter().any(|m| m.version == r.version)
         }) {
-            println!(
+            say!(
                 "  [?] {}  applied {} but its file is missing",
-                r.name, r.applied_at
+                r.name,
+                r.applied_at
             );
         }
     }
@@ -575,7 +576,7 @@ pub fn mark(a: MarkArgs) -> Result<u8, Error> {
     let mut shadow = a.shadow.shadow(&project)?;
     let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {})?;
     if let Some(note) = shadow.version_note(&mut client)? {
-        eprintln!("note: {note}");
+        tell!("note: {note}");
     }
     let rows = history::read(&mut client)?;
     let mut differences = Vec::new();
@@ -623,14 +624,14 @@ pub fn mark(a: MarkArgs) -> Result<u8, Error> {
             .any(|r| r.service == m.service && r.version == m.version && r.success);
         if !clean {
             history::record(&mut client, m, 0, None)?;
-            eprintln!("marked {} as applied", label(m));
+            tell!("marked {} as applied", label(m));
             n += 1;
         }
     }
     if n == 0 {
-        eprintln!("nothing to mark: the history already records these migrations");
+        tell!("nothing to mark: the history already records these migrations");
     } else if !differences.is_empty() {
-        eprintln!(
+        tell!(
             "warning: recorded with --force although the database differs:\n{}",
             differences.join("\n")
         );
@@ -655,7 +656,7 @@ fn forget(project: &Project, streams: &[Stream], a: &MarkArgs, url: &str) -> Res
         ))),
         [r] => {
             history::remove(&mut client, &r.service, &r.version)?;
-            eprintln!("marked {} {} as not applied", r.service, r.name);
+            tell!("marked {} {} as not applied", r.service, r.name);
             Ok(0)
         }
         many => Err(Error::Usage(format!(

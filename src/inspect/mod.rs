@@ -6,6 +6,7 @@
 //! extension are skipped. Nothing here writes to the database.
 
 mod assemble;
+mod pgpass;
 pub mod tls;
 
 use crate::error::Error;
@@ -71,6 +72,12 @@ pub fn connect_to(target: &tls::Target, url: &str) -> Result<Client, Error> {
         let mut message = error_text(&e);
         if let Some(hint) = tls_hint(&e, &message, &target.tls) {
             message.push_str(&hint);
+        }
+        if let (true, Some(looked)) = (
+            message.contains("password missing"),
+            &target.password_lookup,
+        ) {
+            message = format!("the server asks for a password and none was found: {looked}");
         }
         if !transient(&e) || started.elapsed() + pause > wait {
             if attempts > 1 {

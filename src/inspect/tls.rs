@@ -87,6 +87,9 @@ impl Default for TlsParams {
 pub struct Target {
     pub config: postgres::Config,
     pub tls: TlsParams,
+    /// Where a password was looked for when the connection string had none and nothing was
+    /// found (said if the server then asks for one).
+    pub password_lookup: Option<String>,
 }
 
 /// How a target's connections are made.
@@ -120,7 +123,12 @@ impl Target {
                 postgres::config::SslMode::Require
             }
         });
-        Ok(Target { config, tls })
+        let password_lookup = super::pgpass::fill(&mut config);
+        Ok(Target {
+            config,
+            tls,
+            password_lookup,
+        })
     }
 
     /// The connector for this target; reads the certificate files, so a missing or broken file

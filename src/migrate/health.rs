@@ -152,6 +152,52 @@ pub fn migration_running(client: &mut Client) -> Result<Option<Session>, Error> 
     }))
 }
 
+/// A session holding locks on the project's tables: a migration's `ALTER` waits for every one
+/// of them (even a reader's), so these are what a lock timeout ran into.
+pub struct Holder {
+    pub session: Session,
+    /// `pg_stat_activity.state`: `idle in transaction` is the usual culprit.
+    pub state: String,
+    /// `schema.table (LockMode)`, sorted.
+    pub locks: Vec<String>,
+}
+
+/// Other sessions holding locks on relations in `schemas`, the longest-running first.
+pub fn lock_holders(client: &mut Client, schemas: &[String]) -> Result<Vec<Holder>, Error> {
+    let rows = client
+        .query(
+            "SELECT a.pid, coalesce(extract(epoch FROM now() - a.xact_start), \
+                    extract(epoch FROM now() - a.backend_start), 0)::int8, \
+                    left(coalesce(a.query, ''), 200), coalesce(a.state, ''), \
+                    array_agg(DISTINCT format('%I.%I (%s)', n.nspname, c.relname, l.mode) \
+                              ORDER BY format('%I.%I (%s)', n.nspname, c.relname, l.mode)) \
+             FROM pg_catalog.pg_locks l \
+             JOIN pg_catalog.pg_class c ON c.oid = l.relation \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.granted AND n.nspname = ANY($1) AND a.pid <> pg_backend_pid() \
+               AND l.database = (SELECT oid FROM pg_catalog.pg_database \
+                                 WHERE datname = current_database()) \
+             GROUP BY a.pid, a.xact_start, a.backend_start, a.query, a.state \
+             ORDER BY 2 DESC, 1",
+            &[&schemas],
+        )
+        .map_err(|e| query_error("the table locks", &e))?;
+    Ok(rows
+        .iter()
+        .map(|r| Holder {
+            session: Session {
+                pid: r.get(0),
+                seconds: r.get(1),
+                query: r.get(2),
+                blocked_by: Vec::new(),
+            },
+            state: r.get(3),
+            locks: r.get(4),
+        })
+        .collect())
+}
+
 /// Sessions of this database that wait for a lock another session holds.
 pub fn lock_waits(client: &mut Client) -> Result<Vec<Session>, Error> {
     let rows = client

@@ -8,6 +8,7 @@ use super::split::{Statement, Unit, split};
 use crate::error::Error;
 use crate::inspect::{connect, error_text};
 use postgres::Client;
+use postgres::error::SqlState;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,9 @@ pub struct Settings {
     pub lock_timeout: String,
     pub statement_timeout: String,
     pub lock_wait: Duration,
+    /// Session `TimeZone` for every migration: `text -> timestamptz` must read a wall-clock
+    /// value the same way whatever the server's or the database's own zone.
+    pub time_zone: String,
 }
 
 /// Connects, sets the timeouts and takes the migration lock, waiting at most `lock_wait`.
@@ -32,12 +36,13 @@ pub fn connect_locked(
     for (name, value) in [
         ("lock_timeout", &settings.lock_timeout),
         ("statement_timeout", &settings.statement_timeout),
+        ("TimeZone", &settings.time_zone),
     ] {
         client
             .query_one("SELECT set_config($1, $2, false)", &[&name, value])
             .map_err(|e| {
                 Error::Config(format!(
-                    "{name} `{value}` is refused by the server: {}",
+                    "{name} `{value}` (`[migrations]` in autogen.toml, or its flag) is refused by the server: {}",
                     error_text(&e)
                 ))
             })?;
@@ -92,14 +97,33 @@ fn error_line(s: &Statement, e: &postgres::Error) -> usize {
 }
 
 fn statement_error(path: &Path, s: &Statement, e: &postgres::Error, dirty: bool) -> Error {
-    let help = if dirty && s.sql.contains(" CONCURRENTLY ") {
+    let code = e.code();
+    let waited = code == Some(&SqlState::LOCK_NOT_AVAILABLE);
+    let help = if waited || code == Some(&SqlState::QUERY_CANCELED) {
+        let what = if waited {
+            "the statement waited longer than `lock_timeout` for a lock another session holds \
+             (often a long or idle-in-transaction session); `autogen health` lists who holds \
+             locks on the project's tables. Retry when it lets go, or raise `--lock-timeout`"
+        } else {
+            "the statement ran longer than `statement_timeout` and was cancelled; raise \
+             `--statement-timeout` (or `[migrations] statement_timeout`) for this migration"
+        };
+        let next = if dirty {
+            "then `autogen upgrade --resume` goes on from the failed step"
+        } else {
+            "nothing of this migration was applied, so running the command again is safe"
+        };
+        format!("{what}; {next}")
+    } else if dirty && s.sql.contains(" CONCURRENTLY ") {
         "the failed build left an INVALID index behind; fix what made it fail (duplicate values, \
          a timeout), then `autogen upgrade --resume` drops that index and builds it again"
+            .to_string()
     } else if dirty {
         "fix what made the statement fail, then `autogen upgrade --resume` runs the migration again \
          from the failed step; or repair by hand and record the outcome with `autogen mark`"
+            .to_string()
     } else {
-        "fix the statement (or the data it trips over) and run the command again"
+        "fix the statement (or the data it trips over) and run the command again".to_string()
     };
     Error::Statement {
         file: path.to_path_buf(),
@@ -107,7 +131,7 @@ fn statement_error(path: &Path, s: &Statement, e: &postgres::Error, dirty: bool)
         statement: s.sql.clone(),
         message: error_text(e),
         dirty,
-        help: Some(help.into()),
+        help: Some(help),
     }
 }
 

@@ -11,6 +11,7 @@ mod harness;
 mod hostile;
 mod model_errors;
 mod properties;
+mod runner;
 mod rust_models;
 mod safety;
 mod support;

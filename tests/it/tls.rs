@@ -423,6 +423,75 @@ fn a_wrong_password_is_tried_once_with_a_clear_message() {
     assert!(encrypted(&mut c));
 }
 
+#[test]
+fn a_password_comes_from_pgpassword_or_a_private_password_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = TlsServer::start("pgpass");
+    let p = project_at(
+        "tls-pgpass",
+        s.url("pw_user", "127.0.0.1", "?sslmode=require"),
+    );
+    let home = TempDir::new("autogen-home", "pgpass");
+    let run = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut c = p.command(args);
+        c.env_remove("PGPASSWORD")
+            .env_remove("PGPASSFILE")
+            .env("HOME", &*home);
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        let (code, out, err) = crate::workflow::decode(&c.output().expect("run"));
+        (code, format!("{out}{err}"))
+    };
+    let pgpass = home.join(".pgpass");
+
+    // Nothing anywhere: the message says where it looked.
+    let (code, err) = run(&["status"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("none was found")
+            && err.contains(&format!("{} (not found)", pgpass.display())),
+        "{err}"
+    );
+
+    // A file others may read is ignored, as libpq ignores it, and the message says why.
+    let line = format!("127.0.0.1:{}:app:pw_user:right horse battery\n", s.port);
+    std::fs::write(&pgpass, format!("# ours\n*:*:other:*:nope\n{line}")).expect("write");
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let (code, err) = run(&["status"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("0644") && err.contains("chmod 0600"), "{err}");
+
+    // Private: its matching line logs in.
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let (code, out) = run(&["status"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("database: reachable"), "{out}");
+
+    // PGPASSFILE names another file; one with no matching line says what it matched against.
+    let other = home.join("elsewhere");
+    std::fs::write(&other, "otherhost:*:*:*:x\n").expect("write");
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let other_text = other.display().to_string();
+    let (code, err) = run(&["status"], &[("PGPASSFILE", &other_text)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&other_text) && err.contains("no line matches host `127.0.0.1`"),
+        "{err}"
+    );
+
+    // PGPASSWORD comes before any file.
+    let (code, out) = run(
+        &["status"],
+        &[
+            ("PGPASSFILE", &other_text),
+            ("PGPASSWORD", "right horse battery"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("right horse"), "{out}");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
