@@ -81,6 +81,30 @@ fn state_note(dirty: &bool) -> &'static str {
 }
 
 impl Error {
+    /// Where the error is, for machine-readable reports: the file, its 1-based line and column
+    /// (0 when unknown).
+    pub fn location(&self) -> Option<(&std::path::Path, u64, u64)> {
+        match self {
+            Error::Model(m) => Some((&m.path, m.line, m.column)),
+            Error::Statement { file, line, .. } => Some((file, *line as u64, 0)),
+            Error::Io { path, .. } => Some((path, 0, 0)),
+            _ => None,
+        }
+    }
+
+    /// What to do about it, when the error says.
+    pub fn help_text(&self) -> Option<String> {
+        miette::Diagnostic::help(self).map(|h| h.to_string())
+    }
+
+    /// The message without the location prefix a model error carries.
+    pub fn bare_message(&self) -> String {
+        match self {
+            Error::Model(m) => m.message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn migration(message: impl Into<String>, help: impl Into<String>) -> Error {
         Error::Migration {
             message: message.into(),

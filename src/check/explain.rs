@@ -305,6 +305,7 @@ pub fn explain(c: &Change) -> Vec<Drift> {
             table,
             before,
             after,
+            ..
         } => column_differences(before, after)
             .into_iter()
             .map(|what| Drift {

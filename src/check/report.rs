@@ -84,6 +84,15 @@ struct JsonReport<'a> {
     notes: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Where the error is, when it is in a file (a model that does not load, a migration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<String>,
 }
 
 pub fn json(r: &Report) -> String {
@@ -98,21 +107,55 @@ pub fn json(r: &Report) -> String {
         findings: &r.findings,
         notes: &r.notes,
         error: None,
+        file: None,
+        line: None,
+        column: None,
+        help: None,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
 /// The JSON document of a check that could not run (exit code 2).
-pub fn json_error(message: &str) -> String {
+pub fn json_error(e: &crate::Error) -> String {
+    let at = e.location();
     let doc = JsonReport {
         version: JSON_VERSION,
         status: "error",
         checked: &[],
         findings: &[],
         notes: &[],
-        error: Some(message.to_string()),
+        error: Some(e.to_string()),
+        file: at.map(|(p, _, _)| p.display().to_string()),
+        line: at.map(|(_, l, _)| l).filter(|l| *l > 0),
+        column: at.map(|(_, _, c)| c).filter(|c| *c > 0),
+        help: e.help_text(),
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// The workflow command of a check that could not run: an annotation on the file and line at
+/// fault (a model that does not load), so the pull request shows it where it is.
+pub fn github_error(e: &crate::Error) -> String {
+    let mut props = Vec::new();
+    if let Some((p, line, col)) = e.location() {
+        props.push(format!("file={}", escape(&p.display().to_string(), true)));
+        if line > 0 {
+            props.push(format!("line={line}"));
+        }
+        if col > 0 {
+            props.push(format!("col={col}"));
+        }
+    }
+    props.push(format!(
+        "title={}",
+        escape("autogen check: cannot run", true)
+    ));
+    let help = e.help_text().map(|h| format!("\n{h}")).unwrap_or_default();
+    format!(
+        "::error {}::{}\n",
+        props.join(","),
+        escape(&format!("{}{help}", e.bare_message()), false)
+    )
 }
 
 /// Escapes workflow-command data: `%`, CR and LF; properties also `:` and `,`.

@@ -32,10 +32,14 @@ pub struct CheckArgs {
 }
 
 pub fn check(a: CheckArgs) -> Result<u8, Error> {
-    let json = a.format == Format::Json;
+    let format = a.format;
     match run(a) {
-        Err(e) if json => {
-            crate::cli::emit(format_args!("{}", report::json_error(&e.to_string())));
+        Err(e) if format == Format::Json => {
+            crate::cli::emit(format_args!("{}", report::json_error(&e)));
+            Err(e)
+        }
+        Err(e) if format == Format::Github => {
+            crate::cli::emit(format_args!("{}", report::github_error(&e)));
             Err(e)
         }
         other => other,

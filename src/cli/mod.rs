@@ -28,7 +28,7 @@ use crate::render::RenderOptions;
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
@@ -164,10 +164,12 @@ impl FilterArgs {
 
 #[derive(Args)]
 struct DiffArgs {
-    /// The current schema: a postgres:// URL, a YAML model file, or a directory of them.
+    /// The current schema: a postgres:// URL, a YAML model file or directory, a snapshot file, or
+    /// snapshots at a version (`snapshots/SERVICE@VERSION`, `snapshots@VERSION`).
     #[arg(long, value_name = "SRC")]
     from: String,
-    /// The desired schema: a postgres:// URL, a YAML model file, or a directory of them.
+    /// The desired schema: a postgres:// URL, a YAML model file or directory, a snapshot file, or
+    /// snapshots at a version (`snapshots/SERVICE@VERSION`, `snapshots@VERSION`).
     #[arg(long, value_name = "SRC")]
     to: String,
     /// Print the SQL that undoes the change instead.
@@ -292,9 +294,12 @@ fn load_source(
         schema
     } else {
         let start = std::time::Instant::now();
-        let model = crate::model::load_path(Path::new(src))?;
+        let source = crate::model::source::load(src)?;
         t.parse = secs(start);
+        let model = source.schema;
         match shadow {
+            // A snapshot was written as Postgres stores it: nothing to normalize.
+            _ if source.snapshot => model,
             None => model,
             Some(shadow) => {
                 let start = std::time::Instant::now();

@@ -46,6 +46,10 @@ pub struct RevisionArgs {
     /// The version to use instead of the current UTC time (`YYYYMMDDHHMMSS`).
     #[arg(long, value_name = "VERSION")]
     version: Option<String>,
+    /// Write a lost migration of one service (--service) again, from its snapshot and its
+    /// parent's: the same header, hashes and SQL that `revision` wrote.
+    #[arg(long, value_name = "VERSION", conflicts_with_all = ["from_db", "empty", "version"])]
+    rebuild: Option<String>,
     /// With --from-db, the models' expressions are normalized on the shadow server.
     #[command(flatten)]
     shadow: ShadowArgs,
@@ -320,6 +324,33 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
                 "--version `{v}` is not a version: write 14 digits, YYYYMMDDHHMMSS"
             )));
         }
+    }
+    if let Some(v) = &a.rebuild {
+        let [service] = services.as_slice() else {
+            return Err(Error::Usage(format!(
+                "--rebuild writes one migration: name its service with --service ({})",
+                services
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let r = migrate::rebuild::rebuild(&project, service, v, &a.message, !a.no_online)?;
+        migrate::rebuild::write(&r)?;
+        let shown = |p: &std::path::Path| {
+            p.strip_prefix(&project.root)
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        };
+        tell!(
+            "rebuilt {} and {} from the snapshots; compare them with any copy you still have \
+             (a rename hint or `using:` of the original model is not in the snapshots)",
+            shown(&r.up_path),
+            shown(&r.down_path)
+        );
+        return Ok(0);
     }
     let mut shadow = a.shadow.shadow(&project)?;
     let mut client = if a.from_db {

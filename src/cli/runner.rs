@@ -531,11 +531,19 @@ pub fn history_cmd(p: ProjectArgs) -> Result<u8, Error> {
         for r in rows.iter().filter(|r| {
             r.service == st.service.name && !st.chain.iter().any(|m| m.version == r.version)
         }) {
-            say!(
-                "  [?] {}  applied {} but its file is missing",
-                r.name,
-                r.applied_at
-            );
+            match st.file(&r.version) {
+                Some(m) => say!(
+                    "  [?] {}  applied {} but out of the chain (see `autogen validate`): {}",
+                    m.name(),
+                    r.applied_at,
+                    m.up_path.display()
+                ),
+                None => say!(
+                    "  [?] {}  applied {} but its file is missing",
+                    r.name,
+                    r.applied_at
+                ),
+            }
         }
     }
     Ok(0)

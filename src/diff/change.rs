@@ -28,6 +28,27 @@ impl TypeUsage {
     }
 }
 
+/// What a column's type change needs beyond the two columns: the model's declared conversion
+/// and the enum labels on either side, which decide whether existing values all fit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversion {
+    /// The model's `using:` expression; it converts into the new type, so an inverse drops it.
+    pub using: Option<crate::ir::Expr>,
+    /// Labels of the type before the change, when it is an enum (or an array of one).
+    pub labels_before: Option<Vec<String>>,
+    pub labels_after: Option<Vec<String>>,
+}
+
+impl Conversion {
+    pub fn inverted(&self) -> Conversion {
+        Conversion {
+            using: None,
+            labels_before: self.labels_after.clone(),
+            labels_after: self.labels_before.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EnumPosition {
     Before(String),
@@ -127,6 +148,7 @@ pub enum Change {
         table: QName,
         before: Column,
         after: Column,
+        conversion: Conversion,
     },
     AddConstraint {
         table: QName,
@@ -216,6 +238,7 @@ impl Change {
                 table,
                 before,
                 after,
+                ..
             } if before.generated.is_some() && before.generated != after.generated => vec![
                 DropColumn {
                     table: table.clone(),
@@ -230,10 +253,12 @@ impl Change {
                 table,
                 before,
                 after,
+                conversion,
             } => one(AlterColumn {
                 table,
                 before: after,
                 after: before,
+                conversion: conversion.inverted(),
             }),
             AddConstraint { table, constraint } => one(DropConstraint { table, constraint }),
             DropConstraint { table, constraint } => one(AddConstraint { table, constraint }),
@@ -268,9 +293,12 @@ impl Change {
             Change::RebuildEnum { before, after, .. } => {
                 !before.values_missing_from(after).is_empty()
             }
-            Change::AlterColumn { before, after, .. } => {
-                crate::plan::type_change_is_lossy(&before.ty, &after.ty)
-            }
+            Change::AlterColumn {
+                before,
+                after,
+                conversion,
+                ..
+            } => crate::plan::changes_values(&before.ty, &after.ty, conversion),
             _ => false,
         }
     }

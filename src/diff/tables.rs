@@ -1,8 +1,10 @@
 //! Tables, columns, constraints, indexes and sequences, matched by name (renames are already
 //! applied to `from`).
 
-use super::change::{Change, CommentTarget};
-use crate::ir::{Column, Constraint, Index, IndexKey, Schema, Sequence, Table};
+use super::change::{Change, CommentTarget, Conversion};
+use crate::ir::{
+    BaseType, Column, ColumnType, Constraint, Index, IndexKey, Schema, Sequence, Table,
+};
 
 pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, s) in &to.sequences {
@@ -83,7 +85,7 @@ pub(super) fn diff_tables(
         match from.tables.get(name) {
             // A new table or column carries its comments; only changes to existing ones are steps.
             None => out.push(Change::CreateTable(t.clone())),
-            Some(old) => diff_table(old, t, rebuilt, out),
+            Some(old) => diff_table(old, t, (from, to), rebuilt, out),
         }
     }
     for (name, t) in &from.tables {
@@ -116,9 +118,34 @@ fn push_comments(old: &Table, t: &Table, recreated: &[String], out: &mut Vec<Cha
     }
 }
 
+/// The labels of `ty`'s base type in `schema`, when it is an enum there.
+fn labels(schema: &Schema, ty: &ColumnType) -> Option<Vec<String>> {
+    match &ty.base {
+        BaseType::User(q) => schema.enums.get(q).map(|e| e.values.clone()),
+        BaseType::Builtin(_) => None,
+    }
+}
+
+fn conversion(schemas: (&Schema, &Schema), table: &Table, a: &Column, b: &Column) -> Conversion {
+    if a.ty == b.ty {
+        return Conversion::default();
+    }
+    Conversion {
+        using: schemas
+            .1
+            .hints
+            .conversions
+            .get(&(table.name.clone(), b.name.clone()))
+            .cloned(),
+        labels_before: labels(schemas.0, &a.ty),
+        labels_after: labels(schemas.1, &b.ty),
+    }
+}
+
 fn diff_table(
     old: &Table,
     new: &Table,
+    schemas: (&Schema, &Schema),
     rebuilt: &[(crate::ir::QName, String)],
     out: &mut Vec<Change>,
 ) {
@@ -135,10 +162,20 @@ fn diff_table(
                     comment: None,
                     ..oc.clone()
                 };
-                let b = Column {
+                let mut b = Column {
                     comment: None,
                     ..c.clone()
                 };
+                // A default that differs only by the cast Postgres adds when storing it (one side
+                // read from a database or its dump, the other written by hand) is the same.
+                if let (Some(x), Some(y)) = (&a.default, &b.default) {
+                    if x != y
+                        && a.ty == b.ty
+                        && x.without_cast_to(&a.ty) == y.without_cast_to(&b.ty)
+                    {
+                        b.default = a.default.clone();
+                    }
+                }
                 if a == b {
                     continue;
                 }
@@ -157,6 +194,7 @@ fn diff_table(
                 } else {
                     out.push(Change::AlterColumn {
                         table: table.clone(),
+                        conversion: conversion(schemas, new, &a, &b),
                         before: a,
                         after: b,
                     });

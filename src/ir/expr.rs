@@ -19,6 +19,47 @@ impl Expr {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The text without a cast to `ty` after one string literal: Postgres stores the default
+    /// `'light'` of a `varchar` column as `'light'::character varying`, which means the same.
+    pub fn without_cast_to(&self, ty: &super::ColumnType) -> &str {
+        let s = self.0.as_str();
+        let Some(end) = literal_end(s) else {
+            return s;
+        };
+        let Some(cast) = s[end..].strip_prefix("::") else {
+            return s;
+        };
+        let same = match (super::ColumnType::parse(cast), &ty.base) {
+            (Ok((t, false)), _) => t.same_base(ty),
+            // A user type; stored unqualified when its schema is on the search path.
+            (Err(super::TypeParseError::NotBuiltin(q)), super::BaseType::User(b)) => {
+                q.name == b.name
+                    && (q.schema.is_empty() || q.schema == b.schema)
+                    && cast.trim_end().ends_with("[]") == ty.array
+            }
+            _ => false,
+        };
+        if same { &s[..end] } else { s }
+    }
+}
+
+/// The byte just past a leading `'...'` literal (`''` inside it is a quote), if `s` starts with
+/// one.
+fn literal_end(s: &str) -> Option<usize> {
+    let mut chars = s.char_indices();
+    if chars.next()?.1 != '\'' {
+        return None;
+    }
+    let mut prev_quote = false;
+    for (i, c) in chars {
+        if c == '\'' {
+            prev_quote = !prev_quote;
+        } else if prev_quote {
+            return Some(i);
+        }
+    }
+    prev_quote.then_some(s.len())
 }
 
 impl fmt::Display for Expr {

@@ -5,12 +5,15 @@
 //! touches a connection or produces SQL text.
 
 mod expr;
+mod keywords;
 mod names;
+mod refs;
 mod types;
 
 pub use expr::{Expr, check_expression, identifiers};
 pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
+pub use refs::column_refs;
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
 
 use indexmap::IndexMap;
@@ -337,6 +340,9 @@ pub struct Hints {
     pub enum_values: BTreeMap<(QName, String), String>,
     /// For an enum value that is removed: the value its rows take instead.
     pub enum_remap: BTreeMap<(QName, String), String>,
+    /// A column's declared conversion (`using:`), used only when its type changes.
+    #[serde(default)]
+    pub conversions: BTreeMap<(QName, String), Expr>,
 }
 
 impl Hints {
@@ -346,6 +352,16 @@ impl Hints {
 }
 
 impl Schema {
+    /// Adds `other`'s objects (another service's schemas); on a name both hold, `other`'s wins.
+    pub fn merge(&mut self, other: Schema) {
+        self.schemas.extend(other.schemas);
+        self.extensions.extend(other.extensions);
+        self.enums.extend(other.enums);
+        self.domains.extend(other.domains);
+        self.sequences.extend(other.sequences);
+        self.tables.extend(other.tables);
+    }
+
     /// Keeps only the objects in schemas that `keep` accepts.
     pub fn retain_schemas(&mut self, keep: impl Fn(&str) -> bool) {
         self.schemas.retain(|n, _| keep(n));

@@ -76,8 +76,12 @@ pub fn order(service: &str, migrations: &[Migration]) -> (Vec<Migration>, Vec<Pr
                         "`{}` has parent {parent}, which is not among the migrations of service `{service}`",
                         m.up_path.display()
                     ),
-                    "restore the parent migration from version control; if it is lost for good, \
-                     rebuild a baseline with `autogen init --from-db`",
+                    &format!(
+                        "restore the parent migration from version control, or write it again \
+                         from the snapshots: `autogen revision --rebuild {parent} --service \
+                         {service} -m \"<its message>\"`; if its snapshot is lost too, rebuild \
+                         a baseline with `autogen init --from-db`"
+                    ),
                 ),
                 Some(pm) if pm.version >= m.version => p(
                     format!(

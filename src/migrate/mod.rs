@@ -12,6 +12,7 @@ pub mod health;
 pub mod history;
 pub mod leftovers;
 mod models;
+pub mod rebuild;
 pub mod reset;
 pub mod roles;
 pub(crate) use models::service_files;
@@ -36,12 +37,20 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Stream {
     pub service: Service,
     pub chain: Vec<Migration>,
+    /// Every migration file of the service, in the chain or not (a file whose parent is lost
+    /// exists but is out of the chain: it must never be called missing).
+    pub files: Vec<Migration>,
     pub problems: Vec<Problem>,
 }
 
 impl Stream {
     pub fn head(&self) -> Option<&Migration> {
         self.chain.last()
+    }
+
+    /// The file of `version`, in the chain or out of it.
+    pub fn file(&self, version: &str) -> Option<&Migration> {
+        self.files.iter().find(|m| m.version == version)
     }
 }
 
@@ -60,6 +69,7 @@ pub fn load_streams(project: &Project, services: &[Service]) -> Result<Vec<Strea
         out.push(Stream {
             service: s.clone(),
             chain,
+            files: all,
             problems,
         });
     }
@@ -85,6 +95,17 @@ pub fn online_problems(streams: &[Stream], rows: &[history::Row]) -> Vec<Problem
             .collect();
         for (v, r) in &applied {
             match st.chain.iter().find(|m| m.version == *v) {
+                None if st.file(v).is_some() => p(
+                    format!(
+                        "migration {v} ({}) is applied, and its file `{}` is there but out of \
+                         the chain (the chain's own problems say why: a lost parent, a header \
+                         that disagrees with its file name)",
+                        r.name,
+                        st.file(v)
+                            .map_or_else(String::new, |m| m.up_path.display().to_string())
+                    ),
+                    "repair the chain as its problems say; the file itself is needed as it is",
+                ),
                 None => p(
                     format!(
                         "migration {v} ({}) is applied to the database but its file is missing",

@@ -145,6 +145,9 @@ pub struct ColumnDoc {
     pub comment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// How existing values convert when the type changes (`USING`); ignored otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
     /// Shorthand for a one-column primary key.
     #[serde(default, skip_serializing_if = "is_false")]
     pub primary_key: bool,

@@ -5,11 +5,13 @@
 //! touches a database; expressions stay as written (see `shadow` for their normalization).
 
 mod build;
+mod columns;
 mod doc;
 mod domain;
 mod dump;
 pub mod interchange;
 pub mod rust;
+pub mod source;
 mod table;
 
 pub use doc::FileDoc;
@@ -140,7 +142,30 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             .map(|l| (l.line(), l.column()))
             .unwrap_or((0, 0));
         let mut message = first_line(&e.to_string());
-        let help = if message.contains("budget breached") {
+        let (mut line, mut column) = (line, column);
+        // Only for what the parser says about syntax; serde's own errors come from valid YAML.
+        let syntax = ![
+            "unknown field",
+            "duplicate",
+            "budget",
+            "invalid type",
+            "missing field",
+            "unknown variant",
+        ]
+        .iter()
+        .any(|m| message.contains(m));
+        if let Some((text, l, c)) = unclosed(text, line).filter(|_| syntax) {
+            // The parser notices only where the bracket should have closed, and names whatever
+            // it found there ("invalid boolean"); the open bracket is what to fix.
+            message = text;
+            (line, column) = (l, c);
+        }
+        let help = if message.contains("is not closed") {
+            Some(
+                "close it on the same line, or write the entry in block style (one key per line)"
+                    .to_string(),
+            )
+        } else if message.contains("budget breached") {
             message = format!(
                 "the file is larger than one model file may be ({message}): reading stopped here"
             );
@@ -155,7 +180,20 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
                     .to_string(),
             )
         } else if message.to_lowercase().contains("duplicate") {
+            // The library's wording names its own settings ("set DuplicateKeyPolicy").
+            if let Some(key) = message
+                .strip_prefix("duplicate mapping key: ")
+                .map(|r| r.split(", set ").next().unwrap_or(r).to_string())
+            {
+                message = format!("duplicate key `{key}`: it appears twice in the same mapping");
+            }
             Some("each name may appear once; rename or merge the two entries".to_string())
+        } else if message == "invalid boolean" {
+            message = "expected `true` or `false` here".into();
+            None
+        } else if message.contains("did not find expected key") {
+            message = "this line's indentation does not match the keys above it".into();
+            Some("indent each key of a mapping by the same number of spaces".to_string())
         } else {
             None
         };
@@ -166,6 +204,68 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             message,
             help,
         }
+    })
+}
+
+/// The first `{` or `[` (outside quotes) left open on its line, at or before line `upto`, as a
+/// message with its 1-based line and column; also a quote left open. Flow collections in
+/// model files are one-liners (`{ type: text, nullable: true }`), so one open at the end of its
+/// line is the mistake.
+fn unclosed(text: &str, upto: u64) -> Option<(String, u64, u64)> {
+    // A flow collection may span lines; one still open at the error's line is the mistake.
+    let mut open: Vec<(char, u64, usize)> = Vec::new();
+    for (n, l) in text.lines().enumerate().take(upto.max(1) as usize) {
+        let chars: Vec<char> = l.chars().collect();
+        let mut quote: Option<(char, usize)> = None;
+        // The last character before `i` that is not a space (linear: hostile files have lines
+        // of a million brackets).
+        let mut last: Option<char> = None;
+        let mut i = 0;
+        while i < chars.len() {
+            let ch = chars[i];
+            match quote {
+                Some(('"', _)) if ch == '\\' => i += 1,
+                Some((q, _)) if ch == q => quote = None,
+                Some(_) => {}
+                None => {
+                    // A quote opens a string only where a value starts; `it's` is plain text.
+                    let starts = last.is_none_or(|c| matches!(c, ':' | '-' | '[' | '{' | ','));
+                    match ch {
+                        '#' if i == 0 || chars[i - 1] == ' ' => break,
+                        '"' | '\'' if starts => quote = Some((ch, i)),
+                        '{' | '[' if starts || !open.is_empty() => open.push((ch, n as u64, i)),
+                        '}' | ']' => {
+                            open.pop();
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if !ch.is_whitespace() {
+                last = Some(ch);
+            }
+            i += 1;
+        }
+        let line = n as u64 + 1;
+        if let Some((q, i)) = quote {
+            return Some((
+                format!("the string opened with {q} here is not closed on its line"),
+                line,
+                i as u64 + 1,
+            ));
+        }
+    }
+    open.first().map(|(b, n, i)| {
+        let (kind, close) = if *b == '{' {
+            ("mapping", '}')
+        } else {
+            ("list", ']')
+        };
+        (
+            format!("the flow {kind} `{b}` opened here is not closed (no matching `{close}`)"),
+            n + 1,
+            *i as u64 + 1,
+        )
     })
 }
 

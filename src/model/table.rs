@@ -233,6 +233,7 @@ pub(crate) fn convert_table(
         t.indexes
             .insert(iname.clone(), convert_index(&q, iname, &is.value, &iat)?);
     }
+    super::columns::check(path, &t, doc, &at)?;
     ctx.schema.tables.insert(q, t);
     Ok(())
 }
@@ -395,6 +396,13 @@ fn convert_column(
             .hints
             .columns
             .insert((table.clone(), name.to_string()), old.clone());
+    }
+    if let Some(using) = &c.using {
+        let e = expr(using, &format!("`using` of `{table}.{name}`"), at)?;
+        ctx.schema
+            .hints
+            .conversions
+            .insert((table.clone(), name.to_string()), e);
     }
     Ok(Column {
         name: name.to_string(),

@@ -1,6 +1,6 @@
 //! What can go wrong when a change runs, derived from the change itself.
 
-use crate::diff::Change;
+use crate::diff::{Change, Conversion};
 use crate::ir::{BaseType, Column, ColumnType, Constraint, Typmod};
 use std::fmt;
 
@@ -134,6 +134,53 @@ pub fn silently_changes_values(a: &ColumnType, b: &ColumnType) -> bool {
     }
 }
 
+/// Whether converting `a` to `b` can change a stored value without an error (cut, rounded,
+/// rewritten by a declared expression): what the undo of the step cannot bring back. A
+/// conversion that can only fail (`text -> integer`, an enum losing labels) changes nothing when
+/// it succeeds.
+pub fn changes_values(a: &ColumnType, b: &ColumnType, conv: &Conversion) -> bool {
+    a != b && (conv.using.is_some() || silently_changes_values(a, b) || !labels_fit(b, conv).1)
+}
+
+/// Whether every existing value converts without failing, knowing the enum labels involved.
+fn fits(a: &ColumnType, b: &ColumnType, conv: &Conversion) -> bool {
+    let to_text = a.array == b.array
+        && matches!(&b.base, BaseType::Builtin(y) if y == "text"
+            || (y == "varchar" && b.typmod == Typmod::None));
+    widens(a, b) || to_text || labels_fit(b, conv) == (true, true)
+}
+
+/// For an enum's values converted to `b`: whether `b` has them all (as labels, or as strings
+/// long enough), and whether none is cut. `(false, true)` when no enum is involved.
+fn labels_fit(b: &ColumnType, conv: &Conversion) -> (bool, bool) {
+    let Some(old) = &conv.labels_before else {
+        return (false, true);
+    };
+    if let Some(new) = &conv.labels_after {
+        return (old.iter().all(|l| new.contains(l)), true);
+    }
+    match (&b.base, b.typmod) {
+        (BaseType::Builtin(y), Typmod::Length(n)) if y == "varchar" || y == "bpchar" => {
+            let all = old.iter().all(|l| l.chars().count() <= n as usize);
+            // An explicit cast to `varchar(n)` cuts; `bpchar(n)` pads, which changes nothing.
+            (all, all || y == "bpchar")
+        }
+        _ => (false, true),
+    }
+}
+
+/// The labels of the old enum that the new one lacks, when both are enums.
+fn missing_labels(conv: &Conversion) -> Vec<&str> {
+    match (&conv.labels_before, &conv.labels_after) {
+        (Some(old), Some(new)) => old
+            .iter()
+            .filter(|l| !new.contains(l))
+            .map(String::as_str)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Conversions that keep every existing value exactly.
 fn widens(a: &ColumnType, b: &ColumnType) -> bool {
     if no_rewrite(a, b) {
@@ -218,23 +265,49 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
             table,
             before,
             after,
+            conversion,
         } => {
             let mut h = Vec::new();
             if before.ty != after.ty || before.collation != after.collation {
+                let ty = crate::render::quote::column_type(&after.ty);
                 if !no_rewrite(&before.ty, &after.ty) {
                     h.push(Hazard::TableRewrite);
                 }
-                if silently_changes_values(&before.ty, &after.ty) {
-                    h.push(Hazard::DataLoss(format!(
-                        "values of `{}` in `{table}` are cut or rounded to fit `{}`",
+                if let Some(e) = &conversion.using {
+                    h.push(Hazard::MayFail(format!(
+                        "every value of `{}` is converted by the model's `using: {}`",
                         after.name,
-                        crate::render::quote::column_type(&after.ty)
+                        e.as_str()
                     )));
                 }
-                if !widens(&before.ty, &after.ty) {
+                let cut = conversion.using.is_none()
+                    && (silently_changes_values(&before.ty, &after.ty)
+                        || !labels_fit(&after.ty, conversion).1);
+                if cut {
+                    h.push(Hazard::DataLoss(format!(
+                        "values of `{}` in `{table}` are cut or rounded to fit `{ty}`",
+                        after.name
+                    )));
+                }
+                // A cast to a shorter string cuts and never refuses; numbers can also overflow.
+                let strings = matches!(&after.ty.base, BaseType::Builtin(y)
+                    if matches!(y.as_str(), "varchar" | "bpchar" | "bit" | "varbit"));
+                let missing = missing_labels(conversion);
+                if conversion.using.is_some() || (cut && strings) {
+                    // Said above.
+                } else if !missing.is_empty() {
                     h.push(Hazard::MayFail(format!(
-                        "values that do not fit `{}` are refused or changed",
-                        crate::render::quote::column_type(&after.ty)
+                        "rows holding {} (labels that `{ty}` lacks) make the conversion fail; \
+                         declare `using:` on the column to map them",
+                        missing
+                            .iter()
+                            .map(|l| format!("`{l}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                } else if !fits(&before.ty, &after.ty, conversion) {
+                    h.push(Hazard::MayFail(format!(
+                        "values that do not fit `{ty}` are refused or changed"
                     )));
                 }
             }

@@ -7,7 +7,7 @@
 mod hazards;
 mod order;
 
-pub use hazards::{Hazard, online_not_null, type_change_is_lossy};
+pub use hazards::{Hazard, changes_values, online_not_null, type_change_is_lossy};
 
 use crate::diff::{Change, invert};
 use crate::ir::{Constraint, QName};

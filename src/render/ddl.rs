@@ -2,7 +2,7 @@
 
 use super::RenderOptions;
 use super::quote::{collation, column_type, ident, ident_list, literal, qname};
-use crate::diff::{Change, CommentTarget, EnumPosition};
+use crate::diff::{Change, CommentTarget, Conversion, EnumPosition};
 use crate::ir::{
     BaseType, Column, Constraint, Deferrable, FkAction, Identity, Index, IndexElement, IndexKey,
     QName, Sequence, Table, truncate_identifier,
@@ -310,7 +310,8 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
             table,
             before,
             after,
-        } => alter_column(table, before, after, opts),
+            conversion,
+        } => alter_column(table, before, after, conversion, opts),
         AddConstraint { table, constraint } => vec![format!(
             "ALTER TABLE {} ADD {}",
             qname(table),
@@ -363,6 +364,7 @@ pub fn online_phases(c: &Change, opts: &RenderOptions) -> Vec<Vec<String>> {
             table,
             before,
             after,
+            conversion,
         } => {
             let t = qname(table);
             let helper = ident(&truncate_identifier(&format!(
@@ -373,7 +375,7 @@ pub fn online_phases(c: &Change, opts: &RenderOptions) -> Vec<Vec<String>> {
                 nullable: true,
                 ..after.clone()
             };
-            let mut first = alter_column(table, before, &nullable, opts);
+            let mut first = alter_column(table, before, &nullable, conversion, opts);
             first.push(format!(
                 "ALTER TABLE {t} ADD CONSTRAINT {helper} CHECK ({} IS NOT NULL) NOT VALID",
                 ident(&after.name)
@@ -625,7 +627,13 @@ fn create_table(t: &Table) -> Vec<String> {
     v
 }
 
-fn alter_column(table: &QName, b: &Column, a: &Column, opts: &RenderOptions) -> Vec<String> {
+fn alter_column(
+    table: &QName,
+    b: &Column,
+    a: &Column,
+    conversion: &Conversion,
+    opts: &RenderOptions,
+) -> Vec<String> {
     let pre = format!(
         "ALTER TABLE {} ALTER COLUMN {}",
         qname(table),
@@ -651,8 +659,12 @@ fn alter_column(table: &QName, b: &Column, a: &Column, opts: &RenderOptions) -> 
             .map(|x| format!(" COLLATE {}", collation(x)))
             .unwrap_or_default();
         let ty = column_type(&a.ty);
+        let declared = conversion.using.as_ref().filter(|_| b.ty != a.ty);
         let using = match (&b.ty.base, &a.ty.base) {
             _ if b.ty == a.ty => String::new(),
+            _ if declared.is_some() => {
+                format!(" USING {}", declared.map_or("", |e| e.as_str()))
+            }
             (BaseType::Builtin(x), BaseType::Builtin(y))
                 if !b.ty.array
                     && !a.ty.array

@@ -285,6 +285,25 @@ fn a_check_that_cannot_run_exits_2_with_a_json_error() {
     let msg = doc["error"].as_str().unwrap_or_default();
     assert!(msg.contains("schema/notes/notes.yaml:2"), "{msg}");
     assert!(err.contains("schema/notes/notes.yaml:2"), "{err}");
+    // Where, as fields a bot can use without parsing the message.
+    assert_eq!(doc["file"], "schema/notes/notes.yaml");
+    assert_eq!(doc["line"], 2);
+    assert_eq!(doc["column"], 9);
+    assert!(doc["message"].is_null() && doc["help"].is_string(), "{doc}");
+    assert!(
+        msg.contains("flow list `[` opened here is not closed"),
+        "{msg}"
+    );
+
+    // On GitHub, one annotation at the model's file, line and column.
+    let (code, out, err) = p.run(&["check", "--format", "github"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.starts_with(
+            "::error file=schema/notes/notes.yaml,line=2,col=9,title=autogen check%3A cannot run::the flow list"
+        ),
+        "{out}"
+    );
 }
 
 /// Every process whose command line mentions `dir` (the shadow's postmaster, its watcher).

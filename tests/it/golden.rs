@@ -151,6 +151,7 @@ cases!(
     change_everything_at_once,
     collation_change,
     column_comment,
+    column_using_and_enum_widths,
     composite_primary_key_change,
     create_everything,
     domain_alter,

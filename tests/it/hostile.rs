@@ -25,7 +25,50 @@ fn model_cases() -> Vec<(&'static str, Vec<u8>, Vec<String>)> {
         (
             "unclosed flow mapping",
             s(&table("      id: { type: int\n", "")),
-            v(&["schema/m.yaml:"]),
+            v(&[
+                "schema/m.yaml:5:11:",
+                "flow mapping `{` opened here is not closed",
+            ]),
+        ),
+        (
+            "unclosed flow mapping before another column",
+            s(&table(
+                "      id: { type: int, nullable: true\n      b: { type: text }\n",
+                "",
+            )),
+            v(&["schema/m.yaml:5:11:", "not closed"]),
+        ),
+        (
+            "a check naming a column the table lacks",
+            s(&table(
+                "      id: { type: int, check: \"length(nme) > 0\" }\n",
+                "",
+            )),
+            v(&[
+                "schema/m.yaml:5:",
+                "names `nme`, which is not a column",
+                "has: id",
+            ]),
+        ),
+        (
+            "an index predicate naming a column the table lacks",
+            s(&table(
+                id,
+                "    indexes:\n      t_idx: { columns: [id], where: \"deleted_at IS NULL\" }\n",
+            )),
+            v(&[
+                "schema/m.yaml:7:",
+                "`where` of index `t_idx`",
+                "`deleted_at`",
+            ]),
+        ),
+        (
+            "a generated expression naming a column the table lacks",
+            s(&table(
+                &format!("{id}      g: {{ type: int, generated: \"idd * 2\" }}\n"),
+                "",
+            )),
+            v(&["schema/m.yaml:6:", "generated expression", "`idd`"]),
         ),
         (
             "tab indentation",
@@ -322,6 +365,13 @@ fn refusal_problem(
     }
     if err.contains("panicked") {
         return Some(format!("{what}: a panic is not a message:\n{err}"));
+    }
+    // The YAML library's own vocabulary means nothing to a user.
+    if let Some(leak) = ["DuplicateKeyPolicy", "Options", "invalid boolean"]
+        .iter()
+        .find(|w| err.contains(*w))
+    {
+        return Some(format!("{what}: the message leaks `{leak}`:\n{err}"));
     }
     if p.dir.join("snapshots").exists() || !p.migrations("users").is_empty() {
         return Some(format!("{what}: files were written"));

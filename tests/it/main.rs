@@ -3,6 +3,7 @@
 mod cache;
 mod check;
 mod cli;
+mod conversions;
 mod dbdb;
 mod derive_ui;
 mod first_day;
@@ -11,6 +12,7 @@ mod harness;
 mod hostile;
 mod model_errors;
 mod properties;
+mod repair;
 mod runner;
 mod rust_models;
 mod safety;

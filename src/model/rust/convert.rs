@@ -29,6 +29,7 @@ pub(super) fn table_doc(t: TableDef) -> FileDoc {
                 collation: c.collation,
                 comment: c.comment,
                 renamed_from: c.renamed_from,
+                using: None,
                 primary_key: c.primary_key,
                 unique: c.unique,
                 check: c.check,
