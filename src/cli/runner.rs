@@ -243,6 +243,16 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         tell!("nothing to do: every service is at its target");
         return Ok(0);
     }
+    // With every service, versions order the runs; one service alone may outrun another.
+    if !a.project.service.is_empty() {
+        let unmet = migrate::dependents::unmet(&project, &todo, &mut client)?;
+        if !unmet.is_empty() {
+            return Err(Error::migration(
+                format!("nothing was run:\n  {}", unmet.join("\n  ")),
+                "upgrade the services it depends on first; `autogen status` shows where each is",
+            ));
+        }
+    }
     if !a.allow_destructive {
         refuse_data_loss(&mut client, &todo)?;
     }
@@ -405,6 +415,22 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
     if todo.is_empty() {
         tell!("nothing to do: no applied migration is after the target");
         return Ok(0);
+    }
+    let blocking = migrate::dependents::blocking(&project, &todo, &mut client)?;
+    if !blocking.is_empty() {
+        let list: Vec<String> = blocking
+            .iter()
+            .map(|(what, on)| format!("  {what} depends on {on}"))
+            .collect();
+        return Err(Error::migration(
+            format!(
+                "nothing was reverted: objects of services this downgrade leaves alone depend on \
+                 what it removes:\n{}",
+                list.join("\n")
+            ),
+            "downgrade the services they belong to first (or together: without --service), or \
+             remove the dependency in a migration of their own",
+        ));
     }
     if !confirm(&mut client, &todo, a.yes)? {
         tell!("nothing was reverted");

@@ -6,6 +6,7 @@
 //! connection; SQL comes from `render` (for new migrations) or from the files.
 
 pub mod chain;
+pub mod dependents;
 pub mod destructive;
 pub mod files;
 pub mod health;

@@ -16,6 +16,7 @@ mod repair;
 mod runner;
 mod rust_models;
 mod safety;
+mod services;
 mod support;
 mod tls;
 mod workflow;
