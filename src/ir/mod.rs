@@ -11,6 +11,7 @@ mod refs;
 mod types;
 
 pub use expr::{Expr, check_expression, identifiers};
+pub(crate) use keywords::needs_quotes;
 pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
 pub use refs::column_refs;

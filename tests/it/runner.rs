@@ -58,6 +58,12 @@ fn conversions_to_timestamptz_read_wall_clock_values_in_the_configured_zone() {
                 .replace("local: { type: timestamp }", "local: { type: timestamptz }"),
         );
         p.ok(&["revision", "-m", "zoned", "--version", "20260102000000"]);
+        // Back to text and timestamp loses nothing and cannot fail: the down file says neither.
+        let down = p.read("migrations/users/20260102000000_zoned.down.sql");
+        assert!(
+            !down.contains("data not restored") && !down.contains("may fail"),
+            "{down}"
+        );
         p.ok(&["upgrade", "--allow-destructive"]);
         assert_eq!(
             instants(&db),
