@@ -283,24 +283,11 @@ fn live_drift(
                 .map(|c| &c.up_path)
                 .collect();
             out.retain(|f| f.file.as_ref().is_none_or(|p| !held.contains(&p)));
+            let (message, fix) = held_at(m, name);
             out.push(Finding {
                 file: Some(m.up_path.clone()),
                 line: Some(1),
-                ..finding(
-                    CheckKind::History,
-                    name,
-                    format!(
-                        "the database already holds the schema of migration {} but its history \
-                         does not record it (created by hand or by another tool)",
-                        m.name()
-                    ),
-                    &format!(
-                        "record it without running anything: autogen mark {} --applied \
-                         --service {name} (running `autogen upgrade` would fail on objects that \
-                         already exist)",
-                        m.version
-                    ),
-                )
+                ..finding(CheckKind::History, name, message, &fix)
             });
             return Ok(out);
         }
@@ -365,6 +352,23 @@ pub fn already_at<'a>(
     Ok(None)
 }
 
+/// What to say of a database that equals migration `m`'s snapshot without history: (message,
+/// fix), the same from `status`, `check` and `upgrade`.
+fn held_at(m: &migrate::Migration, service: &str) -> (String, String) {
+    (
+        format!(
+            "the database already holds the schema of migration {} but its history does not \
+             record it (made by hand or by another tool)",
+            m.name()
+        ),
+        format!(
+            "record it without running anything: autogen mark {} --applied --service {service} \
+             (`autogen upgrade` would fail on objects that already exist)",
+            m.version
+        ),
+    )
+}
+
 /// For a service whose history records none of its migrations: whether the database already
 /// holds objects its first migration creates (made by `create_all()`, `psql -f` or another
 /// tool), and then what to do, as (message, fix). The advice depends on whether the database
@@ -409,18 +413,7 @@ pub fn unrecorded(
         return Ok(None);
     }
     Ok(Some(match already_at(project, st, client, shadow)? {
-        Some(m) => (
-            format!(
-                "the database already holds the schema of migration {} but its history does not \
-                 record it (made by hand or by another tool)",
-                m.name()
-            ),
-            format!(
-                "record it without running anything: autogen mark {} --applied --service {name} \
-                 (`autogen upgrade` would fail on objects that already exist)",
-                m.version
-            ),
-        ),
+        Some(m) => held_at(m, name),
         None => (
             format!(
                 "the database already has {} that migration {} creates, but its history records \
