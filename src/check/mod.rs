@@ -401,14 +401,7 @@ pub fn unrecorded(
         .chain(snap.domains.keys())
         .map(q)
         .collect();
-    let present: Vec<String> = client
-        .query_one(
-            "SELECT ARRAY(SELECT n FROM unnest($1::text[]) n WHERE to_regclass(n) IS NOT NULL) \
-                 || ARRAY(SELECT n FROM unnest($2::text[]) n WHERE to_regtype(n) IS NOT NULL)",
-            &[&relations, &types],
-        )
-        .map_err(|e| Error::migration(crate::inspect::error_text(&e), "check the connection"))?
-        .get(0);
+    let present = crate::inspect::existing(client, &relations, &types)?;
     if present.is_empty() {
         return Ok(None);
     }

@@ -97,6 +97,23 @@ pub fn connect_to(target: &tls::Target, url: &str) -> Result<Client, Error> {
     }
 }
 
+/// Which of `relations` and `types` (quoted qualified names) the database has, relations first:
+/// one round trip, however many names.
+pub fn existing(
+    client: &mut Client,
+    relations: &[String],
+    types: &[String],
+) -> Result<Vec<String>, Error> {
+    client
+        .query_one(
+            "SELECT ARRAY(SELECT n FROM unnest($1::text[]) n WHERE to_regclass(n) IS NOT NULL) \
+                 || ARRAY(SELECT n FROM unnest($2::text[]) n WHERE to_regtype(n) IS NOT NULL)",
+            &[&relations, &types],
+        )
+        .map(|r| r.get(0))
+        .map_err(|e| Error::migration(error_text(&e), "check the connection"))
+}
+
 /// What to do about a connection that TLS (or its absence) stopped.
 /// `text`: the error's [`error_text`].
 fn tls_hint(e: &postgres::Error, text: &str, tls: &tls::TlsParams) -> Option<String> {

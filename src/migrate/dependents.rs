@@ -9,7 +9,7 @@ use super::models::owned_schemas;
 use super::revision::{head_schema, snapshot_at};
 use crate::config::Project;
 use crate::error::Error;
-use crate::inspect::error_text;
+use crate::inspect::{error_text, existing};
 use crate::ir::{BaseType, QName, Schema};
 use crate::render::quote::qname;
 use postgres::Client;
@@ -56,7 +56,9 @@ pub fn unmet(
     client: &mut Client,
 ) -> Result<Vec<String>, Error> {
     let owners = owners(project)?;
-    let mut out = Vec::new();
+    // (migration, referenced object, its owner), asked of the database in one query.
+    let mut needs = Vec::new();
+    let (mut relations, mut types) = (Vec::new(), Vec::new());
     for m in todo {
         let snapshot = snapshot_at(project, &m.service, &m.version)?;
         let own: BTreeSet<String> = owners
@@ -64,33 +66,34 @@ pub fn unmet(
             .filter(|(_, o)| **o == m.service)
             .map(|(s, _)| s.clone())
             .collect();
-        let (tables, types) = references(&snapshot, &own);
-        for (q, kind) in tables
+        let (tables, used_types) = references(&snapshot, &own);
+        for (q, relation) in tables
             .iter()
-            .map(|q| (q, "regclass"))
-            .chain(types.iter().map(|q| (q, "regtype")))
+            .map(|q| (q, true))
+            .chain(used_types.iter().map(|q| (q, false)))
         {
-            let Some(owner) = owners.get(&q.schema) else {
-                // The platform's (`auth.users`) or another tool's: not ours to order.
-                continue;
-            };
-            let sql = format!("SELECT to_{kind}($1) IS NOT NULL");
-            let present: bool = client
-                .query_one(&sql, &[&qname(q)])
-                .map_err(|e| Error::migration(error_text(&e), "check the connection"))?
-                .get(0);
-            if !present {
-                out.push(format!(
-                    "{} {} needs `{q}`, which service `{owner}` creates and this database does \
-                     not have yet: run `autogen upgrade --service {owner}` first (or \
-                     `autogen upgrade` for every service)",
-                    m.service,
-                    m.name()
-                ));
+            // The platform's (`auth.users`) or another tool's objects are not ours to order.
+            if let Some(owner) = owners.get(&q.schema) {
+                let list = if relation { &mut relations } else { &mut types };
+                list.push(qname(q));
+                needs.push((m, q.clone(), owner.clone()));
             }
         }
     }
-    Ok(out)
+    let present = existing(client, &relations, &types)?;
+    Ok(needs
+        .into_iter()
+        .filter(|(_, q, _)| !present.contains(&qname(q)))
+        .map(|(m, q, owner)| {
+            format!(
+                "{} {} needs `{q}`, which service `{owner}` creates and this database does not \
+                 have yet: run `autogen upgrade --service {owner}` first (or `autogen upgrade` \
+                 for every service)",
+                m.service,
+                m.name()
+            )
+        })
+        .collect())
 }
 
 /// What reverting `todo` (newest first) removes: tables, types, and columns of tables that stay.

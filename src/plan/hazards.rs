@@ -139,7 +139,7 @@ pub fn silently_changes_values(a: &ColumnType, b: &ColumnType) -> bool {
 /// conversion that can only fail (`text -> integer`, an enum losing labels) changes nothing when
 /// it succeeds.
 pub fn changes_values(a: &ColumnType, b: &ColumnType, conv: &Conversion) -> bool {
-    a != b && (conv.using.is_some() || silently_changes_values(a, b) || !labels_fit(b, conv).1)
+    a != b && (conv.using.is_some() || silently_changes_values(a, b) || labels_cut(b, conv))
 }
 
 /// Whether every existing value converts without failing, knowing the enum labels involved.
@@ -147,26 +147,34 @@ fn fits(a: &ColumnType, b: &ColumnType, conv: &Conversion) -> bool {
     let to_text = a.array == b.array
         && matches!(&b.base, BaseType::Builtin(y) if y == "text"
             || (y == "varchar" && b.typmod == Typmod::None));
-    widens(a, b) || to_text || labels_fit(b, conv) == (true, true)
+    widens(a, b) || to_text || labels_kept(b, conv)
 }
 
-/// For an enum's values converted to `b`: whether `b` has them all (as labels, or as strings
-/// long enough), and whether none is cut. `(false, true)` when no enum is involved.
-fn labels_fit(b: &ColumnType, conv: &Conversion) -> (bool, bool) {
+/// For an old enum converted to `b`: whether every label is a label of the new enum, or a
+/// string that fits `b` whole.
+fn labels_kept(b: &ColumnType, conv: &Conversion) -> bool {
     let Some(old) = &conv.labels_before else {
-        return (false, true);
+        return false;
     };
     if let Some(new) = &conv.labels_after {
-        return (old.iter().all(|l| new.contains(l)), true);
+        return old.iter().all(|l| new.contains(l));
     }
     match (&b.base, b.typmod) {
         (BaseType::Builtin(y), Typmod::Length(n)) if y == "varchar" || y == "bpchar" => {
-            let all = old.iter().all(|l| l.chars().count() <= n as usize);
-            // An explicit cast to `varchar(n)` cuts; `bpchar(n)` pads, which changes nothing.
-            (all, all || y == "bpchar")
+            old.iter().all(|l| l.chars().count() <= n as usize)
         }
-        _ => (false, true),
+        _ => false,
     }
+}
+
+/// For an old enum converted to `varchar(n)`: whether the explicit cast cuts a label (a
+/// `bpchar(n)` pads instead, which changes nothing).
+fn labels_cut(b: &ColumnType, conv: &Conversion) -> bool {
+    conv.labels_before.is_some()
+        && conv.labels_after.is_none()
+        && matches!(&b.base, BaseType::Builtin(y) if y == "varchar")
+        && matches!(b.typmod, Typmod::Length(_))
+        && !labels_kept(b, conv)
 }
 
 /// The labels of the old enum that the new one lacks, when both are enums.
@@ -282,7 +290,7 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
                 }
                 let cut = conversion.using.is_none()
                     && (silently_changes_values(&before.ty, &after.ty)
-                        || !labels_fit(&after.ty, conversion).1);
+                        || labels_cut(&after.ty, conversion));
                 if cut {
                     h.push(Hazard::DataLoss(format!(
                         "values of `{}` in `{table}` are cut or rounded to fit `{ty}`",
@@ -293,23 +301,21 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
                 let strings = matches!(&after.ty.base, BaseType::Builtin(y)
                     if matches!(y.as_str(), "varchar" | "bpchar" | "bit" | "varbit"));
                 let missing = missing_labels(conversion);
-                if conversion.using.is_some() || (cut && strings) {
-                    // Said above.
+                let fails = if conversion.using.is_some() || (cut && strings) {
+                    None
                 } else if !missing.is_empty() {
-                    h.push(Hazard::MayFail(format!(
+                    let list: Vec<String> = missing.iter().map(|l| format!("`{l}`")).collect();
+                    Some(format!(
                         "rows holding {} (labels that `{ty}` lacks) make the conversion fail; \
                          declare `using:` on the column to map them",
-                        missing
-                            .iter()
-                            .map(|l| format!("`{l}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
+                        list.join(", ")
+                    ))
                 } else if !fits(&before.ty, &after.ty, conversion) {
-                    h.push(Hazard::MayFail(format!(
-                        "values that do not fit `{ty}` are refused or changed"
-                    )));
-                }
+                    Some(format!("values that do not fit `{ty}` are refused or changed"))
+                } else {
+                    None
+                };
+                h.extend(fails.map(Hazard::MayFail));
             }
             let not_null = before.nullable && !after.nullable;
             if not_null && online {

@@ -659,13 +659,10 @@ fn alter_column(
             .map(|x| format!(" COLLATE {}", collation(x)))
             .unwrap_or_default();
         let ty = column_type(&a.ty);
-        let declared = conversion.using.as_ref().filter(|_| b.ty != a.ty);
-        let using = match (&b.ty.base, &a.ty.base) {
+        let using = match (&conversion.using, &b.ty.base, &a.ty.base) {
             _ if b.ty == a.ty => String::new(),
-            _ if declared.is_some() => {
-                format!(" USING {}", declared.map_or("", |e| e.as_str()))
-            }
-            (BaseType::Builtin(x), BaseType::Builtin(y))
+            (Some(declared), ..) => format!(" USING {}", declared.as_str()),
+            (None, BaseType::Builtin(x), BaseType::Builtin(y))
                 if !b.ty.array
                     && !a.ty.array
                     && matches!(
@@ -677,7 +674,7 @@ fn alter_column(
             }
             // Postgres has no cast between two user types (one enum to another): through their
             // text form, which every type has.
-            (BaseType::User(_), BaseType::User(_)) if b.ty.array == a.ty.array => {
+            (None, BaseType::User(_), BaseType::User(_)) if b.ty.array == a.ty.array => {
                 let text = if a.ty.array { "text[]" } else { "text" };
                 format!(" USING {c}::{text}::{ty}")
             }
