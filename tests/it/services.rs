@@ -53,6 +53,26 @@ fn services_run_alone_say_what_must_come_first() {
     assert_eq!(history_rows(&db).len(), 2);
     assert!(exists(&db, "users.accounts"));
 
+    // Written by hand in SQL, in a schema no service owns: a reporting view on users' table.
+    // autogen does not manage it, so it names it rather than let the revert fail on it.
+    db.client()
+        .batch_execute(
+            "CREATE SCHEMA reporting; \
+             CREATE VIEW reporting.\"Active Accounts\" AS SELECT id, email FROM users.accounts;",
+        )
+        .expect("hand-written view");
+    let (code, _, err) = p.run(&["downgrade", "base", "--yes"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("rule _RETURN on view reporting.\"Active Accounts\" depends on")
+            && err.contains("users.accounts"),
+        "{err}"
+    );
+    assert_eq!(history_rows(&db).len(), 2, "nothing was reverted");
+    db.client()
+        .batch_execute("DROP SCHEMA reporting CASCADE")
+        .expect("drop the view");
+
     // Both together: notes first (newer), then users; nothing is left.
     p.ok(&["downgrade", "base", "--yes"]);
     assert!(history_rows(&db).is_empty());
