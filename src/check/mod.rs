@@ -438,7 +438,6 @@ fn unmanaged(
     if let Some(p) = &project.preset {
         filter = filter.with_preset(p).map_err(Error::Usage)?;
     }
-    let managed_kinds = ["table", "sequence", "enum", "domain"];
     let mut out = Vec::new();
     let mut others: BTreeMap<String, usize> = BTreeMap::new();
     for o in crate::inspect::catalog_objects(client)? {
@@ -446,7 +445,7 @@ fn unmanaged(
             continue;
         }
         if let Some(service) = owned.get(&o.schema) {
-            if managed_kinds.contains(&o.kind.as_str()) {
+            if crate::inspect::MANAGED_KINDS.contains(&o.kind.as_str()) {
                 continue;
             }
             out.push(Finding {

@@ -267,6 +267,28 @@ struct Loaded {
     schema: Schema,
     server_version: Option<u32>,
     timings: SideTimings,
+    /// A database's objects of kinds autogen does not manage, which the diff leaves out.
+    unmanaged: Vec<String>,
+}
+
+/// Says what a command left out because autogen does not manage its kind yet: a view or a
+/// policy must never vanish from a diff, a dump or an adoption without a word.
+pub(crate) fn name_unmanaged(source: &str, objects: &[String], left: &str) {
+    if objects.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 10;
+    let more = objects.len().saturating_sub(SHOWN);
+    let tail = if more > 0 {
+        format!(", and {more} more")
+    } else {
+        String::new()
+    };
+    tell!(
+        "note: {source} holds {} object(s) of kinds autogen does not manage yet, {left}: {}{tail}",
+        objects.len(),
+        objects[..objects.len().min(SHOWN)].join(", ")
+    );
 }
 
 fn secs(since: std::time::Instant) -> Option<f64> {
@@ -282,6 +304,7 @@ fn load_source(
 ) -> Result<Loaded, Error> {
     let mut t = SideTimings::default();
     let mut server_version = None;
+    let mut unmanaged = Vec::new();
     let mut schema = if is_url(src) {
         let start = std::time::Instant::now();
         let mut client = crate::inspect::connect(src)?;
@@ -291,6 +314,7 @@ fn load_source(
         let (schema, version) = crate::inspect::inspect_versioned(&mut client, filter)?;
         t.inspect = secs(start);
         server_version = Some(version);
+        unmanaged = crate::inspect::unmanaged(&mut client, filter)?;
         schema
     } else {
         let start = std::time::Instant::now();
@@ -333,6 +357,7 @@ fn load_source(
         schema,
         server_version,
         timings: t,
+        unmanaged,
     })
 }
 
@@ -403,6 +428,13 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
     };
     let (from, to) = (from?, to?);
     let read = started.elapsed().as_secs_f64();
+    for (side, loaded) in [("--from", &from), ("--to", &to)] {
+        name_unmanaged(
+            &format!("the {side} database"),
+            &loaded.unmanaged,
+            "left out of this diff (nothing here creates, changes or drops them)",
+        );
+    }
     // The note matters whenever a model was normalized, from the cache or not: the cache is
     // keyed by the shadow's major version, which need not be the target's.
     let normalized = from.timings.objects.is_some() || to.timings.objects.is_some();
@@ -464,6 +496,7 @@ fn dump(a: DumpArgs) -> Result<u8, Error> {
     let filter = a.filter.filter()?;
     let mut client = crate::inspect::connect(&a.database_url)?;
     let schema = crate::inspect::inspect(&mut client, &filter)?;
+    let unmanaged = crate::inspect::unmanaged(&mut client, &filter)?;
     std::fs::create_dir_all(&a.output).map_err(|source| Error::Io {
         path: a.output.clone(),
         source,
@@ -476,6 +509,11 @@ fn dump(a: DumpArgs) -> Result<u8, Error> {
         })?;
         tell!("wrote {}", path.display());
     }
+    name_unmanaged(
+        "the database",
+        &unmanaged,
+        "not written to the model (keep them in hand-written SQL)",
+    );
     Ok(0)
 }
 

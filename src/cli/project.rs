@@ -155,6 +155,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         filter = filter.with_preset(p).map_err(Error::Usage)?;
     }
     let live = crate::inspect::inspect(&mut client, &filter)?;
+    let unmanaged = crate::inspect::unmanaged(&mut client, &filter)?;
     let mut models = Vec::new();
     for s in &services {
         let mut part = live.clone();
@@ -243,6 +244,12 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
     } else {
         tell!("the database has no tables or types to adopt: no baseline was written");
     }
+    crate::cli::name_unmanaged(
+        "the database",
+        &unmanaged,
+        "not adopted: the baseline does not create them, and `autogen check` lists them; keep \
+         them in a hand-written migration (`autogen revision --empty`)",
+    );
     Ok(0)
 }
 

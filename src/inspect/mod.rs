@@ -225,6 +225,20 @@ pub struct CatalogObject {
     pub name: String,
 }
 
+/// The kinds of object a model declares; every other kind in [`catalog_objects`] is unmanaged.
+pub const MANAGED_KINDS: [&str; 4] = ["table", "sequence", "enum", "domain"];
+
+/// Objects in the schemas `filter` selects of kinds no model declares yet (views, functions,
+/// triggers, policies, ...), as `kind schema.name`: what `diff`, `dump` and `init --from-db`
+/// leave out, and so must name.
+pub fn unmanaged(client: &mut Client, filter: &SchemaFilter) -> Result<Vec<String>, Error> {
+    Ok(catalog_objects(client)?
+        .into_iter()
+        .filter(|o| filter.matches(&o.schema) && !MANAGED_KINDS.contains(&o.kind.as_str()))
+        .map(|o| format!("{} {}.{}", o.kind, o.schema, o.name))
+        .collect())
+}
+
 /// Every user object by schema, kind and name (one query), for `check` to find what no model
 /// declares.
 pub fn catalog_objects(client: &mut Client) -> Result<Vec<CatalogObject>, Error> {

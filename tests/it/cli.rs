@@ -294,3 +294,46 @@ fn the_readme_model_example_is_valid_and_applies() {
         "the README example, created, compared with its model",
     );
 }
+
+/// A view and a function (written by hand) are outside what autogen manages: `diff` and `dump`
+/// name them instead of leaving them out without a word.
+#[test]
+fn diff_and_dump_name_what_they_leave_out() {
+    let db = TestDb::new();
+    db.client()
+        .batch_execute(
+            "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY); \
+             CREATE VIEW app.\"Recent\" AS SELECT id FROM app.t; \
+             CREATE FUNCTION app.answer() RETURNS int LANGUAGE sql AS 'SELECT 42';",
+        )
+        .expect("fixture");
+    let url = db.url();
+    let empty_db = TestDb::new();
+    let empty = empty_db.url();
+    let (out, err) = text(&autogen(&[
+        "diff", "--from", &url, "--to", &empty, "--schema", "app",
+    ]));
+    assert!(out.contains("DROP TABLE app.t"), "{out}{err}");
+    assert!(
+        err.contains("the --from database holds 2 object(s) of kinds autogen does not manage yet")
+            && err.contains("function app.answer(), view app.Recent"),
+        "{err}"
+    );
+    let dir = tmp("dump-unmanaged");
+    let dir_text = dir.display().to_string();
+    let o = autogen(&[
+        "dump",
+        "--database-url",
+        &url,
+        "--output",
+        &dir_text,
+        "--schema",
+        "app",
+    ]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("not written to the model") && err.contains("view app.Recent"),
+        "{err}"
+    );
+}
