@@ -1,40 +1,46 @@
 -- Objects of kinds autogen does not manage (views, functions, triggers, ...), in every schema
 -- but the system ones, plus the tables, sequences and types of every schema, so the caller can
--- tell a schema no service owns. Objects an extension created are skipped.
-WITH objects AS (
+-- tell a schema no service owns. Objects an extension created are skipped. The system schemas
+-- are left out first: pg_catalog alone holds thousands of functions, whose identity arguments
+-- would otherwise be formatted only to be thrown away.
+WITH ns AS (
+    SELECT oid, nspname FROM pg_catalog.pg_namespace
+    WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
+), objects AS (
     SELECT c.relnamespace AS ns, c.oid, 'pg_catalog.pg_class'::regclass AS cls,
            CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'S' THEN 'sequence'
                           WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                           WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type' END AS kind,
            c.relname::text AS name
-    FROM pg_catalog.pg_class c
+    FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f', 'c') AND NOT c.relispartition
   UNION ALL
     SELECT p.pronamespace, p.oid, 'pg_catalog.pg_proc'::regclass,
            CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
            p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'
-    FROM pg_catalog.pg_proc p
+    FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
   UNION ALL
     SELECT c.relnamespace, t.oid, 'pg_catalog.pg_trigger'::regclass, 'trigger',
            t.tgname || ' on ' || c.relname
     FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+    JOIN ns ON ns.oid = c.relnamespace
     WHERE NOT t.tgisinternal
   UNION ALL
     SELECT c.relnamespace, p.oid, 'pg_catalog.pg_policy'::regclass, 'policy',
            p.polname || ' on ' || c.relname
     FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+    JOIN ns ON ns.oid = c.relnamespace
   UNION ALL
     SELECT t.typnamespace, t.oid, 'pg_catalog.pg_type'::regclass,
            CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
                           ELSE 'base type' END,
            t.typname::text
-    FROM pg_catalog.pg_type t
+    FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace
     WHERE t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'b' AND t.typelem = 0 AND t.typrelid = 0
                                            AND t.typnamespace <> 'pg_catalog'::regnamespace)
 )
 SELECT n.nspname::text AS schema, o.kind, o.name
-FROM objects o JOIN pg_catalog.pg_namespace n ON n.oid = o.ns
-WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+FROM objects o JOIN ns n ON n.oid = o.ns
+WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = o.cls AND d.objid = o.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3
