@@ -1,15 +1,15 @@
 //! Executes a plan on a live database: each transaction group in one transaction, so a failing
 //! statement leaves the database as it was before that group.
 
+use crate::conn::error_text;
 use crate::error::Error;
-use crate::inspect::error_text;
-use crate::migrate::split::split;
 use crate::plan::Plan;
-use crate::render::{RenderOptions, script, statements};
+use crate::render::{RenderOptions, batches, statements};
 use postgres::Client;
 
-/// Runs every step of `plan`, split as the runner splits a migration file (one transaction per
-/// unit, CONCURRENTLY statements outside any); returns the number of statements executed.
+/// Runs every step of `plan` in the units the runner would run its migration file in (one
+/// transaction per batch, CONCURRENTLY statements outside any); returns the number of
+/// statements executed.
 pub fn apply_plan(client: &mut Client, plan: &Plan, opts: &RenderOptions) -> Result<usize, Error> {
     let mut n = 0;
     let fail = |n: usize, sql: &str, e: &postgres::Error| Error::Apply {
@@ -17,20 +17,18 @@ pub fn apply_plan(client: &mut Client, plan: &Plan, opts: &RenderOptions) -> Res
         sql: sql.to_string(),
         message: error_text(e),
     };
-    for unit in split(&script(plan, opts)) {
-        if !unit.transactional {
-            for s in &unit.statements {
+    for batch in batches(plan, opts) {
+        if !batch.transactional {
+            for sql in &batch.statements {
                 n += 1;
-                client
-                    .batch_execute(&s.sql)
-                    .map_err(|e| fail(n, &s.sql, &e))?;
+                client.batch_execute(sql).map_err(|e| fail(n, sql, &e))?;
             }
             continue;
         }
         let mut tx = client.transaction().map_err(|e| fail(n, "BEGIN", &e))?;
-        for s in &unit.statements {
+        for sql in &batch.statements {
             n += 1;
-            tx.batch_execute(&s.sql).map_err(|e| fail(n, &s.sql, &e))?;
+            tx.batch_execute(sql).map_err(|e| fail(n, sql, &e))?;
         }
         tx.commit().map_err(|e| fail(n, "COMMIT", &e))?;
     }

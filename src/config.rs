@@ -3,6 +3,7 @@
 //! Input: the project directory and the flags that override the file. Output: a `Project` with
 //! its services, the database to use (if any) and the runner's timeouts. Nothing here connects.
 
+use crate::conn::env::parse_duration;
 use crate::error::Error;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -379,20 +380,6 @@ fn url_from_parts() -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     )
-}
-
-/// `500ms`, `30s`, `2min`, `1h`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let n: u64 = t[..split].parse().ok()?;
-    match t[split..].trim() {
-        "ms" => Some(Duration::from_millis(n)),
-        "" | "s" => Some(Duration::from_secs(n)),
-        "min" | "m" => Some(Duration::from_secs(n * 60)),
-        "h" => Some(Duration::from_secs(n * 3600)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

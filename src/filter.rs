@@ -25,6 +25,10 @@ pub const SUPABASE_SCHEMAS: &[&str] = &[
     "topology",
 ];
 
+/// The schema autogen keeps its own tables in (the migration history): never part of a model,
+/// so never read as one unless a filter names it exactly.
+pub const RESERVED_SCHEMA: &str = "autogen";
+
 #[derive(Debug, Clone, Default)]
 pub struct SchemaFilter {
     /// Globs (`*`, `?`); empty means every schema.
@@ -47,8 +51,8 @@ impl SchemaFilter {
     }
 
     pub fn matches(&self, schema: &str) -> bool {
-        // autogen's own history schema is left out unless asked for by its exact name.
-        if schema == crate::migrate::history::SCHEMA {
+        // autogen's own schema is left out unless asked for by its exact name.
+        if schema == RESERVED_SCHEMA {
             return self.include.iter().any(|g| g == schema);
         }
         (self.include.is_empty() || self.include.iter().any(|g| glob(g, schema)))

@@ -21,6 +21,7 @@ pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod conn;
 pub mod diff;
 pub mod error;
 pub mod filter;

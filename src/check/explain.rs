@@ -3,8 +3,8 @@
 //! line says what the actual side has that the expected side does not.
 
 use crate::diff::{Change, CommentTarget, EnumPosition};
+use crate::ir::quote::column_type;
 use crate::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
-use crate::render::quote::column_type;
 
 /// One object and how it differs.
 #[derive(Debug, Clone, PartialEq, Eq)]

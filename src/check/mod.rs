@@ -196,7 +196,7 @@ pub fn check(
         report.findings.extend(replay(project, &streams, shadow)?);
     }
     if let Some(db_url) = opts.database_url {
-        let mut client = crate::inspect::connect(db_url)?;
+        let mut client = crate::conn::connect(db_url)?;
         report.notes.extend(shadow.version_note(&mut client)?);
         let rows = migrate::history::read(&mut client)?;
         report.checked.push(CheckKind::History);
@@ -388,7 +388,7 @@ pub fn unrecorded(
         return Ok(None);
     };
     let snap = migrate::snapshot_at(project, name, &first.version)?;
-    let q = crate::render::quote::qname;
+    let q = crate::ir::quote::qname;
     let relations: Vec<String> = snap
         .tables
         .keys()

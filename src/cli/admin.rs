@@ -74,14 +74,14 @@ fn attempt<T>(what: &str, r: Result<T, Error>, healthy: &mut bool) -> Option<T> 
 pub fn health(p: ProjectArgs) -> Result<u8, Error> {
     let (project, streams) = streams_of(&p)?;
     let url = project.require_url()?.to_string();
-    let mut client = match crate::inspect::connect(&url) {
+    let mut client = match crate::conn::connect(&url) {
         Ok(c) => c,
         Err(e) => {
             line(false, "connection", &e.to_string());
             return Ok(2);
         }
     };
-    let mut healthy = line(true, "connection", &crate::inspect::redact(&url));
+    let mut healthy = line(true, "connection", &crate::conn::redact(&url));
     let h = &mut healthy;
     if let Some(server) = attempt("server", health::server(&mut client), h) {
         let old = server.version_num < 120000;
@@ -207,7 +207,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     let problems: Vec<_> = streams.iter().flat_map(|s| s.problems.clone()).collect();
     migrate::refuse(&problems, "nothing was reset")?;
     let url = project.require_url()?.to_string();
-    let shown = crate::inspect::redact(&url);
+    let shown = crate::conn::redact(&url);
     if !(a.not_production || project.disposable) {
         return Err(Error::Usage(format!(
             "refusing to reset {shown}: it is not marked disposable. If it is a local or CI \

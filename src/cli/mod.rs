@@ -212,6 +212,7 @@ struct DumpArgs {
 /// Runs the command line; returns the process exit code (0 ok, 1 changes found with
 /// `--exit-code`). Errors map to exit code 2 in `main`.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
+    crate::conn::env::set_notifier(|m| tell!("{m}"));
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -307,7 +308,7 @@ fn load_source(
     let mut unmanaged = Vec::new();
     let mut schema = if is_url(src) {
         let start = std::time::Instant::now();
-        let mut client = crate::inspect::connect(src)?;
+        let mut client = crate::conn::connect(src)?;
         t.connect = secs(start);
         let start = std::time::Instant::now();
         // The version comes with the inspection's first statement: no query of its own.
@@ -494,7 +495,7 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
 
 fn dump(a: DumpArgs) -> Result<u8, Error> {
     let filter = a.filter.filter()?;
-    let mut client = crate::inspect::connect(&a.database_url)?;
+    let mut client = crate::conn::connect(&a.database_url)?;
     let schema = crate::inspect::inspect(&mut client, &filter)?;
     let unmanaged = crate::inspect::unmanaged(&mut client, &filter)?;
     std::fs::create_dir_all(&a.output).map_err(|source| Error::Io {

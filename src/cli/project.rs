@@ -134,7 +134,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         )));
     }
     let url = project.require_url()?.to_string();
-    let mut client = crate::inspect::connect(&url)?;
+    let mut client = crate::conn::connect(&url)?;
     // `none` says: no platform here, adopt every schema.
     let preset = match a.preset.as_deref() {
         Some("none") => None,
@@ -262,7 +262,7 @@ fn looks_like_supabase(client: &mut postgres::Client) -> Result<bool, Error> {
             &[],
         )
         .map(|r| r.get(0))
-        .map_err(|e| Error::Usage(crate::inspect::error_text(&e)))
+        .map_err(|e| Error::Usage(crate::conn::error_text(&e)))
 }
 
 /// `autogen.toml`'s text with `preset = "<p>"` under `[database]`: the template's commented
@@ -361,7 +361,7 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
     }
     let mut shadow = a.shadow.shadow(&project)?;
     let mut client = if a.from_db {
-        let mut client = crate::inspect::connect(project.require_url()?)?;
+        let mut client = crate::conn::connect(project.require_url()?)?;
         if let Some(note) = shadow.version_note(&mut client)? {
             tell!("note: {note}");
         }
@@ -426,7 +426,7 @@ pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
     let mut checked = vec!["files"];
     if !a.offline {
         if let Some(url) = &project.database_url {
-            let mut client = crate::inspect::connect(url)?;
+            let mut client = crate::conn::connect(url)?;
             let rows = migrate::history::read(&mut client)?;
             problems.extend(migrate::online_problems(&streams, &rows));
             checked.push("history table");

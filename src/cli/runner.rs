@@ -284,15 +284,14 @@ fn refuse_data_loss(client: &mut postgres::Client, todo: &[Migration]) -> Result
     let mut lines = Vec::new();
     for m in todo.iter().filter(|m| !m.allow_destructive) {
         for loss in migrate::destructive::losses(m) {
-            let stake = migrate::destructive::at_stake(client, &loss.what)?
+            let stake = migrate::destructive::at_stake(client, &loss.tables)?
                 .map(|s| format!("\n      at stake: {s}"))
                 .unwrap_or_default();
-            lines.push(format!(
-                "  {}: {}: {}{stake}",
-                label(m),
-                loss.step,
-                loss.what
-            ));
+            let what = match loss.what.as_str() {
+                "" => String::new(),
+                w => format!(": {w}"),
+            };
+            lines.push(format!("  {}: {}{what}{stake}", label(m), loss.step));
         }
     }
     if lines.is_empty() {
@@ -361,10 +360,13 @@ fn revert_list(client: &mut postgres::Client, todo: &[Migration]) -> Result<Stri
     for m in todo {
         out.push_str(&format!("  {}\n", label(m)));
         for loss in migrate::destructive::down_losses(m) {
-            let stake = migrate::destructive::at_stake(client, &loss.what)?
+            let stake = migrate::destructive::at_stake(client, &loss.tables)?
                 .map(|s| format!("\n        at stake: {s}"))
                 .unwrap_or_default();
-            out.push_str(&format!("      data loss: {}{stake}\n", loss.what));
+            out.push_str(&format!(
+                "      data loss: {}{stake}\n",
+                loss.what_or_step()
+            ));
         }
     }
     Ok(out)
@@ -448,14 +450,14 @@ pub fn status(p: ProjectArgs) -> Result<u8, Error> {
     let services = project.select(&p.service)?;
     let streams = migrate::load_streams(&project, &services)?;
     let url = project.require_url()?.to_string();
-    let mut client = match crate::inspect::connect(&url) {
+    let mut client = match crate::conn::connect(&url) {
         Ok(c) => c,
         Err(e) => {
             say!("database: unreachable ({e})");
             return Ok(2);
         }
     };
-    say!("database: reachable ({})", crate::inspect::redact(&url));
+    say!("database: reachable ({})", crate::conn::redact(&url));
     let rows = history::read(&mut client)?;
     for st in &streams {
         let mine: Vec<&history::Row> = rows
@@ -525,7 +527,7 @@ pub fn history_cmd(p: ProjectArgs) -> Result<u8, Error> {
     let services = project.select(&p.service)?;
     let streams = migrate::load_streams(&project, &services)?;
     let rows = match &project.database_url {
-        Some(url) => history::read(&mut crate::inspect::connect(url)?)?,
+        Some(url) => history::read(&mut crate::conn::connect(url)?)?,
         None => {
             tell!("no database configured: showing the files only");
             Vec::new()

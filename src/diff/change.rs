@@ -1,7 +1,8 @@
 //! The change vocabulary: verb-object edits, each carrying what it needs to be inverted.
 
 use crate::ir::{
-    Column, Constraint, Domain, Enum, Extension, Index, Namespace, QName, Sequence, Table,
+    Column, Constraint, Conversion, Domain, Enum, Extension, Index, Namespace, QName, Sequence,
+    Table,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,27 +25,6 @@ impl TypeUsage {
             default_before: self.default_after.clone(),
             default_after: self.default_before.clone(),
             ..self.clone()
-        }
-    }
-}
-
-/// What a column's type change needs beyond the two columns: the model's declared conversion
-/// and the enum labels on either side, which decide whether existing values all fit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Conversion {
-    /// The model's `using:` expression; it converts into the new type, so an inverse drops it.
-    pub using: Option<crate::ir::Expr>,
-    /// Labels of the type before the change, when it is an enum (or an array of one).
-    pub labels_before: Option<Vec<String>>,
-    pub labels_after: Option<Vec<String>>,
-}
-
-impl Conversion {
-    pub fn inverted(&self) -> Conversion {
-        Conversion {
-            using: None,
-            labels_before: self.labels_after.clone(),
-            labels_after: self.labels_before.clone(),
         }
     }
 }
@@ -298,7 +278,7 @@ impl Change {
                 after,
                 conversion,
                 ..
-            } => crate::plan::changes_values(&before.ty, &after.ty, conversion),
+            } => crate::ir::convert::changes_values(&before.ty, &after.ty, conversion),
             _ => false,
         }
     }

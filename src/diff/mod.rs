@@ -10,7 +10,7 @@ mod enums;
 mod renames;
 mod tables;
 
-pub use change::{Change, CommentTarget, Conversion, EnumPosition, TypeUsage};
+pub use change::{Change, CommentTarget, EnumPosition, TypeUsage};
 
 use crate::ir::Schema;
 

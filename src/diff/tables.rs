@@ -1,7 +1,8 @@
 //! Tables, columns, constraints, indexes and sequences, matched by name (renames are already
 //! applied to `from`).
 
-use super::change::{Change, CommentTarget, Conversion};
+use super::change::{Change, CommentTarget};
+use crate::ir::Conversion;
 use crate::ir::{
     BaseType, Column, ColumnType, Constraint, Index, IndexKey, Schema, Sequence, Table,
 };

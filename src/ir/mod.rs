@@ -1,15 +1,20 @@
 //! The one schema representation every stage talks through.
 //!
 //! Input: built by `model` (YAML), `inspect` (live catalog) or a snapshot. Output: values that the
-//! comparator compares with `==`. Nothing in here knows where a schema came from, and nothing in here
-//! touches a connection or produces SQL text.
+//! comparator compares with `==`. Nothing in here knows where a schema came from or touches a
+//! connection. Two facts about the IR live here because every stage needs them: how a name, type
+//! or literal is spelled in SQL (`quote`, the only way model text reaches SQL) and how a column
+//! type converts to another (`convert`).
 
+pub mod convert;
 mod expr;
 mod keywords;
 mod names;
+pub mod quote;
 mod refs;
 mod types;
 
+pub use convert::Conversion;
 pub use expr::{Expr, check_expression, identifiers};
 pub(crate) use keywords::needs_quotes;
 pub(crate) use names::split_qualified;

@@ -8,10 +8,11 @@ use super::load_streams;
 use super::models::owned_schemas;
 use super::revision::{head_schema, snapshot_at};
 use crate::config::Project;
+use crate::conn::error_text;
 use crate::error::Error;
-use crate::inspect::{error_text, existing};
+use crate::inspect::existing;
+use crate::ir::quote::qname;
 use crate::ir::{BaseType, QName, Schema};
-use crate::render::quote::qname;
 use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,20 +1,82 @@
 //! Which migrations lose data, and how much data a live database holds where they would.
 //!
 //! Input: migration files and, for the estimate, a connection. Output: the data-loss steps of a
-//! migration, read from the hazards `revision` wrote into it. Those lines are the plan's typed
-//! hazards, serialized; snapshots cannot stand in for them, since a snapshot keeps no rename
-//! hints and a renamed column would read as dropped. Statements written by hand carry no hazard
-//! lines and are the reviewer's to judge.
+//! migration, read from the `-- loses-data:` lines `revision` writes into its header: the plan's
+//! typed hazards, serialized (step number and tables), so rewording a hazard's message changes
+//! nothing here. Snapshots cannot stand in for them, since a snapshot keeps no rename hints and
+//! a renamed column would read as dropped. Files written before those lines existed are read
+//! from their `-- hazard: data loss:` comments, the only record they carry. Statements written
+//! by hand carry neither and are the reviewer's to judge.
 
 use super::Migration;
+use crate::conn::error_text;
 use crate::error::Error;
+use crate::ir::QName;
+use crate::plan::{Hazard, Plan};
 use postgres::Client;
 
+/// The header key of a data-loss step.
+const KEY: &str = "loses-data:";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Loss {
-    /// The step, as its comment names it (`drop column `body` from `journal.entries``).
+    /// The step, as its comment names it (`drop column `body` from `journal.entries``), or
+    /// `step N` when the file has no such comment.
     pub step: String,
-    /// What is lost.
+    /// What is lost, as the step's hazard comment says; empty when it says nothing.
     pub what: String,
+    /// The tables whose rows or values go.
+    pub tables: Vec<QName>,
+}
+
+impl Loss {
+    /// `step (what)`, or the step alone when its comments say nothing of the loss.
+    pub fn describe(&self) -> String {
+        if self.what.is_empty() {
+            self.step.clone()
+        } else {
+            format!("{} ({})", self.step, self.what)
+        }
+    }
+
+    /// What is lost, or the step when its comments do not say.
+    pub fn what_or_step(&self) -> &str {
+        if self.what.is_empty() {
+            &self.step
+        } else {
+            &self.what
+        }
+    }
+}
+
+/// The header lines that record `plan`'s data-loss steps: `-- loses-data: N` and the tables,
+/// one line per table.
+pub fn header_lines(plan: &Plan) -> String {
+    let mut out = String::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        let mut tables: Vec<&QName> = Vec::new();
+        let mut loses = false;
+        for h in &step.hazards {
+            if let Hazard::DataLoss { tables: t, .. } = h {
+                loses = true;
+                for q in t {
+                    if !tables.contains(&q) {
+                        tables.push(q);
+                    }
+                }
+            }
+        }
+        if !loses {
+            continue;
+        }
+        if tables.is_empty() {
+            out.push_str(&format!("-- {KEY} {}\n", i + 1));
+        }
+        for t in tables {
+            out.push_str(&format!("-- {KEY} {} {}\n", i + 1, table_text(t)));
+        }
+    }
+    out
 }
 
 /// Migrations whose up files lose data and carry no `-- allow-destructive: yes` marker:
@@ -26,10 +88,7 @@ pub fn unmarked(streams: &[super::Stream]) -> Vec<super::Problem> {
         if m.allow_destructive || lost.is_empty() {
             continue;
         }
-        let steps: Vec<String> = lost
-            .iter()
-            .map(|l| format!("{} ({})", l.step, l.what))
-            .collect();
+        let steps: Vec<String> = lost.iter().map(Loss::describe).collect();
         out.push(super::Problem {
             service: m.service.clone(),
             message: format!(
@@ -58,53 +117,128 @@ pub fn down_losses(m: &Migration) -> Vec<Loss> {
 }
 
 fn losses_in(sql: &str) -> Vec<Loss> {
-    let mut out = Vec::new();
-    let mut step = String::new();
-    for line in sql.lines() {
-        let Some(rest) = line.strip_prefix("-- ") else {
+    let marked = marked_steps(sql);
+    let (names, hazards) = step_comments(sql);
+    if marked.is_empty() {
+        // Written before the header lines: the hazard comments are what there is.
+        return hazards
+            .into_iter()
+            .map(|(n, what)| Loss {
+                step: names.get(&n).cloned().unwrap_or_default(),
+                tables: legacy_tables(&what),
+                what,
+            })
+            .collect();
+    }
+    marked
+        .into_iter()
+        .map(|(n, tables)| Loss {
+            step: names
+                .get(&n)
+                .cloned()
+                .unwrap_or_else(|| format!("step {n}")),
+            what: hazards
+                .iter()
+                .filter(|(k, _)| *k == n)
+                .map(|(_, w)| w.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            tables,
+        })
+        .collect()
+}
+
+/// A table as a JSON array `["schema","name"]`: a name may hold a newline, which must not end
+/// the comment line (the rest would run as SQL), and JSON escapes it.
+fn table_text(t: &QName) -> String {
+    serde_json::to_string(&[&t.schema, &t.name]).unwrap_or_default()
+}
+
+/// The `-- loses-data:` lines of the header: step numbers with their tables, in order.
+fn marked_steps(sql: &str) -> Vec<(usize, Vec<QName>)> {
+    let mut out: Vec<(usize, Vec<QName>)> = Vec::new();
+    for line in sql.lines().take_while(|l| l.starts_with("--")) {
+        let Some(rest) = line.strip_prefix("-- ").and_then(|r| r.strip_prefix(KEY)) else {
             continue;
         };
-        if let Some(what) = rest.strip_prefix("hazard: data loss: ") {
-            out.push(Loss {
-                step: step.clone(),
-                what: what.to_string(),
-            });
-        } else if let Some((n, d)) = rest.split_once(". ") {
-            if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
-                step = d.to_string();
-            }
+        let rest = rest.trim();
+        let (n, table) = rest.split_once(' ').unwrap_or((rest, ""));
+        let Ok(n) = n.parse::<usize>() else {
+            continue;
+        };
+        let table = serde_json::from_str::<[String; 2]>(table)
+            .ok()
+            .map(|[schema, name]| QName::new(schema, name));
+        match out.last_mut() {
+            Some((last, tables)) if *last == n => tables.extend(table),
+            _ => out.push((n, table.into_iter().collect())),
         }
     }
     out
 }
 
-/// `about 1,204 rows, 96 kB` for each table that `what` (a data-loss hazard's text) names and
-/// the database has; `None` when it names none. The row count is the planner's estimate
-/// (`pg_class.reltuples`): no table is scanned to count.
-pub fn at_stake(client: &mut Client, what: &str) -> Result<Option<String>, Error> {
-    let mut parts = Vec::new();
-    for name in what.split('`').skip(1).step_by(2) {
-        let Some((schema, table)) = name.split_once('.') else {
+/// The steps' names (`-- N. name`) and their data-loss comments (`-- hazard: data loss: ...`),
+/// by step number.
+fn step_comments(
+    sql: &str,
+) -> (
+    std::collections::BTreeMap<usize, String>,
+    Vec<(usize, String)>,
+) {
+    let mut names = std::collections::BTreeMap::new();
+    let mut hazards = Vec::new();
+    let mut step = 0;
+    for line in sql.lines() {
+        let Some(rest) = line.strip_prefix("-- ") else {
             continue;
         };
+        if let Some(what) = rest.strip_prefix("hazard: data loss: ") {
+            hazards.push((step, what.to_string()));
+        } else if let Some((n, d)) = rest.split_once(". ") {
+            if let Ok(n) = n.parse::<usize>() {
+                step = n;
+                names.insert(n, d.to_string());
+            }
+        }
+    }
+    (names, hazards)
+}
+
+/// For a file without header lines: the tables a data-loss comment names in backticks.
+fn legacy_tables(what: &str) -> Vec<QName> {
+    what.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|name| {
+            let (schema, table) = name.split_once('.')?;
+            Some(QName::new(schema, table))
+        })
+        .collect()
+}
+
+/// `about 1,204 rows, 96 kB` for each of `tables` the database has; `None` when it has none.
+/// The row count is the planner's estimate (`pg_class.reltuples`): no table is scanned to count.
+pub fn at_stake(client: &mut Client, tables: &[QName]) -> Result<Option<String>, Error> {
+    let mut parts = Vec::new();
+    for t in tables {
         let rows = client
             .query(
                 "SELECT c.reltuples::float8, pg_size_pretty(pg_total_relation_size(c.oid)) \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
-                &[&schema, &table],
+                &[&t.schema, &t.name],
             )
             .map_err(|e| Error::Inspect {
                 query: "row estimate".into(),
-                message: e.to_string(),
+                message: error_text(&e),
             })?;
         if let Some(r) = rows.first() {
             let tuples: f64 = r.get(0);
             let size: String = r.get(1);
             parts.push(if tuples < 0.0 {
-                format!("`{name}`: {size}, rows unknown (never analyzed)")
+                format!("`{t}`: {size}, rows unknown (never analyzed)")
             } else {
-                format!("`{name}`: about {} rows, {size}", thousands(tuples as u64))
+                format!("`{t}`: about {} rows, {size}", thousands(tuples as u64))
             });
         }
     }
@@ -125,7 +259,71 @@ fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::*;
+    use crate::diff::Change;
+    use crate::plan::Step;
+
+    fn step(hazards: Vec<Hazard>) -> Step {
+        Step {
+            change: Change::DropSchema(crate::ir::Namespace {
+                name: "s".into(),
+                comment: None,
+            }),
+            hazards,
+            commit_before: false,
+            online: false,
+        }
+    }
+
+    /// The header lines carry the typed hazard: read back, they give the same steps and tables,
+    /// whatever the names hold and whatever the comments below them say.
+    #[test]
+    fn header_lines_round_trip_and_ignore_the_wording() {
+        let odd = QName::new("My Schema", "a \"quoted\", table.x\nDROP TABLE y; --");
+        let plain = QName::new("journal", "entries");
+        let plan = Plan {
+            steps: vec![
+                step(vec![Hazard::TableRewrite]),
+                step(vec![Hazard::DataLoss {
+                    what: "drops table `x` and all its rows".into(),
+                    tables: vec![odd.clone(), plain.clone()],
+                }]),
+                step(vec![Hazard::DataLoss {
+                    what: "drops sequence `s`".into(),
+                    tables: vec![],
+                }]),
+            ],
+        };
+        let header = header_lines(&plan);
+        assert_eq!(header.lines().count(), 3, "one line per table: {header}");
+        // Comments reworded by hand (or by a later version): nothing of them is read.
+        let text = format!(
+            "-- autogen migration (up)\n{header}\n-- 2. drop the thing\n-- hazard: gone: everything\n\
+             DROP TABLE x;\n"
+        );
+        let lost = losses_in(&text);
+        assert_eq!(lost.len(), 2, "{text}");
+        assert_eq!(lost[0].step, "drop the thing");
+        assert_eq!(lost[0].tables, vec![odd, plain]);
+        assert_eq!(
+            lost[0].what, "",
+            "the reworded comment is not a data-loss message"
+        );
+        assert_eq!(lost[1].step, "step 3");
+        assert!(lost[1].tables.is_empty());
+    }
+
+    /// A file written before the header lines existed is still refused from its comments.
+    #[test]
+    fn files_without_header_lines_are_read_from_their_comments() {
+        let text = "-- autogen migration (up)\n\n-- 1. drop column `body` from `journal.entries`\n\
+                    -- hazard: data loss: drops column `body` of `journal.entries` and its values\n\
+                    ALTER TABLE journal.entries DROP COLUMN body;\n";
+        let lost = losses_in(text);
+        assert_eq!(lost.len(), 1);
+        assert_eq!(lost[0].tables, vec![QName::new("journal", "entries")]);
+        assert!(lost[0].what.starts_with("drops column"));
+    }
 
     #[test]
     fn groups_digits() {

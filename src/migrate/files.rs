@@ -61,7 +61,9 @@ pub struct Header<'a> {
 }
 
 impl Header<'_> {
-    pub fn render(&self, direction: &str) -> String {
+    /// `losses`: the file's `-- loses-data:` lines (see `destructive`), written after the
+    /// schema hashes.
+    pub fn render(&self, direction: &str, losses: &str) -> String {
         // A message is one line in the header, whatever the user typed.
         let message = self
             .message
@@ -75,7 +77,7 @@ impl Header<'_> {
         };
         format!(
             "-- autogen migration ({direction})\n-- service: {}\n-- version: {}\n-- parent: {}\n\
-             -- message: {message}\n-- schema-before: {}\n-- schema-after: {}\n{marker}\n",
+             -- message: {message}\n-- schema-before: {}\n-- schema-after: {}\n{losses}{marker}\n",
             self.service,
             self.version,
             self.parent.unwrap_or("none"),

@@ -3,8 +3,8 @@
 //! takes a lock or writes.
 
 use super::runner::LOCK_KEY;
+use crate::conn::error_text;
 use crate::error::Error;
-use crate::inspect::error_text;
 use postgres::Client;
 
 fn query_error(what: &str, e: &postgres::Error) -> Error {

@@ -3,9 +3,9 @@
 //! NOT VALID whose VALIDATE failed (it checks new rows only). The comparator sees neither as a
 //! difference, so they are looked for here, by `upgrade`, `status`, `check` and `health`.
 
+use crate::conn::error_text;
 use crate::error::Error;
-use crate::inspect::error_text;
-use crate::render::quote::{ident, qname};
+use crate::ir::quote::{ident, qname};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -65,10 +65,11 @@ pub fn rebuild(
     let opts = PlanOptions { online };
     let plan = plan_with(changes.clone(), opts);
     let down = plan_down_with(&changes, opts);
-    let destructive = plan
-        .steps
-        .iter()
-        .any(|s| s.hazards.iter().any(|h| matches!(h, Hazard::DataLoss(_))));
+    let destructive = plan.steps.iter().any(|s| {
+        s.hazards
+            .iter()
+            .any(|h| matches!(h, Hazard::DataLoss { .. }))
+    });
     let before = match &parent {
         Some(_) => schema_hash(&from),
         None => empty_hash(),
@@ -93,8 +94,9 @@ pub fn rebuild(
         up_path: dir.join(format!("{stem}.up.sql")),
         down_path: dir.join(format!("{stem}.down.sql")),
         snapshot_path: own_path,
-        up: header.render("up") + &script(&plan, &render),
-        down: header.render("down") + &script(&down, &render),
+        up: header.render("up", &super::destructive::header_lines(&plan)) + &script(&plan, &render),
+        down: header.render("down", &super::destructive::header_lines(&down))
+            + &script(&down, &render),
         snapshot: String::new(),
     })
 }

@@ -3,9 +3,9 @@
 //! come from the service's configuration and snapshots, never from what the database holds, and
 //! nothing outside them is touched: a dependency from outside is a refusal, not a CASCADE.
 
+use crate::conn::error_text;
 use crate::error::Error;
-use crate::inspect::error_text;
-use crate::render::quote::ident;
+use crate::ir::quote::ident;
 use postgres::Client;
 
 /// Schemas `reset` never drops, whoever claims them: Postgres's, autogen's history, and the

@@ -180,11 +180,11 @@ pub fn revision(
         let mut loses_data = false;
         for step in &plan.steps {
             for h in &step.hazards {
-                if let Hazard::DataLoss(what) = h {
+                if let Hazard::DataLoss { what, tables } = h {
                     loses_data = true;
                     // Against a live database, say how much it holds where the step cuts.
                     let stake = match from_db.as_mut() {
-                        Some((client, _, _)) => super::destructive::at_stake(client, what)?,
+                        Some((client, _, _)) => super::destructive::at_stake(client, tables)?,
                         None => None,
                     };
                     refused.push(format!(
@@ -206,8 +206,16 @@ pub fn revision(
             st,
             head,
             to,
-            script(&plan, &render_opts),
-            script(&down, &render_opts),
+            [
+                (
+                    script(&plan, &render_opts),
+                    super::destructive::header_lines(&plan),
+                ),
+                (
+                    script(&down, &render_opts),
+                    super::destructive::header_lines(&down),
+                ),
+            ],
             loses_data,
         ));
     }
@@ -233,7 +241,9 @@ pub fn revision(
     let order = dependency_order(&models);
     planned.sort_by_key(|(st, ..)| order.iter().position(|n| n == &st.service.name));
     let mut revisions = Vec::new();
-    for (i, (st, head, to, up_sql, down_sql, loses_data)) in planned.into_iter().enumerate() {
+    for (i, (st, head, to, [(up_sql, up_losses), (down_sql, down_losses)], loses_data)) in
+        planned.into_iter().enumerate()
+    {
         if i > 0 {
             version = next_version(&version).unwrap_or(version);
         }
@@ -265,8 +275,8 @@ pub fn revision(
             up_path: dir.join(format!("{stem}.up.sql")),
             down_path: dir.join(format!("{stem}.down.sql")),
             snapshot_path: project.snapshots_dir(name).join(format!("{version}.yaml")),
-            up: header.render("up") + &body(up_sql),
-            down: header.render("down") + &body(down_sql),
+            up: header.render("up", &up_losses) + &body(up_sql),
+            down: header.render("down", &down_losses) + &body(down_sql),
             snapshot: format!(
                 "# Schema of service `{name}` after migration {version}, written by `autogen revision`.\n{}",
                 snapshot_text(&to)

@@ -5,11 +5,11 @@ use super::doc::{
     ColumnDoc, DomainDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc,
     IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc,
 };
+use crate::ir::quote;
 use crate::ir::{
     BaseType, Column, Deferrable, FkAction, Identity, IndexElement, IndexKey, QName, Schema,
     Sequence, Table, default_constraint_name,
 };
-use crate::render::quote;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
 

@@ -3,12 +3,12 @@
 use super::build::{Ctx, Origin, check_ident};
 use super::doc::{ColumnDoc, Flex, IdentityDoc, IndexDoc, KeyDoc, TableDoc};
 use crate::error::ModelError;
+use crate::ir::quote;
 use crate::ir::{
     BaseType, Check, Column, ColumnType, Deferrable, Exclusion, Expr, FkAction, ForeignKey,
     Identity, Index, IndexElement, IndexKey, PrimaryKey, QName, Sequence, Table, TypeParseError,
     Unique, check_expression, default_constraint_name, truncate_identifier,
 };
-use crate::render::quote;
 use serde_saphyr::Spanned;
 use std::path::Path;
 

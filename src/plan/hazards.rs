@@ -1,13 +1,16 @@
 //! What can go wrong when a change runs, derived from the change itself.
 
-use crate::diff::{Change, Conversion};
-use crate::ir::{BaseType, Column, ColumnType, Constraint, Typmod};
+use crate::diff::Change;
+use crate::ir::convert::{fits, labels_cut, missing_labels, no_rewrite, silently_changes_values};
+
+use crate::ir::{BaseType, Column, Constraint, QName};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hazard {
-    /// Stored data is removed.
-    DataLoss(String),
+    /// Stored data is removed. `tables`: those whose rows or values go (for the size estimate
+    /// and the migration header; empty for a sequence).
+    DataLoss { what: String, tables: Vec<QName> },
     /// The table is rewritten, holding an ACCESS EXCLUSIVE lock for the duration.
     TableRewrite,
     /// Blocks reads and writes of the table while it runs (a full scan or validation).
@@ -25,7 +28,7 @@ pub enum Hazard {
 impl fmt::Display for Hazard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Hazard::DataLoss(what) => write!(f, "data loss: {what}"),
+            Hazard::DataLoss { what, .. } => write!(f, "data loss: {what}"),
             Hazard::TableRewrite => write!(
                 f,
                 "table rewrite: rewrites every row under an ACCESS EXCLUSIVE lock"
@@ -57,171 +60,15 @@ fn brief_lock() -> Hazard {
     Hazard::AccessExclusiveLock("brief, to change the table definition".into())
 }
 
-/// Whether existing values of type `a` can be lost or refused when converted to `b`.
-pub fn type_change_is_lossy(a: &ColumnType, b: &ColumnType) -> bool {
-    !widens(a, b)
-}
-
-/// Conversions Postgres does without rewriting the table (binary-coercible or typmod-widening).
-fn no_rewrite(a: &ColumnType, b: &ColumnType) -> bool {
-    if a.array != b.array {
-        return false;
-    }
-    match (&a.base, &b.base) {
-        (BaseType::Builtin(x), BaseType::Builtin(y)) => match (x.as_str(), y.as_str()) {
-            ("varchar", "varchar") => match (a.typmod, b.typmod) {
-                (_, Typmod::None) => true,
-                (Typmod::Length(m), Typmod::Length(n)) => n >= m,
-                _ => false,
-            },
-            ("varchar", "text") => true,
-            ("numeric", "numeric") => match (a.typmod, b.typmod) {
-                (_, Typmod::None) => true,
-                (Typmod::Numeric(p1, s1), Typmod::Numeric(p2, s2)) => s1 == s2 && p2 >= p1,
-                _ => false,
-            },
-            ("bit" | "varbit", "varbit") => match (a.typmod, b.typmod) {
-                (_, Typmod::None) => true,
-                (Typmod::Length(m), Typmod::Length(n)) => n >= m,
-                _ => false,
-            },
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// Conversions that change existing values without an error: the generated `USING col::type` is
-/// an explicit cast, which cuts strings and bit strings to the new length and rounds numbers and
-/// times to the new scale or precision.
-pub fn silently_changes_values(a: &ColumnType, b: &ColumnType) -> bool {
-    if a.array != b.array {
-        return false;
-    }
-    let (BaseType::Builtin(x), BaseType::Builtin(y)) = (&a.base, &b.base) else {
-        return false;
-    };
-    let shorter = |m: Typmod, n: Typmod| match (m, n) {
-        (_, Typmod::None) => false,
-        (Typmod::Length(m), Typmod::Length(n)) => n < m,
-        (Typmod::None, Typmod::Length(_)) => true,
-        _ => false,
-    };
-    let less_precise = |m: Typmod, n: Typmod| match (m, n) {
-        (_, Typmod::None) => false,
-        (Typmod::Precision(m), Typmod::Precision(n)) => n < m,
-        (Typmod::None, Typmod::Precision(_)) => true,
-        _ => false,
-    };
-    match (x.as_str(), y.as_str()) {
-        ("varchar" | "bpchar" | "text" | "citext", "varchar" | "bpchar") => {
-            shorter(a.typmod, b.typmod)
-        }
-        ("bit" | "varbit", "bit" | "varbit") => shorter(a.typmod, b.typmod),
-        ("numeric", "numeric") => match (a.typmod, b.typmod) {
-            (Typmod::Numeric(_, s1), Typmod::Numeric(_, s2)) => s2 < s1,
-            (Typmod::None, Typmod::Numeric(..)) => true,
-            _ => false,
-        },
-        ("numeric" | "float4" | "float8", "int2" | "int4" | "int8") => true,
-        ("float8", "float4") | ("numeric", "float4" | "float8") => true,
-        ("timestamp" | "timestamptz", "date") => true,
-        (
-            "timestamp" | "timestamptz" | "time" | "timetz" | "interval",
-            "timestamp" | "timestamptz" | "time" | "timetz" | "interval",
-        ) => less_precise(a.typmod, b.typmod),
-        _ => false,
-    }
-}
-
-/// Whether converting `a` to `b` can change a stored value without an error (cut, rounded,
-/// rewritten by a declared expression): what the undo of the step cannot bring back. A
-/// conversion that can only fail (`text -> integer`, an enum losing labels) changes nothing when
-/// it succeeds.
-pub fn changes_values(a: &ColumnType, b: &ColumnType, conv: &Conversion) -> bool {
-    a != b && (conv.using.is_some() || silently_changes_values(a, b) || labels_cut(b, conv))
-}
-
-/// Whether every existing value converts without failing, knowing the enum labels involved.
-fn fits(a: &ColumnType, b: &ColumnType, conv: &Conversion) -> bool {
-    let to_text = a.array == b.array
-        && matches!(&b.base, BaseType::Builtin(y) if y == "text"
-            || (y == "varchar" && b.typmod == Typmod::None));
-    widens(a, b) || to_text || labels_kept(b, conv)
-}
-
-/// For an old enum converted to `b`: whether every label is a label of the new enum, or a
-/// string that fits `b` whole.
-fn labels_kept(b: &ColumnType, conv: &Conversion) -> bool {
-    let Some(old) = &conv.labels_before else {
-        return false;
-    };
-    if let Some(new) = &conv.labels_after {
-        return old.iter().all(|l| new.contains(l));
-    }
-    match (&b.base, b.typmod) {
-        (BaseType::Builtin(y), Typmod::Length(n)) if y == "varchar" || y == "bpchar" => {
-            old.iter().all(|l| l.chars().count() <= n as usize)
-        }
-        _ => false,
-    }
-}
-
-/// For an old enum converted to `varchar(n)`: whether the explicit cast cuts a label (a
-/// `bpchar(n)` pads instead, which changes nothing).
-fn labels_cut(b: &ColumnType, conv: &Conversion) -> bool {
-    conv.labels_before.is_some()
-        && conv.labels_after.is_none()
-        && matches!(&b.base, BaseType::Builtin(y) if y == "varchar")
-        && matches!(b.typmod, Typmod::Length(_))
-        && !labels_kept(b, conv)
-}
-
-/// The labels of the old enum that the new one lacks, when both are enums.
-fn missing_labels(conv: &Conversion) -> Vec<&str> {
-    match (&conv.labels_before, &conv.labels_after) {
-        (Some(old), Some(new)) => old
-            .iter()
-            .filter(|l| !new.contains(l))
-            .map(String::as_str)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Conversions that keep every existing value exactly.
-fn widens(a: &ColumnType, b: &ColumnType) -> bool {
-    if no_rewrite(a, b) {
-        return true;
-    }
-    if a.array != b.array {
-        return false;
-    }
-    match (&a.base, &b.base) {
-        (BaseType::Builtin(x), BaseType::Builtin(y)) => {
-            matches!(
-                (x.as_str(), y.as_str()),
-                ("int2", "int4" | "int8" | "numeric")
-                    | ("int4", "int8" | "numeric")
-                    | ("int8", "numeric")
-                    | ("float4", "float8")
-                    | ("bpchar" | "varchar" | "text" | "citext", "text")
-                    | ("timestamp", "timestamptz")
-                    | ("timestamptz", "timestamp")
-                    | ("date", "timestamp" | "timestamptz")
-                    | ("json", "jsonb")
-            ) && !(x == "numeric" && y == "numeric")
-        }
-        _ => false,
-    }
-}
-
 /// The hazards of a step; `online` for its lock-friendly form (see `render`).
 pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
     use Change::*;
     match c {
         DropTable(t) => vec![
-            Hazard::DataLoss(format!("drops table `{}` and all its rows", t.name)),
+            Hazard::DataLoss {
+                what: format!("drops table `{}` and all its rows", t.name),
+                tables: vec![t.name.clone()],
+            },
             Hazard::AccessExclusiveLock(format!(
                 "brief, on `{}` and on the tables its foreign keys reference",
                 t.name
@@ -234,16 +81,16 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
             i.table
         ))],
         DropColumn { table, column } => vec![
-            Hazard::DataLoss(format!(
-                "drops column `{}` of `{table}` and its values",
-                column.name
-            )),
+            Hazard::DataLoss {
+                what: format!("drops column `{}` of `{table}` and its values", column.name),
+                tables: vec![table.clone()],
+            },
             brief_lock(),
         ],
-        DropSequence(s) => vec![Hazard::DataLoss(format!(
-            "drops sequence `{}` and its current value",
-            s.name
-        ))],
+        DropSequence(s) => vec![Hazard::DataLoss {
+            what: format!("drops sequence `{}` and its current value", s.name),
+            tables: Vec::new(),
+        }],
         AddColumn { column, .. } => {
             let mut h = Vec::new();
             if !column.nullable
@@ -277,7 +124,7 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
         } => {
             let mut h = Vec::new();
             if before.ty != after.ty || before.collation != after.collation {
-                let ty = crate::render::quote::column_type(&after.ty);
+                let ty = crate::ir::quote::column_type(&after.ty);
                 if !no_rewrite(&before.ty, &after.ty) {
                     h.push(Hazard::TableRewrite);
                 }
@@ -292,10 +139,13 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
                     && (silently_changes_values(&before.ty, &after.ty)
                         || labels_cut(&after.ty, conversion));
                 if cut {
-                    h.push(Hazard::DataLoss(format!(
-                        "values of `{}` in `{table}` are cut or rounded to fit `{ty}`",
-                        after.name
-                    )));
+                    h.push(Hazard::DataLoss {
+                        what: format!(
+                            "values of `{}` in `{table}` are cut or rounded to fit `{ty}`",
+                            after.name
+                        ),
+                        tables: vec![table.clone()],
+                    });
                 }
                 // A cast to a shorter string cuts and never refuses; numbers can also overflow.
                 let strings = matches!(&after.ty.base, BaseType::Builtin(y)
@@ -415,14 +265,19 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
                 )));
             }
             if !remap.is_empty() {
-                h.push(Hazard::DataLoss(format!(
-                    "rows holding removed values are rewritten: {}",
-                    remap
-                        .iter()
-                        .map(|(a, b)| format!("`{a}` -> `{b}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                let mut tables: Vec<QName> = usages.iter().map(|u| u.table.clone()).collect();
+                tables.dedup();
+                h.push(Hazard::DataLoss {
+                    what: format!(
+                        "rows holding removed values are rewritten: {}",
+                        remap
+                            .iter()
+                            .map(|(a, b)| format!("`{a}` -> `{b}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    tables,
+                });
             }
             if !usages.is_empty() {
                 h.push(Hazard::TableRewrite);
@@ -458,7 +313,7 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
         RebuildDomain { after, usages, .. } => {
             let mut h = vec![Hazard::MayFail(format!(
                 "values that do not convert to `{}`",
-                crate::render::quote::column_type(&after.base)
+                crate::ir::quote::column_type(&after.base)
             ))];
             if !usages.is_empty() {
                 h.push(Hazard::TableRewrite);
@@ -482,37 +337,4 @@ fn volatile(expr: &str) -> bool {
     ]
     .iter()
     .any(|f| e.contains(f))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::silently_changes_values;
-    use crate::ir::ColumnType;
-
-    fn cuts(a: &str, b: &str) -> bool {
-        let t = |s: &str| ColumnType::parse(s).expect("type").0;
-        silently_changes_values(&t(a), &t(b))
-    }
-
-    #[test]
-    fn narrowing_casts_are_data_loss_and_widening_ones_are_not() {
-        assert!(cuts("varchar(200)", "varchar(50)"));
-        assert!(cuts("text", "varchar(200)"));
-        assert!(cuts("numeric(12,4)", "numeric(12,2)"));
-        assert!(cuts("numeric", "numeric(10,2)"));
-        assert!(cuts("double precision", "real"));
-        assert!(cuts("numeric", "integer"));
-        assert!(cuts("timestamptz", "date"));
-        assert!(cuts("timestamp", "timestamp(3)"));
-        assert!(!cuts("varchar(50)", "varchar(200)"));
-        assert!(!cuts("varchar(50)", "text"));
-        assert!(!cuts("numeric(10,2)", "numeric(12,2)"));
-        assert!(!cuts("integer", "bigint"));
-        assert!(!cuts("real", "double precision"));
-        assert!(!cuts("timestamp(3)", "timestamp"));
-        assert!(
-            !cuts("text", "integer"),
-            "refused, not changed: may fail, not loss"
-        );
-    }
 }

@@ -7,7 +7,7 @@
 mod hazards;
 mod order;
 
-pub use hazards::{Hazard, changes_values, online_not_null, type_change_is_lossy};
+pub use hazards::{Hazard, online_not_null};
 
 use crate::diff::{Change, invert};
 use crate::ir::{Constraint, QName};
@@ -36,6 +36,14 @@ pub struct Step {
     /// Rendered in its lock-friendly form: CREATE INDEX CONCURRENTLY, or a constraint added NOT
     /// VALID and validated in a transaction of its own (see `render`).
     pub online: bool,
+}
+
+impl Step {
+    /// Postgres refuses the step inside a transaction block (CREATE INDEX CONCURRENTLY): it runs
+    /// on its own, after what came before it is committed.
+    pub fn outside_transaction(&self) -> bool {
+        self.online && matches!(self.change, Change::CreateIndex(_))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,8 +1,9 @@
 //! DDL per change.
 
 use super::RenderOptions;
-use super::quote::{collation, column_type, ident, ident_list, literal, qname};
-use crate::diff::{Change, CommentTarget, Conversion, EnumPosition};
+use crate::diff::{Change, CommentTarget, EnumPosition};
+use crate::ir::Conversion;
+use crate::ir::quote::{collation, column_type, ident, ident_list, literal, qname};
 use crate::ir::{
     BaseType, Column, Constraint, Deferrable, FkAction, Identity, Index, IndexElement, IndexKey,
     QName, Sequence, Table, truncate_identifier,
@@ -678,7 +679,7 @@ fn alter_column(
                 let text = if a.ty.array { "text[]" } else { "text" };
                 format!(" USING {c}::{text}::{ty}")
             }
-            _ if !crate::plan::type_change_is_lossy(&b.ty, &a.ty) => String::new(),
+            _ if !crate::ir::convert::type_change_is_lossy(&b.ty, &a.ty) => String::new(),
             _ => format!(" USING {c}::{ty}"),
         };
         v.push(format!("{pre} TYPE {ty}{coll}{using}"));

@@ -1,9 +1,9 @@
 //! DDL for domains.
 
 use super::ddl::{comment_sql, set_aside_name};
-use super::quote::{collation, column_type, ident, qname};
 use crate::diff::{CommentTarget, TypeUsage};
 use crate::ir::Domain;
+use crate::ir::quote::{collation, column_type, ident, qname};
 
 pub(super) fn create(d: &Domain) -> Vec<String> {
     let mut sql = format!(

@@ -2,14 +2,14 @@
 //!
 //! Input: a `Plan`. Output: statements per step and the script a reviewer reads: one statement
 //! per change, each preceded by a comment naming it and its hazards. Every identifier goes
-//! through `quote`; model expressions are inserted only as validated single expressions.
+//! through `ir::quote`; model expressions are inserted only as validated single expressions.
 
 mod ddl;
 mod domain;
-pub mod quote;
 
 pub use ddl::{describe, online_phases, statements};
 
+use crate::ir::quote;
 use crate::plan::{Plan, Step};
 
 /// Options that change the SQL of some steps.
@@ -37,6 +37,50 @@ pub fn step_phases(step: &Step, opts: &RenderOptions) -> Vec<Vec<String>> {
     } else {
         vec![statements(&step.change, opts)]
     }
+}
+
+/// Statements that run together: in one transaction, or (`transactional: false`) one statement
+/// that Postgres refuses inside a transaction block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub transactional: bool,
+    pub statements: Vec<String>,
+}
+
+/// The plan's statements in the units the runner executes, from the plan's own boundaries (its
+/// commits, online phases and steps that run outside a transaction): the same units the
+/// migration-file lexer finds in [`script`]'s text, without writing and reading that text.
+pub fn batches(plan: &Plan, opts: &RenderOptions) -> Vec<Batch> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let flush = |out: &mut Vec<Batch>, current: &mut Vec<String>| {
+        if !current.is_empty() {
+            out.push(Batch {
+                transactional: true,
+                statements: std::mem::take(current),
+            });
+        }
+    };
+    for step in &plan.steps {
+        if step.commit_before || step.outside_transaction() {
+            flush(&mut out, &mut current);
+        }
+        for (k, phase) in step_phases(step, opts).into_iter().enumerate() {
+            if k > 0 {
+                flush(&mut out, &mut current);
+            }
+            if step.outside_transaction() {
+                out.extend(phase.into_iter().map(|sql| Batch {
+                    transactional: false,
+                    statements: vec![sql],
+                }));
+            } else {
+                current.extend(phase);
+            }
+        }
+    }
+    flush(&mut out, &mut current);
+    out
 }
 
 /// The reviewable script for a plan.

@@ -50,18 +50,7 @@ pub(crate) struct Cache {
 
 /// Where cache files go, or `None` when caching is off or no directory can be named.
 pub(crate) fn dir() -> Option<PathBuf> {
-    match std::env::var_os("AUTOGEN_CACHE_DIR") {
-        Some(d) if d == "off" => None,
-        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
-        _ => std::env::var_os("XDG_CACHE_HOME")
-            .filter(|d| !d.is_empty())
-            .map(|d| PathBuf::from(d).join("autogen"))
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .filter(|d| !d.is_empty())
-                    .map(|h| PathBuf::from(h).join(".cache/autogen"))
-            }),
-    }
+    crate::conn::env::get().cache_dir.clone()
 }
 
 /// The keys of one model's objects.

@@ -29,8 +29,9 @@ pub struct Cluster {
 /// `pg_config --bindir`, then `PATH`, then the highest version under `/usr/lib/postgresql`.
 pub fn bin_dir() -> Result<PathBuf, Error> {
     let has_server = |p: &Path| p.join("initdb").is_file() && p.join("postgres").is_file();
-    if let Some(dir) = std::env::var_os("AUTOGEN_PG_BINDIR").filter(|d| !d.is_empty()) {
-        let p = PathBuf::from(dir);
+    let env = crate::conn::env::get();
+    if let Some(dir) = &env.pg_bindir {
+        let p = dir.clone();
         if has_server(&p) {
             return Ok(p);
         }
@@ -46,8 +47,8 @@ pub fn bin_dir() -> Result<PathBuf, Error> {
             return Ok(p);
         }
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(p) = std::env::split_paths(&path).find(|p| has_server(p)) {
+    if let Some(path) = &env.path {
+        if let Some(p) = std::env::split_paths(path).find(|p| has_server(p)) {
             return Ok(p);
         }
     }
@@ -93,8 +94,8 @@ fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 fn base_dir() -> PathBuf {
     // Short: a Unix socket path may not exceed about 100 bytes.
     let usable = |p: &Path| p.as_os_str().len() <= 60;
-    if let Some(t) = std::env::var_os("TMPDIR").filter(|t| !t.is_empty()) {
-        let t = PathBuf::from(t);
+    if let Some(t) = &crate::conn::env::get().tmp_dir {
+        let t = t.clone();
         return if usable(&t) { t } else { PathBuf::from("/tmp") };
     }
     let shm = Path::new("/dev/shm");

@@ -16,9 +16,9 @@ pub use cluster::{Cluster, bin_dir};
 pub use normalize::normalize;
 pub use platform::{Needs, Platform, SUPABASE_ROLES, prepare_platform, prepare_references};
 
+use crate::conn::{connect, connect_to, error_text, parse_target, redact};
 use crate::error::Error;
-use crate::inspect::{connect, connect_to, error_text, parse_target, redact};
-use crate::render::quote::ident;
+use crate::ir::quote::ident;
 use postgres::Client;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -30,7 +30,7 @@ pub struct ScratchDb {
     pub name: String,
     pub url: postgres::Config,
     /// TLS as the admin URL asked for it.
-    tls: crate::inspect::tls::Connector,
+    tls: crate::conn::tls::Connector,
 }
 
 impl ScratchDb {

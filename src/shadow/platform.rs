@@ -9,10 +9,10 @@
 //! replays. Nothing here touches a database that is not a scratch database, except that roles
 //! are the server's: a missing one is created `NOLOGIN`, never altered or dropped.
 
+use crate::conn::error_text;
 use crate::error::Error;
-use crate::inspect::error_text;
+use crate::ir::quote::{column_type, ident, ident_list, qname};
 use crate::ir::{BaseType, QName, Schema};
-use crate::render::quote::{column_type, ident, ident_list, qname};
 use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

@@ -7,10 +7,12 @@
 use crate::harness::TestDb;
 use crate::support::{assert_same, create, read, run};
 use autogen::diff::diff;
+use autogen::migrate::split::split;
 use autogen::model::load_path;
 use autogen::model::model_schemas;
+use autogen::plan::Plan;
 use autogen::plan::{PlanOptions, plan, plan_down, plan_down_with, plan_with};
-use autogen::render::{RenderOptions, script};
+use autogen::render::{RenderOptions, batches, script};
 use std::path::{Path, PathBuf};
 
 fn case_dir(name: &str) -> PathBuf {
@@ -44,6 +46,9 @@ fn check_case(name: &str) {
         insta::assert_snapshot!(format!("{name}.up"), script(&up, &opts));
         insta::assert_snapshot!(format!("{name}.down"), script(&down, &opts));
     });
+
+    same_units(name, &up, &opts);
+    same_units(name, &down, &opts);
 
     let mut schemas = model_schemas(&from);
     schemas.extend(model_schemas(&to));
@@ -110,6 +115,28 @@ fn check_case(name: &str) {
             &format!("{name}: after the plain down, compared with `from`"),
         );
     }
+}
+
+/// What the round trip runs (the plan's batches) is what the runner runs from the written file
+/// (the lexer's units of the script): same statements, same transactions.
+fn same_units(name: &str, plan: &Plan, opts: &RenderOptions) {
+    let from_file: Vec<(bool, Vec<String>)> = split(&script(plan, opts))
+        .into_iter()
+        .map(|u| {
+            (
+                u.transactional,
+                u.statements.into_iter().map(|s| s.sql).collect(),
+            )
+        })
+        .collect();
+    let from_plan: Vec<(bool, Vec<String>)> = batches(plan, opts)
+        .into_iter()
+        .map(|b| (b.transactional, b.statements))
+        .collect();
+    assert_eq!(
+        from_plan, from_file,
+        "{name}: the plan's batches differ from the file's units"
+    );
 }
 
 macro_rules! cases {

@@ -6,8 +6,8 @@
 //! runs try first. `PROPTEST_CASES=<n>` runs more cases of each.
 
 use crate::harness::TestDb;
+use autogen::ir::quote::{ident, literal};
 use autogen::model::load_sources;
-use autogen::render::quote::{ident, literal};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use std::cell::{Cell, RefCell};

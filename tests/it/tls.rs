@@ -180,7 +180,7 @@ fn encrypted(c: &mut postgres::Client) -> bool {
 }
 
 fn refused(url: &str) -> String {
-    match autogen::inspect::connect(url) {
+    match autogen::conn::connect(url) {
         Ok(_) => panic!("{url}: connected, but should have been refused"),
         Err(e) => e.to_string(),
     }
@@ -202,7 +202,7 @@ fn sslmode_is_honoured_and_a_certificate_that_fails_the_check_is_refused() {
     // The default (prefer), `allow` and `require` encrypt; with no root file, nothing is checked.
     for query in ["", "?sslmode=allow", "?sslmode=require"] {
         let url = s.url("postgres", "127.0.0.1", query);
-        let mut c = autogen::inspect::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        let mut c = autogen::conn::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
         assert!(encrypted(&mut c), "{url}");
     }
 
@@ -218,7 +218,7 @@ fn sslmode_is_honoured_and_a_certificate_that_fails_the_check_is_refused() {
     ];
     for (host, query) in &ok {
         let url = s.url("postgres", host, query);
-        let mut c = autogen::inspect::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        let mut c = autogen::conn::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
         assert!(encrypted(&mut c), "{url}");
     }
     let bad = [
@@ -257,7 +257,7 @@ fn sslmode_is_honoured_and_a_certificate_that_fails_the_check_is_refused() {
         "host=localhost port={} user=postgres dbname=app sslmode=verify-full sslrootcert='{ca}'",
         s.port
     );
-    let mut c = autogen::inspect::connect(&kv).unwrap_or_else(|e| panic!("{kv}: {e}"));
+    let mut c = autogen::conn::connect(&kv).unwrap_or_else(|e| panic!("{kv}: {e}"));
     assert!(encrypted(&mut c));
 
     // A client certificate logs in the role it names; without one, that role is refused.
@@ -266,7 +266,7 @@ fn sslmode_is_honoured_and_a_certificate_that_fails_the_check_is_refused() {
         s.cert("client.crt"),
         s.cert("client.key")
     );
-    let mut c = autogen::inspect::connect(&s.url("cert_user", "localhost", &with_cert))
+    let mut c = autogen::conn::connect(&s.url("cert_user", "localhost", &with_cert))
         .expect("client certificate login");
     let user: String = c
         .query_one("SELECT current_user::text", &[])
@@ -357,7 +357,7 @@ fn verify_full_reads_the_default_root_file_and_upgrade_runs_over_tls() {
             assert!(out.contains("certificate verify failed"), "{out}{err}");
         }
     }
-    let mut c = autogen::inspect::connect(&s.url(
+    let mut c = autogen::conn::connect(&s.url(
         "postgres",
         "localhost",
         &format!("?sslmode=verify-full&sslrootcert={}", s.cert("ca.crt")),
@@ -419,7 +419,7 @@ fn a_wrong_password_is_tried_once_with_a_clear_message() {
         "127.0.0.1",
         "?sslmode=require",
     );
-    let mut c = autogen::inspect::connect(&right).expect("the right password");
+    let mut c = autogen::conn::connect(&right).expect("the right password");
     assert!(encrypted(&mut c));
 }
 
@@ -524,11 +524,11 @@ fn a_server_without_tls_is_refused_by_require_and_used_plainly_by_prefer() {
         assert!(!e.contains("attempts"), "not tried again: {e}");
     }
     for mode in ["prefer", "allow", "disable"] {
-        let mut c = autogen::inspect::connect(&url(mode)).unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let mut c = autogen::conn::connect(&url(mode)).unwrap_or_else(|e| panic!("{mode}: {e}"));
         assert!(!encrypted(&mut c), "{mode}");
     }
     // Over the Unix socket sslmode does not apply, as in libpq: no TLS is asked for.
     let socket = format!("{}?sslmode=require", cluster.url());
-    let mut c = autogen::inspect::connect(&socket).unwrap_or_else(|e| panic!("{socket}: {e}"));
+    let mut c = autogen::conn::connect(&socket).unwrap_or_else(|e| panic!("{socket}: {e}"));
     assert!(!encrypted(&mut c));
 }

@@ -395,6 +395,37 @@ fn destructive_changes_need_allow_destructive() {
     );
     assert!(err.contains("`users.accounts`: about 3 rows"), "{err}");
     assert!(err.contains("--allow-destructive"), "{err}");
+
+    // The gate reads the header's typed record, not the prose: with every hazard comment
+    // reworded, the step is still refused and its table still estimated.
+    assert!(
+        up.contains("\n-- loses-data: 1 [\"users\",\"accounts\"]\n"),
+        "the header records the step:\n{up}"
+    );
+    let reworded: String = unmarked
+        .lines()
+        .map(|l| match l.strip_prefix("-- hazard: ") {
+            Some(_) => "-- hazard: note: the column goes away\n".to_string(),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert!(!reworded.contains("data loss"), "{reworded}");
+    p.write(&rel, &reworded);
+    let (code, out, err) = p.run(&["upgrade"]);
+    assert_eq!(code, 2, "reworded hazards: {out}\n{err}");
+    assert!(err.contains("would lose data"), "{err}");
+    assert!(
+        err.contains("drop column `email`"),
+        "the step is named: {err}"
+    );
+    assert!(err.contains("`users.accounts`: about 3 rows"), "{err}");
+    let (code, out, err) = p.run(&["check", "--offline"]);
+    assert_ne!(code, 0, "check names the unmarked loss too: {out}\n{err}");
+    assert!(
+        format!("{out}{err}").contains("loses data and is not marked"),
+        "{out}\n{err}"
+    );
+
     let email_columns = |c: &mut postgres::Client| -> i64 {
         c.query_one(
             "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users.accounts'::regclass AND attname = 'email' AND NOT attisdropped",

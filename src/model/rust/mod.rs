@@ -32,8 +32,8 @@ pub trait PgEnum {
 pub fn qualified_type(schema: &str, name: &str) -> String {
     format!(
         "{}.{}",
-        crate::render::quote::ident(schema),
-        crate::render::quote::ident(name)
+        crate::ir::quote::ident(schema),
+        crate::ir::quote::ident(name)
     )
 }
 

@@ -108,7 +108,7 @@ mod tests {
     fn canonical<T: SqlType>() -> (String, bool) {
         let text = T::sql_type();
         let (ty, _) = ColumnType::parse(&text).expect("every mapped type parses");
-        (crate::render::quote::column_type(&ty), T::NULLABLE)
+        (crate::ir::quote::column_type(&ty), T::NULLABLE)
     }
 
     #[test]

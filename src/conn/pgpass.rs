@@ -12,8 +12,9 @@ pub fn fill(config: &mut postgres::Config) -> Option<String> {
     if config.get_password().is_some() {
         return None;
     }
-    if let Some(p) = std::env::var_os("PGPASSWORD").filter(|p| !p.is_empty()) {
-        config.password(p.into_encoded_bytes());
+    let env = super::env::get();
+    if let Some(p) = &env.pg_password {
+        config.password(p.clone().into_encoded_bytes());
         return None;
     }
     let Some(file) = password_file() else {
@@ -47,12 +48,11 @@ pub fn fill(config: &mut postgres::Config) -> Option<String> {
 }
 
 fn password_file() -> Option<PathBuf> {
-    if let Some(f) = std::env::var_os("PGPASSFILE").filter(|f| !f.is_empty()) {
-        return Some(PathBuf::from(f));
+    let env = super::env::get();
+    if let Some(f) = &env.pg_pass_file {
+        return Some(f.clone());
     }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| Path::new(&h).join(".pgpass"))
+    env.home.as_ref().map(|h| h.join(".pgpass"))
 }
 
 /// The file's text, or why it was not used (libpq's rules: a regular file that only its owner
@@ -94,8 +94,7 @@ impl Key {
         let user = config
             .get_user()
             .map(str::to_string)
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("LOGNAME").ok())
+            .or_else(|| super::env::get().user.clone())
             .unwrap_or_default();
         // A Unix socket is matched as `localhost`, as libpq does for its default socket.
         let host = match config.get_hosts().first() {

@@ -167,8 +167,10 @@ impl Connector {
 }
 
 fn home_root_cert() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
-    let path = Path::new(&home).join(".postgresql/root.crt");
+    let path = super::env::get()
+        .home
+        .as_ref()?
+        .join(".postgresql/root.crt");
     path.is_file().then_some(path)
 }
 
