@@ -1,38 +1,23 @@
 //! autogen keeps PostgreSQL schemas in step with declared models.
 //!
-//! The pipeline — every stage talks to the next only through the IR:
+//! The pipeline, one crate per stage (each may use only the crates before it):
 //!
 //! ```text
-//!  YAML model ─┐                                   ┌─> render ─> up.sql / down.sql
-//!  Rust model ─┤                                   │
-//!  live DB ────┼─> ir::Schema ─> diff ─> plan ─────┤
-//!  (shadow) ───┘              (Change)  (Plan)     └─> apply
+//!  YAML model ─┐                                     ┌─> render ─> up.sql / down.sql
+//!  Rust model ─┤  autogen-model        autogen-core  │
+//!  live DB ────┼─> ir::Schema ─> diff ─> plan ───────┤
+//!  (shadow) ───┘  (autogen-pg)                       └─> apply (autogen-pg)
+//!                        migration files, history, runner, check: autogen-migrate
 //! ```
 //!
-//! - [`model::load_path`], [`Model::build`] (Rust structs with `#[derive(Table)]`) and
-//!   [`inspect::inspect`] build an [`ir::Schema`];
-//!   [`shadow::normalize`] passes a model through a scratch database so its expressions read as
-//!   Postgres stores them.
-//! - [`diff::diff`] compares two schemas; [`diff::invert`] undoes a change set.
-//! - [`plan::plan`] / [`plan::plan_down`] order changes and attach hazards.
-//! - [`render::script`] is the only producer of SQL; [`apply::apply_plan`] runs a plan.
+//! This crate is the command-line tool: [`cli`] parses arguments, prints and chooses exit codes,
+//! and is the only place that writes to the terminal. It re-exports the library crates' modules
+//! under one roof for programs that embed the whole of autogen; a Rust service that only
+//! declares tables depends on `autogen-model` instead.
 
-pub mod apply;
-pub mod check;
+pub use autogen_core::{diff, plan, render};
+pub use autogen_migrate::{Error, Result, check, config, error, migrate};
+pub use autogen_model::{ir, model};
+pub use autogen_pg::{apply, conn, filter, inspect, shadow};
+
 pub mod cli;
-pub mod config;
-pub mod conn;
-pub mod diff;
-pub mod error;
-pub mod filter;
-pub mod inspect;
-pub mod ir;
-pub mod migrate;
-pub mod model;
-pub mod plan;
-pub mod render;
-pub mod shadow;
-
-pub use autogen_derive::{PgEnum, Table};
-pub use error::{Error, Result};
-pub use model::rust::{Model, PgEnum, SqlType, Table};

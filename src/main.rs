@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     match autogen::cli::run(std::env::args_os()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            eprintln!("{:?}", miette::Report::new(autogen::cli::Shown(e)));
             ExitCode::from(2)
         }
     }

@@ -113,9 +113,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let origin = crate::origin(&input.ident);
     Ok(quote! {
-        impl #impl_generics ::autogen::PgEnum for #ty #ty_generics #where_clause {
-            fn enum_def() -> ::autogen::model::rust::EnumDef {
-                let mut e = ::autogen::model::rust::EnumDef::new(#schema, #name, #origin);
+        impl #impl_generics ::autogen_model::PgEnum for #ty #ty_generics #where_clause {
+            fn enum_def() -> ::autogen_model::model::rust::EnumDef {
+                let mut e = ::autogen_model::model::rust::EnumDef::new(#schema, #name, #origin);
                 e.values = ::std::vec![#(#value_names.into()),*];
                 #comment
                 #renamed
@@ -124,12 +124,12 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
-        impl #impl_generics ::autogen::SqlType for #ty #ty_generics #where_clause {
+        impl #impl_generics ::autogen_model::SqlType for #ty #ty_generics #where_clause {
             fn sql_type() -> ::std::string::String {
-                ::autogen::model::rust::qualified_type(#schema, #name)
+                ::autogen_model::model::rust::qualified_type(#schema, #name)
             }
         }
 
-        impl #impl_generics ::autogen::model::rust::ArrayElement for #ty #ty_generics #where_clause {}
+        impl #impl_generics ::autogen_model::model::rust::ArrayElement for #ty #ty_generics #where_clause {}
     })
 }

@@ -161,9 +161,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let origin = crate::origin(&input.ident);
     Ok(quote! {
-        impl #impl_generics ::autogen::Table for #ty #ty_generics #where_clause {
-            fn table() -> ::autogen::model::rust::TableDef {
-                let mut t = ::autogen::model::rust::TableDef::new(#schema, #name, #origin);
+        impl #impl_generics ::autogen_model::Table for #ty #ty_generics #where_clause {
+            fn table() -> ::autogen_model::model::rust::TableDef {
+                let mut t = ::autogen_model::model::rust::TableDef::new(#schema, #name, #origin);
                 #(t.columns.push(#column_defs);)*
                 #(#table_parts)*
                 t
@@ -187,8 +187,8 @@ fn column(f: &Checked, cname: &str, ty: &syn::Type) -> syn::Result<TokenStream> 
         }
         None => {
             parts.push(quote_spanned! {ty.span()=>
-                sql_type: <#ty as ::autogen::SqlType>::sql_type(),
-                nullable: <#ty as ::autogen::SqlType>::NULLABLE,
+                sql_type: <#ty as ::autogen_model::SqlType>::sql_type(),
+                nullable: <#ty as ::autogen_model::SqlType>::NULLABLE,
             });
         }
     }
@@ -230,7 +230,7 @@ fn column(f: &Checked, cname: &str, ty: &syn::Type) -> syn::Result<TokenStream> 
         parts.push(quote! { unique: true, });
     }
     Ok(quote! {
-        ::autogen::model::rust::ColumnDef {
+        ::autogen_model::model::rust::ColumnDef {
             name: #cname.into(),
             #(#parts)*
             ..::core::default::Default::default()
@@ -329,7 +329,7 @@ fn unique(e: &attrs::Entry, columns: &[Column]) -> syn::Result<TokenStream> {
     let name = opt_string(name);
     let deferrable = opt_string(deferrable);
     Ok(quote! {
-        t.unique.push(::autogen::model::rust::KeyDef {
+        t.unique.push(::autogen_model::model::rust::KeyDef {
             name: #name,
             columns: ::std::vec![#(#cols.into()),*],
             nulls_not_distinct: #nnd,
@@ -406,7 +406,7 @@ fn index(e: &attrs::Entry, columns: &[Column]) -> syn::Result<TokenStream> {
     let unique = c.flag("unique");
     let nnd = c.flag("nulls_not_distinct");
     Ok(quote! {
-        t.indexes.push(::autogen::model::rust::IndexDef {
+        t.indexes.push(::autogen_model::model::rust::IndexDef {
             name: #name,
             columns: ::std::vec![#(#cols.into()),*],
             expression: #expression,
@@ -457,7 +457,7 @@ fn foreign_key(e: &attrs::Entry, columns: &[Column]) -> syn::Result<TokenStream>
     );
     let name = opt_string(c.str("name").map(ident).transpose()?);
     Ok(quote! {
-        t.foreign_keys.push(::autogen::model::rust::ForeignKeyDef {
+        t.foreign_keys.push(::autogen_model::model::rust::ForeignKeyDef {
             name: #name,
             columns: ::std::vec![#(#cols.into()),*],
             references: #references.into(),

@@ -17,6 +17,8 @@ macro_rules! tell {
 }
 
 mod admin;
+mod diagnostic;
+pub use diagnostic::Shown;
 mod check;
 mod project;
 mod runner;
@@ -347,7 +349,7 @@ fn load_source(
                              compared as written, not as Postgres stores them, so some may show as \
                              changed"
                         );
-                        *model
+                        model
                     }
                 }
             }

@@ -12,9 +12,7 @@ fn error_of(files: &[(&str, &str)]) -> String {
     match load_sources(&sources) {
         Ok(_) => panic!("the model was accepted"),
         Err(e) => {
-            let help = miette::Diagnostic::help(&e)
-                .map(|h| h.to_string())
-                .unwrap_or_default();
+            let help = e.help_text().unwrap_or_default();
             format!("{e} | help: {help}")
         }
     }

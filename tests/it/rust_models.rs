@@ -8,7 +8,7 @@ use crate::support::{TempDir, assert_same, create, read};
 use crate::workflow::decode;
 use autogen::model::{interchange, load_documents, load_path};
 use autogen::shadow::normalize;
-use autogen::{Model, PgEnum, Table};
+use autogen_model::{Model, PgEnum, Table};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

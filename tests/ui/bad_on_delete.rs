@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 struct Entry {
     #[autogen(references = "users(id)", on_delete = "delete")]
     user_id: i64,

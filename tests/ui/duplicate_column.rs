@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 struct Entry {
     id: i64,
     #[autogen(name = "id")]

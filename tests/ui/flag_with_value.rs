@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 struct Entry {
     #[autogen(primary_key = "yes")]
     id: i64,

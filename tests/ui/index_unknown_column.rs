@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 #[autogen(index(columns = "user_id, created"))]
 struct Entry {
     user_id: i64,

@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 struct Entry {
     #[autogen(on_delete = "cascade")]
     user_id: i64,

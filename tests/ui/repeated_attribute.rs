@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 #[autogen(name = "entries", name = "posts")]
 struct Entry {
     id: i64,

@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 #[autogen(schema = "journal")]
 struct Entry {
     #[autogen(primary_ky)]

@@ -1,4 +1,4 @@
-#[derive(autogen::PgEnum)]
+#[derive(autogen_model::PgEnum)]
 #[autogen(rename_all = "Title Case")]
 enum Status {
     Draft,

@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 #[autogen(shema = "journal")]
 struct Entry {
     id: i64,

@@ -1,6 +1,6 @@
 struct Owner;
 
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 struct Entry {
     id: i64,
     count: u32,

@@ -1,4 +1,4 @@
-#[derive(autogen::PgEnum)]
+#[derive(autogen_model::PgEnum)]
 enum Status {
     Draft,
     #[autogen(renamed = "old")]

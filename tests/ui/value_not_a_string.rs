@@ -1,4 +1,4 @@
-#[derive(autogen::Table)]
+#[derive(autogen_model::Table)]
 #[autogen(name = 5)]
 struct Entry {
     id: i64,

@@ -1,7 +1,7 @@
 //! The journal service's rows. The same structs the service reads and writes declare its schema;
 //! `examples/export.rs` hands the model to the autogen CLI (see `../autogen.toml`).
 
-use autogen::{Model, PgEnum, Table};
+use autogen_model::{Model, PgEnum, Table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PgEnum)]
 #[autogen(

@@ -1,0 +1,146 @@
+//! The error of everything above the model and the connection: one variant per stage, each
+//! carrying the context a user needs to act, and [`Error::help_text`] saying what to do. The
+//! errors of the crates below convert into the same variants, so a caller matches one enum.
+//! Nothing here prints; the CLI decides how an error is shown.
+
+use autogen_pg::error::{CONNECT_HELP, INSPECT_HELP, SHADOW_HELP};
+use std::path::PathBuf;
+use thiserror::Error;
+
+pub use autogen_model::ModelError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot connect to the database `{url}`: {message}")]
+    Connect { url: String, message: String },
+
+    #[error("catalog query `{query}` failed: {message}")]
+    Inspect { query: String, message: String },
+
+    #[error("applying SQL failed at statement {statement}: {message}\n  statement: {sql}")]
+    Apply {
+        statement: usize,
+        sql: String,
+        message: String,
+    },
+
+    #[error("shadow database: {0}")]
+    Shadow(String),
+
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("{0}")]
+    Config(String),
+
+    /// A migration file, the chain of migrations or the history table does not add up.
+    #[error("{message}")]
+    Migration {
+        message: String,
+        help: Option<String>,
+    },
+
+    /// A statement of a migration file failed on the server.
+    #[error("{}:{line}: {message}\n  statement: {statement}{}", file.display(), state_note(dirty))]
+    Statement {
+        file: PathBuf,
+        line: usize,
+        statement: String,
+        message: String,
+        /// Whether earlier parts of the migration stay committed.
+        dirty: bool,
+        help: Option<String>,
+    },
+}
+
+impl From<autogen_model::Error> for Error {
+    fn from(e: autogen_model::Error) -> Error {
+        match e {
+            autogen_model::Error::Model(m) => Error::Model(m),
+            autogen_model::Error::Io { path, source } => Error::Io { path, source },
+            autogen_model::Error::Usage(m) => Error::Usage(m),
+        }
+    }
+}
+
+impl From<autogen_pg::Error> for Error {
+    fn from(e: autogen_pg::Error) -> Error {
+        use autogen_pg::Error as Pg;
+        match e {
+            Pg::Connect { url, message } => Error::Connect { url, message },
+            Pg::Inspect { query, message } => Error::Inspect { query, message },
+            Pg::Apply {
+                statement,
+                sql,
+                message,
+            } => Error::Apply {
+                statement,
+                sql,
+                message,
+            },
+            Pg::Shadow(m) => Error::Shadow(m),
+        }
+    }
+}
+
+fn state_note(dirty: &bool) -> &'static str {
+    if *dirty {
+        "\n  the steps before it were committed: the service is marked dirty at this migration"
+    } else {
+        "\n  the migration was rolled back: the database is at the previous version"
+    }
+}
+
+impl Error {
+    /// Where the error is, for machine-readable reports: the file, its 1-based line and column
+    /// (0 when unknown).
+    pub fn location(&self) -> Option<(&std::path::Path, u64, u64)> {
+        match self {
+            Error::Model(m) => Some((&m.path, m.line, m.column)),
+            Error::Statement { file, line, .. } => Some((file, *line as u64, 0)),
+            Error::Io { path, .. } => Some((path, 0, 0)),
+            _ => None,
+        }
+    }
+
+    /// What to do about it, when the error says.
+    pub fn help_text(&self) -> Option<String> {
+        match self {
+            Error::Model(m) => m.help.clone(),
+            Error::Io { .. } => Some("check that the path exists and is readable".into()),
+            Error::Connect { .. } => Some(CONNECT_HELP.into()),
+            Error::Inspect { .. } => Some(INSPECT_HELP.into()),
+            Error::Shadow(_) => Some(SHADOW_HELP.into()),
+            Error::Config(_) => Some("fix autogen.toml (see the README for its sections)".into()),
+            Error::Migration { help, .. } | Error::Statement { help, .. } => help.clone(),
+            Error::Apply { .. } | Error::Usage(_) => None,
+        }
+    }
+
+    /// The message without the location prefix a model error carries.
+    pub fn bare_message(&self) -> String {
+        match self {
+            Error::Model(m) => m.message.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn migration(message: impl Into<String>, help: impl Into<String>) -> Error {
+        Error::Migration {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! `autogen revision`: models compared with each service's latest snapshot (or the live
+//! database), written as an up file, a down file and the new snapshot.
+
+use super::chain::{empty_hash, schema_hash};
+use super::files::{Header, next_version, slug, version_at};
+use super::models::{load_all_models, load_service_model, owned_schemas};
+use super::{Stream, load_streams, refuse};
+use crate::config::{Project, Service};
+use crate::error::Error;
+use crate::filter::SchemaFilter;
+use crate::ir::{BaseType, Schema};
+use crate::model::{load_snapshot, snapshot_text};
+use crate::plan::Hazard;
+use crate::render::{RenderOptions, script};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+pub struct RevisionOptions {
+    pub message: String,
+    pub allow_destructive: bool,
+    /// A migration with no generated SQL, for statements written by hand.
+    pub empty: bool,
+    /// Lock-friendly SQL for tables that already exist (see `plan::PlanOptions`).
+    pub online: bool,
+    /// Seconds since the Unix epoch: the clock, injected.
+    pub now: u64,
+    /// An explicit version for the first service written (tests, or a team convention).
+    pub version: Option<String>,
+}
+
+/// A migration to write, before it is written.
+pub struct Revision {
+    pub service: String,
+    pub version: String,
+    pub up_path: PathBuf,
+    pub down_path: PathBuf,
+    pub snapshot_path: PathBuf,
+    pub up: String,
+    pub down: String,
+    pub snapshot: String,
+}
+
+pub struct Written {
+    pub revisions: Vec<Revision>,
+    /// Services whose models match their latest snapshot.
+    pub unchanged: Vec<String>,
+}
+
+/// The head snapshot of a stream (empty before the first migration).
+pub fn head_schema(project: &Project, stream: &Stream) -> Result<Schema, Error> {
+    match stream.head() {
+        Some(head) => snapshot_at(project, &stream.service.name, &head.version),
+        None => Ok(Schema::default()),
+    }
+}
+
+/// The snapshot a service's migration `version` recorded.
+pub fn snapshot_at(project: &Project, service: &str, version: &str) -> Result<Schema, Error> {
+    let path = project
+        .snapshots_dir(service)
+        .join(format!("{version}.yaml"));
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(load_snapshot(&path, &text)?)
+}
+
+/// Services ordered so that one whose tables reference another's schema comes after it.
+fn dependency_order(models: &BTreeMap<String, (Service, Schema)>) -> Vec<String> {
+    let owner: BTreeMap<String, String> = models
+        .iter()
+        .flat_map(|(name, (svc, m))| {
+            let owned = owned_schemas(svc, m, &Schema::default());
+            owned.into_iter().map(move |s| (s, name.clone()))
+        })
+        .collect();
+    let deps: BTreeMap<&String, BTreeSet<String>> = models
+        .iter()
+        .map(|(name, (_, m))| {
+            let mut d = BTreeSet::new();
+            for t in m.tables.values() {
+                for fk in t.foreign_keys.values() {
+                    d.extend(owner.get(&fk.ref_table.schema).cloned());
+                }
+                for c in t.columns.values() {
+                    if let BaseType::User(q) = &c.ty.base {
+                        d.extend(owner.get(&q.schema).cloned());
+                    }
+                }
+            }
+            d.remove(name);
+            (name, d)
+        })
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut left: Vec<&String> = models.keys().collect();
+    while !left.is_empty() {
+        // A cycle between services cannot be ordered: fall back to name order for the rest.
+        let i = left
+            .iter()
+            .position(|n| {
+                deps[n]
+                    .iter()
+                    .all(|d| out.contains(d) || !left.contains(&d))
+            })
+            .unwrap_or(0);
+        out.push(left.remove(i).clone());
+    }
+    out
+}
+
+pub fn revision(
+    project: &Project,
+    services: &[Service],
+    opts: &RevisionOptions,
+    mut from_db: Option<(&mut postgres::Client, &str, &crate::shadow::Platform)>,
+) -> Result<Written, Error> {
+    if opts.empty && services.len() > 1 {
+        return Err(Error::Usage(format!(
+            "--empty writes one migration: name its service with --service ({})",
+            services
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let streams = load_streams(project, services)?;
+    let problems: Vec<_> = streams.iter().flat_map(|s| s.problems.clone()).collect();
+    refuse(&problems, "cannot add a migration")?;
+    let mut models = BTreeMap::new();
+    for s in &project.services {
+        models.insert(s.name.clone(), (s.clone(), load_service_model(project, s)?));
+    }
+    // All services together: two services declaring one table is an error naming both files.
+    load_all_models(project)?;
+    let render_opts = RenderOptions {
+        time_zone: project.time_zone.clone(),
+    };
+    let mut planned = Vec::new();
+    let mut unchanged = Vec::new();
+    let mut refused = Vec::new();
+    for st in &streams {
+        let name = &st.service.name;
+        let head = head_schema(project, st)?;
+        let Some((svc, model)) = models.get(name) else {
+            continue;
+        };
+        let mut to = model.clone();
+        let owned = owned_schemas(svc, &to, &head);
+        // Against a live database, the model's expressions must read as Postgres stores them.
+        let mut compare_to = to.clone();
+        let from = match from_db.as_mut() {
+            Some((client, dev_url, platform)) => {
+                compare_to = crate::shadow::normalize(&to, dev_url, platform)?;
+                let filter = SchemaFilter {
+                    include: owned.iter().cloned().collect(),
+                    exclude: Vec::new(),
+                };
+                let mut live = crate::inspect::inspect(client, &filter)?;
+                live.retain_schemas(|s| owned.contains(s));
+                live
+            }
+            None => head.clone(),
+        };
+        let changes = if opts.empty {
+            Vec::new()
+        } else {
+            crate::diff::diff(&from, &compare_to)
+        };
+        if changes.is_empty() && !opts.empty {
+            unchanged.push(name.clone());
+            continue;
+        }
+        let plan_opts = crate::plan::PlanOptions {
+            online: opts.online,
+        };
+        let plan = crate::plan::plan_with(changes.clone(), plan_opts);
+        let mut loses_data = false;
+        for step in &plan.steps {
+            for h in &step.hazards {
+                if let Hazard::DataLoss { what, tables } = h {
+                    loses_data = true;
+                    // Against a live database, say how much it holds where the step cuts.
+                    let stake = match from_db.as_mut() {
+                        Some((client, _, _)) => super::destructive::at_stake(client, tables)?,
+                        None => None,
+                    };
+                    refused.push(format!(
+                        "  [{name}] {}: {what}{}",
+                        crate::render::describe(&step.change),
+                        stake
+                            .map(|s| format!("\n      at stake: {s}"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        let down = crate::plan::plan_down_with(&changes, plan_opts);
+        if opts.empty {
+            to = head.clone();
+        }
+        to.hints = Default::default();
+        planned.push((
+            st,
+            head,
+            to,
+            [
+                (
+                    script(&plan, &render_opts),
+                    super::destructive::header_lines(&plan),
+                ),
+                (
+                    script(&down, &render_opts),
+                    super::destructive::header_lines(&down),
+                ),
+            ],
+            loses_data,
+        ));
+    }
+    if !refused.is_empty() && !opts.allow_destructive {
+        return Err(Error::migration(
+            format!("the migration would lose data:\n{}", refused.join("\n")),
+            "if that is intended, run again with --allow-destructive; else change the models (a rename hint \
+             `renamed_from:` keeps the data of a renamed table, column or enum)",
+        ));
+    }
+    // Versions: now, but always after every existing migration, one second apart in dependency
+    // order so the runner applies a referenced service's migration first.
+    let latest = streams
+        .iter()
+        .filter_map(|s| s.head().map(|h| h.version.clone()))
+        .max();
+    let mut version = opts.version.clone().unwrap_or_else(|| version_at(opts.now));
+    if let Some(l) = &latest {
+        if &version <= l {
+            version = next_version(l).unwrap_or(version);
+        }
+    }
+    let order = dependency_order(&models);
+    planned.sort_by_key(|(st, ..)| order.iter().position(|n| n == &st.service.name));
+    let mut revisions = Vec::new();
+    for (i, (st, head, to, [(up_sql, up_losses), (down_sql, down_losses)], loses_data)) in
+        planned.into_iter().enumerate()
+    {
+        if i > 0 {
+            version = next_version(&version).unwrap_or(version);
+        }
+        let name = &st.service.name;
+        let _ = &head;
+        let before = st.head().map_or_else(empty_hash, |h| h.after.clone());
+        let after = schema_hash(&to);
+        let header = Header {
+            service: name,
+            version: &version,
+            parent: st.head().map(|h| h.version.as_str()),
+            message: &opts.message,
+            before: &before,
+            after: &after,
+            destructive: loses_data,
+        };
+        let body = |sql: String| {
+            if sql.is_empty() {
+                "-- Write the SQL of this migration here; statements end with `;`.\n".to_string()
+            } else {
+                sql
+            }
+        };
+        let stem = format!("{version}_{}", slug(&opts.message));
+        let dir = project.migrations_dir(name);
+        revisions.push(Revision {
+            service: name.clone(),
+            version: version.clone(),
+            up_path: dir.join(format!("{stem}.up.sql")),
+            down_path: dir.join(format!("{stem}.down.sql")),
+            snapshot_path: project.snapshots_dir(name).join(format!("{version}.yaml")),
+            up: header.render("up", &up_losses) + &body(up_sql),
+            down: header.render("down", &down_losses) + &body(down_sql),
+            snapshot: format!(
+                "# Schema of service `{name}` after migration {version}, written by `autogen revision`.\n{}",
+                snapshot_text(&to)
+            ),
+        });
+    }
+    Ok(Written {
+        revisions,
+        unchanged,
+    })
+}
+
+/// Writes the files of `revisions`; nothing is written if a target already exists.
+pub fn write(revisions: &[Revision]) -> Result<(), Error> {
+    for r in revisions {
+        for p in [&r.up_path, &r.down_path, &r.snapshot_path] {
+            if p.exists() {
+                return Err(Error::migration(
+                    format!("`{}` already exists", p.display()),
+                    "wait a second (versions are timestamps) or pass another --version",
+                ));
+            }
+        }
+    }
+    for r in revisions {
+        for (p, text) in [
+            (&r.up_path, &r.up),
+            (&r.down_path, &r.down),
+            (&r.snapshot_path, &r.snapshot),
+        ] {
+            super::files::write_file(p, text)?;
+        }
+    }
+    Ok(())
+}
