@@ -124,10 +124,13 @@ fn transient(e: &postgres::Error) -> bool {
         return *code == SqlState::CANNOT_CONNECT_NOW || *code == SqlState::TOO_MANY_CONNECTIONS;
     }
     // No answer from a server (refused, reset, timed out) is an I/O error; a malformed URL or a
-    // failed TLS handshake is not, and does not heal by waiting.
-    e.is_closed()
-        || std::error::Error::source(e)
-            .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
+    // failed TLS handshake is not, and does not heal by waiting. (rustls reports a handshake
+    // failure as an I/O error carrying its own error.)
+    let io = std::error::Error::source(e).and_then(|s| s.downcast_ref::<std::io::Error>());
+    let handshake = io
+        .and_then(|io| io.get_ref())
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+    e.is_closed() || (io.is_some() && !handshake)
 }
 
 /// The server's message when there is one, rather than the driver's generic "db error".
