@@ -414,56 +414,18 @@ fn print_problems(problems: &[Problem]) {
 pub fn validate(a: ValidateArgs) -> Result<u8, Error> {
     let project = a.project.load()?;
     let services = project.select(&a.project.service)?;
-    let streams = migrate::load_streams(&project, &services)?;
-    let mut problems: Vec<Problem> = streams.iter().flat_map(|s| s.problems.clone()).collect();
-    if let Err(e) = migrate::load_all_models(&project) {
-        problems.push(Problem {
-            service: "models".into(),
-            message: e.to_string(),
-            fix: "correct the model files".into(),
-        });
-    }
-    let mut checked = vec!["files"];
-    if !a.offline {
-        if let Some(url) = &project.database_url {
-            let mut client = crate::conn::connect(url)?;
-            let rows = migrate::history::read(&mut client)?;
-            problems.extend(migrate::online_problems(&streams, &rows));
-            checked.push("history table");
-        }
-    }
-    if !a.offline && problems.is_empty() {
-        let mut shadow = a.shadow.shadow(&project)?;
-        problems.extend(
-            crate::check::replay(&project, &streams, &mut shadow)?
-                .into_iter()
-                .map(|f| Problem {
-                    service: f.service,
-                    message: match f.object {
-                        Some(o) => format!(
-                            "replayed migrations differ from the snapshot: {o}: {}",
-                            f.message
-                        ),
-                        None => f.message,
-                    },
-                    fix: f.fix,
-                }),
-        );
-        checked.push("replay on a shadow database");
-    }
-    // After the replay, which these do not stop: they are about review, not about the chain.
-    problems.extend(migrate::destructive::unmarked(&streams));
-    if problems.is_empty() {
-        let n: usize = streams.iter().map(|s| s.chain.len()).sum();
+    let v = crate::check::validate(&project, &services, a.offline, || a.shadow.shadow(&project))?;
+    if v.problems.is_empty() {
         tell!(
-            "ok: {n} migration(s) in {} service(s); checked {}",
-            streams.len(),
-            checked.join(", ")
+            "ok: {} migration(s) in {} service(s); checked {}",
+            v.migrations,
+            v.services,
+            v.checked.join(", ")
         );
         return Ok(0);
     }
-    print_problems(&problems);
-    tell!("{} problem(s)", problems.len());
+    print_problems(&v.problems);
+    tell!("{} problem(s)", v.problems.len());
     Ok(1)
 }
 

@@ -5,7 +5,7 @@ use super::ProjectArgs;
 use super::project::settings;
 use crate::config::Project;
 use crate::error::Error;
-use crate::migrate::{self, Migration, Stream, history};
+use crate::migrate::{self, Migration, Stream, history, select};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -114,23 +114,6 @@ fn locked(project: &Project) -> Result<postgres::Client, Error> {
     })
 }
 
-fn label(m: &Migration) -> String {
-    format!("{} {}", m.service, m.name())
-}
-
-fn check_version(streams: &[Stream], v: &str) -> Result<(), Error> {
-    if streams
-        .iter()
-        .any(|s| s.chain.iter().any(|m| m.version == v))
-    {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "no migration has version `{v}`; `autogen history` lists them"
-        )))
-    }
-}
-
 fn print_sql(ms: &[Migration], down: bool) {
     let mut out = std::io::stdout().lock();
     for m in ms {
@@ -142,7 +125,7 @@ fn print_sql(ms: &[Migration], down: bool) {
         let _ = writeln!(
             out,
             "-- ==== {} ({}) ====",
-            label(m),
+            m.label(),
             if down { "down" } else { "up" }
         );
         let _ = out.write_all(text.as_bytes());
@@ -156,14 +139,14 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
     if a.sql {
         let after: Vec<Migration> = match &a.from {
             Some(v) => {
-                check_version(&streams, v)?;
+                select::check_version(&streams, v)?;
                 all.into_iter()
                     .filter(|m| m.version.as_str() > v.as_str())
                     .collect()
             }
             None => all,
         };
-        print_sql(&select_up(after, a.target.as_deref(), &streams)?, false);
+        print_sql(&select::up(after, a.target.as_deref(), &streams)?, false);
         return Ok(0);
     }
     let mut client = locked(&project)?;
@@ -224,17 +207,17 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
             .is_some_and(|e| e.starts_with("downgrade"))
         {
             return Err(Error::migration(
-                format!("{} stopped part-way while being reverted", label(m)),
+                format!("{} stopped part-way while being reverted", m.label()),
                 "finish the revert by hand, then `autogen mark --not-applied` (or `--applied` if you restored it)",
             ));
         }
         let at = r.failed_unit.unwrap_or(0).max(0) as usize;
-        tell!("resuming {} at step {}", label(m), at + 1);
+        tell!("resuming {} at step {}", m.label(), at + 1);
         let took = migrate::runner::apply(&mut client, m, at)?;
-        tell!("applied {} ({} ms)", label(m), took.as_millis());
+        tell!("applied {} ({} ms)", m.label(), took.as_millis());
     }
     let rows = history::read(&mut client)?;
-    let todo = select_up(
+    let todo = select::up(
         migrate::pending(&streams, &rows),
         a.target.as_deref(),
         &streams,
@@ -254,11 +237,11 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         }
     }
     if !a.allow_destructive {
-        refuse_data_loss(&mut client, &todo)?;
+        migrate::destructive::refuse_unaccepted(&mut client, &todo)?;
     }
     for m in &todo {
         let took = migrate::runner::apply(&mut client, m, 0)?;
-        tell!("applied {} ({} ms)", label(m), took.as_millis());
+        tell!("applied {} ({} ms)", m.label(), took.as_millis());
     }
     Ok(0)
 }
@@ -278,102 +261,8 @@ fn leftovers(
     migrate::leftovers::find(client, Some(&schemas))
 }
 
-/// Refuses, before anything runs, migrations whose data-loss steps nobody accepted in the file,
-/// naming each step and the data at stake.
-fn refuse_data_loss(client: &mut postgres::Client, todo: &[Migration]) -> Result<(), Error> {
-    let mut lines = Vec::new();
-    for m in todo.iter().filter(|m| !m.allow_destructive) {
-        for loss in migrate::destructive::losses(m) {
-            let stake = migrate::destructive::at_stake(client, &loss.tables)?
-                .map(|s| format!("\n      at stake: {s}"))
-                .unwrap_or_default();
-            let what = match loss.what.as_str() {
-                "" => String::new(),
-                w => format!(": {w}"),
-            };
-            lines.push(format!("  {}: {}{what}{stake}", label(m), loss.step));
-        }
-    }
-    if lines.is_empty() {
-        return Ok(());
-    }
-    Err(Error::migration(
-        format!(
-            "nothing was run: pending migrations would lose data, and their files do not say that was accepted:\n{}",
-            lines.join("\n")
-        ),
-        "review the steps; if they are intended, run `autogen upgrade --allow-destructive`, or add the line \
-         `-- allow-destructive: yes` to the file's header (what `autogen revision --allow-destructive` writes) so reviewers see it",
-    ))
-}
-
-fn select_up(
-    pending: Vec<Migration>,
-    target: Option<&str>,
-    streams: &[Stream],
-) -> Result<Vec<Migration>, Error> {
-    match target {
-        None | Some("head") => Ok(pending),
-        Some(t) if t.starts_with('+') => {
-            let n: usize = t[1..].parse().map_err(|_| {
-                Error::Usage(format!("`{t}` is not a target: write +N with a number"))
-            })?;
-            Ok(pending.into_iter().take(n).collect())
-        }
-        Some(v) => {
-            check_version(streams, v)?;
-            Ok(pending
-                .into_iter()
-                .filter(|m| m.version.as_str() <= v)
-                .collect())
-        }
-    }
-}
-
-fn select_down(
-    applied: Vec<Migration>,
-    target: &str,
-    streams: &[Stream],
-) -> Result<Vec<Migration>, Error> {
-    match target {
-        "base" => Ok(applied),
-        t if t.starts_with('-') => {
-            let n: usize = t[1..].parse().map_err(|_| {
-                Error::Usage(format!("`{t}` is not a target: write -N with a number"))
-            })?;
-            Ok(applied.into_iter().take(n).collect())
-        }
-        v => {
-            check_version(streams, v)?;
-            Ok(applied
-                .into_iter()
-                .filter(|m| m.version.as_str() > v)
-                .collect())
-        }
-    }
-}
-
-/// Each migration to revert, with the data its down file drops and how much the database holds
-/// there.
-fn revert_list(client: &mut postgres::Client, todo: &[Migration]) -> Result<String, Error> {
-    let mut out = String::new();
-    for m in todo {
-        out.push_str(&format!("  {}\n", label(m)));
-        for loss in migrate::destructive::down_losses(m) {
-            let stake = migrate::destructive::at_stake(client, &loss.tables)?
-                .map(|s| format!("\n        at stake: {s}"))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "      data loss: {}{stake}\n",
-                loss.what_or_step()
-            ));
-        }
-    }
-    Ok(out)
-}
-
 fn confirm(client: &mut postgres::Client, todo: &[Migration], yes: bool) -> Result<bool, Error> {
-    let list = revert_list(client, todo)?;
+    let list = migrate::destructive::revert_list(client, todo)?;
     if yes {
         crate::cli::emit_err(format_args!("reverting:\n{list}"));
         return Ok(true);
@@ -396,11 +285,11 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
     if a.sql {
         let mut applied: Vec<Migration> = migrate::pending(&streams, &[]);
         if let Some(v) = &a.from {
-            check_version(&streams, v)?;
+            select::check_version(&streams, v)?;
             applied.retain(|m| m.version.as_str() <= v.as_str());
         }
         applied.reverse();
-        print_sql(&select_down(applied, &a.target, &streams)?, true);
+        print_sql(&select::down(applied, &a.target, &streams)?, true);
         return Ok(0);
     }
     let mut client = locked(&project)?;
@@ -409,7 +298,7 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
         &migrate::online_problems(&streams, &rows),
         "nothing was reverted",
     )?;
-    let todo = select_down(
+    let todo = select::down(
         migrate::applied_newest_first(&streams, &rows),
         &a.target,
         &streams,
@@ -440,7 +329,7 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
     }
     for m in &todo {
         let took = migrate::runner::revert(&mut client, m)?;
-        tell!("reverted {} ({} ms)", label(m), took.as_millis());
+        tell!("reverted {} ({} ms)", m.label(), took.as_millis());
     }
     Ok(0)
 }
@@ -660,7 +549,7 @@ pub fn mark(a: MarkArgs) -> Result<u8, Error> {
             .any(|r| r.service == m.service && r.version == m.version && r.success);
         if !clean {
             history::record(&mut client, m, 0, None)?;
-            tell!("marked {} as applied", label(m));
+            tell!("marked {} as applied", m.label());
             n += 1;
         }
     }

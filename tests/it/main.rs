@@ -6,6 +6,7 @@ mod cli;
 mod conversions;
 mod dbdb;
 mod derive_ui;
+mod embedding;
 mod first_day;
 mod golden;
 mod harness;

@@ -9,8 +9,10 @@ mod explain;
 mod locate;
 mod replay;
 pub mod report;
+mod validate;
 
 pub use replay::replay;
+pub use validate::{Validation, validate};
 
 pub use explain::{Drift, explain, explain_all};
 

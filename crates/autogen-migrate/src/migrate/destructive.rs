@@ -216,6 +216,54 @@ fn legacy_tables(what: &str) -> Vec<QName> {
         .collect()
 }
 
+/// Refuses, before anything runs, migrations whose data-loss steps nobody accepted in the file,
+/// naming each step and the data at stake.
+pub fn refuse_unaccepted(client: &mut Client, todo: &[Migration]) -> Result<(), Error> {
+    let mut lines = Vec::new();
+    for m in todo.iter().filter(|m| !m.allow_destructive) {
+        for loss in losses(m) {
+            let stake = at_stake(client, &loss.tables)?
+                .map(|s| format!("\n      at stake: {s}"))
+                .unwrap_or_default();
+            let what = match loss.what.as_str() {
+                "" => String::new(),
+                w => format!(": {w}"),
+            };
+            lines.push(format!("  {}: {}{what}{stake}", m.label(), loss.step));
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    Err(Error::migration(
+        format!(
+            "nothing was run: pending migrations would lose data, and their files do not say that was accepted:\n{}",
+            lines.join("\n")
+        ),
+        "review the steps; if they are intended, run `autogen upgrade --allow-destructive`, or add the line \
+         `-- allow-destructive: yes` to the file's header (what `autogen revision --allow-destructive` writes) so reviewers see it",
+    ))
+}
+
+/// Each migration to revert, with the data its down file drops and how much the database holds
+/// there.
+pub fn revert_list(client: &mut Client, todo: &[Migration]) -> Result<String, Error> {
+    let mut out = String::new();
+    for m in todo {
+        out.push_str(&format!("  {}\n", m.label()));
+        for loss in down_losses(m) {
+            let stake = at_stake(client, &loss.tables)?
+                .map(|s| format!("\n        at stake: {s}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "      data loss: {}{stake}\n",
+                loss.what_or_step()
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// `about 1,204 rows, 96 kB` for each of `tables` the database has; `None` when it has none.
 /// The row count is the planner's estimate (`pg_class.reltuples`): no table is scanned to count.
 pub fn at_stake(client: &mut Client, tables: &[QName]) -> Result<Option<String>, Error> {

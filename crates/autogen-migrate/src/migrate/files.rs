@@ -39,6 +39,11 @@ impl Migration {
             .unwrap_or_default()
             .to_string()
     }
+
+    /// `service version_slug`, as messages name a migration.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.service, self.name())
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -19,6 +19,7 @@ pub mod roles;
 pub(crate) use models::service_files;
 mod revision;
 pub mod runner;
+pub mod select;
 pub mod split;
 
 pub use chain::{Problem, empty_hash, schema_hash};

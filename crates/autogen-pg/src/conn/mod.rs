@@ -3,6 +3,7 @@
 //! words in messages with passwords hidden. Every module that talks to a database connects
 //! through here; nothing here reads a catalog or knows about migrations.
 
+mod connector;
 pub mod env;
 mod pgpass;
 pub mod tls;
