@@ -1,9 +1,9 @@
 //! `#[derive(Table)]` and `#[derive(PgEnum)]`: a Rust struct or enum becomes an autogen model
 //! object.
 //!
-//! Input: the item and its `#[autogen(...)]` attributes. Output: an impl of `autogen::Table` or
-//! `autogen::PgEnum` that describes the object with autogen's runtime types; nothing here knows
-//! SQL beyond names. Column types come from the `autogen::SqlType` trait, so an unknown type is a
+//! Input: the item and its `#[autogen(...)]` attributes. Output: an impl of `autogen_model::Table` or
+//! `autogen_model::PgEnum` that describes the object with autogen's runtime types; nothing here knows
+//! SQL beyond names. Column types come from the `autogen_model::SqlType` trait, so an unknown type is a
 //! trait error pointing at the field, and type aliases and re-exports work. Every attribute
 //! mistake is a compile error pointing at the attribute.
 

@@ -459,3 +459,45 @@ fn a_models_command_may_print_any_model_and_errors_name_its_origin() {
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("file=svc/src/lib.rs,line=7"), "{out}");
 }
+
+/// A Rust service that declares its tables builds the model crate only: no database driver, no
+/// TLS, no command-line parser, no terminal rendering (read from the lock file, as cargo
+/// resolves it for `journal-model`).
+#[test]
+fn a_rust_model_crate_depends_on_the_model_crate_alone() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "-p",
+            "journal-model",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(ROOT)
+        .output()
+        .expect("run cargo tree");
+    let (code, tree, err) = decode(&out);
+    assert_eq!(code, 0, "{err}");
+    assert!(tree.contains("autogen-model"), "{tree}");
+    for banned in [
+        "postgres",
+        "tokio",
+        "rustls",
+        "ring ",
+        "clap",
+        "miette",
+        "openssl",
+        "autogen-pg",
+        "autogen-core",
+        "autogen-migrate",
+    ] {
+        assert!(
+            !tree.lines().any(|l| l.starts_with(banned)),
+            "journal-model pulls in {banned}:\n{tree}"
+        );
+    }
+}

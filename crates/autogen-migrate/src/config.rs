@@ -90,7 +90,7 @@ pub enum ModelSource {
     /// YAML files, relative to the project root.
     Glob(String),
     /// A program, run in the project root, that prints the model in the interchange format
-    /// (`autogen::Model::export`); the CLI knows nothing else of it.
+    /// (`autogen_model::Model::export`); the CLI knows nothing else of it.
     Command(Vec<String>),
 }
 

@@ -6,8 +6,10 @@
 //! `#[derive(PgEnum)]`), and their [`Error`].
 //!
 //! This is the crate a Rust service depends on to declare its tables. It must not talk to a
-//! database or a terminal, and depends on nothing but serde, the YAML parser and the derive:
-//! no Postgres driver, no TLS, no command-line parser.
+//! database, and depends on nothing but serde, the YAML parser and the derive: no Postgres
+//! driver, no TLS, no command-line parser. It reads model files and prints nothing, except
+//! [`Model::export`], the whole of a service's export program, which writes the model to
+//! standard output for the CLI to read.
 
 pub mod error;
 pub mod ir;

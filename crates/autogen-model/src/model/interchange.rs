@@ -88,7 +88,7 @@ pub fn read(source: &Path, text: &str) -> Result<Vec<(PathBuf, FileDoc)>, ModelE
                 "the models command did not print autogen's model interchange format (JSON); its output starts with `{}`",
                 start.lines().next().unwrap_or_default()
             ),
-            "the command must print only the model on standard output (autogen::Model::export); send logs to standard error",
+            "the command must print only the model on standard output (autogen_model::Model::export); send logs to standard error",
         )
     })?;
     match probe.autogen_model {

@@ -163,8 +163,8 @@ impl EnumDef {
 /// A service's model assembled in Rust.
 ///
 /// ```ignore
-/// pub fn model() -> autogen::Model {
-///     autogen::Model::new().enum_type::<EntryStatus>().table::<Entry>()
+/// pub fn model() -> autogen_model::Model {
+///     autogen_model::Model::new().enum_type::<EntryStatus>().table::<Entry>()
 /// }
 /// ```
 #[derive(Debug, Default)]
