@@ -16,7 +16,7 @@
 //! declares tables depends on `autogen-model` instead.
 
 pub use autogen_core::{diff, plan, render};
-pub use autogen_migrate::{Error, Result, check, config, error, migrate};
+pub use autogen_migrate::{Error, Result, cases, check, config, error, migrate};
 pub use autogen_model::{ir, model};
 pub use autogen_pg::{apply, conn, filter, inspect, shadow};
 

@@ -3,9 +3,10 @@
 
 use super::ProjectArgs;
 use super::project::settings;
+use crate::cases::{self, health};
 use crate::config::Project;
 use crate::error::Error;
-use crate::migrate::{self, Stream, health, history, leftovers};
+use crate::migrate::{self, Stream, history, leftovers};
 use clap::Args;
 use std::collections::BTreeSet;
 
@@ -218,7 +219,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     let schemas = owned(&project, &streams)?;
     let kept: Vec<&String> = schemas
         .iter()
-        .filter(|s| migrate::reset::protected(s))
+        .filter(|s| cases::reset::protected(s))
         .collect();
     if !kept.is_empty() {
         return Err(Error::Usage(format!(
@@ -236,7 +237,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     let mut client = migrate::runner::connect_locked(&url, &settings(&project), &mut || {
         tell!("waiting for another autogen run to finish...");
     })?;
-    let outside = migrate::reset::outside_dependents(&mut client, &schemas)?;
+    let outside = cases::reset::outside_dependents(&mut client, &schemas)?;
     if !outside.is_empty() {
         return Err(Error::migration(
             format!(
@@ -252,7 +253,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
         ));
     }
     let names: Vec<String> = streams.iter().map(|s| s.service.name.clone()).collect();
-    migrate::reset::wipe(&mut client, &schemas, &names)?;
+    cases::reset::wipe(&mut client, &schemas, &names)?;
     tell!(
         "dropped {} and the history of {}",
         ticked(schemas.iter()),

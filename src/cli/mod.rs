@@ -214,6 +214,8 @@ struct DumpArgs {
 /// Runs the command line; returns the process exit code (0 ok, 1 changes found with
 /// `--exit-code`). Errors map to exit code 2 in `main`.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
+    // The environment is read here, once, for the whole run.
+    crate::conn::env::set(crate::conn::env::Environment::from_process());
     crate::conn::env::set_notifier(|m| tell!("{m}"));
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,

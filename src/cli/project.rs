@@ -1,11 +1,12 @@
 //! `init`, `revision` and `validate`: the commands that write or check a project's files.
 
 use super::{ProjectArgs, ShadowArgs, paint_sql};
+use crate::cases::{self, RevisionOptions};
 use crate::config::{CONFIG_FILE, Project};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::migrate::files::write_file;
-use crate::migrate::{self, Problem, RevisionOptions};
+use crate::migrate::{self, Problem};
 use clap::Args;
 
 #[derive(Args)]
@@ -202,7 +203,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         write_file(path, text)?;
         tell!("wrote {}", path.display());
     }
-    let written = migrate::revision(
+    let written = cases::revision(
         &project,
         &services,
         &RevisionOptions {
@@ -215,7 +216,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
         },
         None,
     )?;
-    migrate::write_revisions(&written.revisions)?;
+    cases::write_revisions(&written.revisions)?;
     for r in &written.revisions {
         tell!(
             "wrote {} (and its down file and snapshot)",
@@ -343,8 +344,8 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
                     .join(", ")
             )));
         };
-        let r = migrate::rebuild::rebuild(&project, service, v, &a.message, !a.no_online)?;
-        migrate::rebuild::write(&r)?;
+        let r = cases::rebuild::rebuild(&project, service, v, &a.message, !a.no_online)?;
+        cases::rebuild::write(&r)?;
         let shown = |p: &std::path::Path| {
             p.strip_prefix(&project.root)
                 .unwrap_or(p)
@@ -374,7 +375,7 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
     } else {
         String::new()
     };
-    let written = migrate::revision(
+    let written = cases::revision(
         &project,
         &services,
         &RevisionOptions {
@@ -389,7 +390,7 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
             .as_mut()
             .map(|c| (c, dev_url.as_str(), shadow.platform())),
     )?;
-    migrate::write_revisions(&written.revisions)?;
+    cases::write_revisions(&written.revisions)?;
     if written.revisions.is_empty() {
         tell!("no changes detected");
         return Ok(0);

@@ -3,9 +3,10 @@
 
 use super::ProjectArgs;
 use super::project::settings;
+use crate::cases::{self, select};
 use crate::config::Project;
 use crate::error::Error;
-use crate::migrate::{self, Migration, Stream, history, select};
+use crate::migrate::{self, Migration, Stream, history};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -228,7 +229,7 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
     }
     // With every service, versions order the runs; one service alone may outrun another.
     if !a.project.service.is_empty() {
-        let unmet = migrate::dependents::unmet(&project, &todo, &mut client)?;
+        let unmet = cases::dependents::unmet(&project, &todo, &mut client)?;
         if !unmet.is_empty() {
             return Err(Error::migration(
                 format!("nothing was run:\n  {}", unmet.join("\n  ")),
@@ -237,7 +238,7 @@ pub fn upgrade(a: UpgradeArgs) -> Result<u8, Error> {
         }
     }
     if !a.allow_destructive {
-        migrate::destructive::refuse_unaccepted(&mut client, &todo)?;
+        cases::destructive::refuse_unaccepted(&mut client, &todo)?;
     }
     for m in &todo {
         let took = migrate::runner::apply(&mut client, m, 0)?;
@@ -262,7 +263,7 @@ fn leftovers(
 }
 
 fn confirm(client: &mut postgres::Client, todo: &[Migration], yes: bool) -> Result<bool, Error> {
-    let list = migrate::destructive::revert_list(client, todo)?;
+    let list = cases::destructive::revert_list(client, todo)?;
     if yes {
         crate::cli::emit_err(format_args!("reverting:\n{list}"));
         return Ok(true);
@@ -307,7 +308,7 @@ pub fn downgrade(a: DowngradeArgs) -> Result<u8, Error> {
         tell!("nothing to do: no applied migration is after the target");
         return Ok(0);
     }
-    let blocking = migrate::dependents::blocking(&project, &todo, &mut client)?;
+    let blocking = cases::dependents::blocking(&project, &todo, &mut client)?;
     if !blocking.is_empty() {
         let list: Vec<String> = blocking
             .iter()

@@ -322,7 +322,7 @@ fn model_source(m: ModelSourceField, path: &Path, service: &str) -> Result<Model
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+    crate::conn::env::get().var(name).map(String::from)
 }
 
 /// `${VAR}` references replaced by the environment; `None` when one is unset (so the next

@@ -169,7 +169,7 @@ pub fn check(
     }
     report.findings.extend(problems(
         CheckKind::Files,
-        &migrate::destructive::unmarked(&streams),
+        &crate::cases::destructive::unmarked(&streams),
     ));
     // Two services declaring one table is a model error (exit 2), named with both files.
     migrate::load_all_models(project)?;

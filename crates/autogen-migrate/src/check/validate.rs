@@ -63,7 +63,7 @@ pub fn validate(
         checked.push("replay on a shadow database");
     }
     // After the replay, which these do not stop: they are about review, not about the chain.
-    problems.extend(migrate::destructive::unmarked(&streams));
+    problems.extend(crate::cases::destructive::unmarked(&streams));
     Ok(Validation {
         problems,
         checked,

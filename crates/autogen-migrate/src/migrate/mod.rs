@@ -6,32 +6,23 @@
 //! connection; SQL comes from `render` (for new migrations) or from the files.
 
 pub mod chain;
-pub mod dependents;
-pub mod destructive;
 pub mod files;
-pub mod health;
 pub mod history;
 pub mod leftovers;
-mod models;
-pub mod rebuild;
-pub mod reset;
+pub(crate) mod models;
 pub mod roles;
 pub(crate) use models::service_files;
-mod revision;
 pub mod runner;
-pub mod select;
 pub mod split;
 
 pub use chain::{Problem, empty_hash, schema_hash};
 pub use files::Migration;
 pub use models::{load_all_models, load_service_model, owned_schemas, service_documents};
-pub use revision::{
-    Revision, RevisionOptions, Written, head_schema, revision, snapshot_at,
-    write as write_revisions,
-};
 
 use crate::config::{Project, Service};
 use crate::error::Error;
+use crate::ir::Schema;
+use crate::model::load_snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One service's migrations in chain order, with what is wrong with them offline.
@@ -54,6 +45,26 @@ impl Stream {
     pub fn file(&self, version: &str) -> Option<&Migration> {
         self.files.iter().find(|m| m.version == version)
     }
+}
+
+/// The head snapshot of a stream (empty before the first migration).
+pub fn head_schema(project: &Project, stream: &Stream) -> Result<Schema, Error> {
+    match stream.head() {
+        Some(head) => snapshot_at(project, &stream.service.name, &head.version),
+        None => Ok(Schema::default()),
+    }
+}
+
+/// The snapshot a service's migration `version` recorded.
+pub fn snapshot_at(project: &Project, service: &str, version: &str) -> Result<Schema, Error> {
+    let path = project
+        .snapshots_dir(service)
+        .join(format!("{version}.yaml"));
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(load_snapshot(&path, &text)?)
 }
 
 pub fn load_streams(project: &Project, services: &[Service]) -> Result<Vec<Stream>, Error> {

@@ -1,12 +1,14 @@
 //! The process environment, read in one place and once: every variable autogen's library looks
-//! at is a field here, so a program that embeds autogen can see (and set) all of them, and no
-//! module deeper down calls `std::env`. Project settings (`autogen.toml`, `DATABASE_URL`,
-//! `${VAR}` in the file) are `config`'s and are not here.
+//! at is a field here (and `vars` holds the rest, for the project file's `${VAR}` and the
+//! connection variables `config` reads), so no module deeper down calls `std::env`. The CLI reads
+//! it at start and installs it with [`set`]; a program that embeds autogen may install its own,
+//! or gets the process's, read on first use.
 //!
 //! Also the one way library code tells the user something while it works (a retry, a slow
 //! lock): [`notice`] goes to the notifier the program installed, standard error by default in
 //! the CLI, nowhere for an embedder that installs none.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -34,6 +36,8 @@ pub struct Environment {
     pub pg_pass_file: Option<PathBuf>,
     /// `USER`, else `LOGNAME`: the role libpq assumes when a connection string names none.
     pub user: Option<String>,
+    /// Every variable with a non-empty UTF-8 value, by name.
+    pub vars: BTreeMap<String, String>,
 }
 
 impl Environment {
@@ -62,7 +66,16 @@ impl Environment {
             user: ["USER", "LOGNAME"]
                 .iter()
                 .find_map(|n| var(n).and_then(|v| v.into_string().ok())),
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
         }
+    }
+
+    /// A variable's value, when it is set and not empty.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
     }
 }
 

@@ -1,15 +1,15 @@
 //! `autogen revision`: models compared with each service's latest snapshot (or the live
 //! database), written as an up file, a down file and the new snapshot.
 
-use super::chain::{empty_hash, schema_hash};
-use super::files::{Header, next_version, slug, version_at};
-use super::models::{load_all_models, load_service_model, owned_schemas};
-use super::{Stream, load_streams, refuse};
 use crate::config::{Project, Service};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::ir::{BaseType, Schema};
-use crate::model::{load_snapshot, snapshot_text};
+use crate::migrate::chain::{empty_hash, schema_hash};
+use crate::migrate::files::{Header, next_version, slug, version_at};
+use crate::migrate::models::{load_all_models, load_service_model, owned_schemas};
+use crate::migrate::{head_schema, load_streams, refuse};
+use crate::model::snapshot_text;
 use crate::plan::Hazard;
 use crate::render::{RenderOptions, script};
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,26 +44,6 @@ pub struct Written {
     pub revisions: Vec<Revision>,
     /// Services whose models match their latest snapshot.
     pub unchanged: Vec<String>,
-}
-
-/// The head snapshot of a stream (empty before the first migration).
-pub fn head_schema(project: &Project, stream: &Stream) -> Result<Schema, Error> {
-    match stream.head() {
-        Some(head) => snapshot_at(project, &stream.service.name, &head.version),
-        None => Ok(Schema::default()),
-    }
-}
-
-/// The snapshot a service's migration `version` recorded.
-pub fn snapshot_at(project: &Project, service: &str, version: &str) -> Result<Schema, Error> {
-    let path = project
-        .snapshots_dir(service)
-        .join(format!("{version}.yaml"));
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(load_snapshot(&path, &text)?)
 }
 
 /// Services ordered so that one whose tables reference another's schema comes after it.
@@ -307,7 +287,7 @@ pub fn write(revisions: &[Revision]) -> Result<(), Error> {
             (&r.down_path, &r.down),
             (&r.snapshot_path, &r.snapshot),
         ] {
-            super::files::write_file(p, text)?;
+            crate::migrate::files::write_file(p, text)?;
         }
     }
     Ok(())

@@ -2,12 +2,12 @@
 //! both sides of it (its parent's and its own), byte-identical to what `revision` wrote when
 //! the model said nothing the snapshots do not keep (rename hints, `using:` conversions).
 
-use super::chain::{empty_hash, schema_hash};
-use super::files::{self, Header, slug};
 use super::revision::Revision;
 use crate::config::{Project, Service};
 use crate::error::Error;
 use crate::ir::Schema;
+use crate::migrate::chain::{empty_hash, schema_hash};
+use crate::migrate::files::{self, Header, slug};
 use crate::model::load_snapshot;
 use crate::plan::{Hazard, PlanOptions, plan_down_with, plan_with};
 use crate::render::{RenderOptions, script};

@@ -11,7 +11,7 @@ use postgres::Client;
 /// Schemas `reset` never drops, whoever claims them: Postgres's, autogen's history, and the
 /// platform schemas of Supabase (with or without the preset).
 pub fn protected(schema: &str) -> bool {
-    schema == super::history::SCHEMA
+    schema == crate::migrate::history::SCHEMA
         || schema == "information_schema"
         || schema.starts_with("pg_")
         || crate::filter::SUPABASE_SCHEMAS.contains(&schema)
@@ -77,7 +77,7 @@ pub fn wipe(client: &mut Client, schemas: &[String], services: &[String]) -> Res
             )
         })?;
     }
-    super::history::forget_services(&mut tx, services)?;
+    crate::migrate::history::forget_services(&mut tx, services)?;
     tx.commit()
         .map_err(|e| Error::migration(error_text(&e), "check the connection"))
 }

@@ -3,16 +3,16 @@
 //! `upgrade` names the service to upgrade first instead of Postgres's `schema "users" does not
 //! exist`, and `downgrade` never stops half-way on another service's foreign key.
 
-use super::files::Migration;
-use super::load_streams;
-use super::models::owned_schemas;
-use super::revision::{head_schema, snapshot_at};
 use crate::config::Project;
 use crate::conn::error_text;
 use crate::error::Error;
 use crate::inspect::existing;
 use crate::ir::quote::qname;
 use crate::ir::{BaseType, QName, Schema};
+use crate::migrate::files::Migration;
+use crate::migrate::load_streams;
+use crate::migrate::models::owned_schemas;
+use crate::migrate::{head_schema, snapshot_at};
 use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 

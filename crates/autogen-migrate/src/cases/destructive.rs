@@ -8,10 +8,10 @@
 //! from their `-- hazard: data loss:` comments, the only record they carry. Statements written
 //! by hand carry neither and are the reviewer's to judge.
 
-use super::Migration;
 use crate::conn::error_text;
 use crate::error::Error;
 use crate::ir::QName;
+use crate::migrate::Migration;
 use crate::plan::{Hazard, Plan};
 use postgres::Client;
 
@@ -81,7 +81,7 @@ pub fn header_lines(plan: &Plan) -> String {
 
 /// Migrations whose up files lose data and carry no `-- allow-destructive: yes` marker:
 /// `upgrade` would refuse them, so `check` and `validate` say so before the deploy does.
-pub fn unmarked(streams: &[super::Stream]) -> Vec<super::Problem> {
+pub fn unmarked(streams: &[crate::migrate::Stream]) -> Vec<crate::migrate::Problem> {
     let mut out = Vec::new();
     for m in streams.iter().flat_map(|s| s.chain.iter()) {
         let lost = losses(m);
@@ -89,7 +89,7 @@ pub fn unmarked(streams: &[super::Stream]) -> Vec<super::Problem> {
             continue;
         }
         let steps: Vec<String> = lost.iter().map(Loss::describe).collect();
-        out.push(super::Problem {
+        out.push(crate::migrate::Problem {
             service: m.service.clone(),
             message: format!(
                 "`{}` loses data and is not marked as reviewed, so `autogen upgrade` will \

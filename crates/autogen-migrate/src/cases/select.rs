@@ -1,8 +1,8 @@
 //! Which migrations `upgrade` and `downgrade` run for a target (`head`, `+N`, a version; `base`,
 //! `-N`, a version), from the pending or applied ones of each service.
 
-use super::{Migration, Stream};
 use crate::error::Error;
+use crate::migrate::{Migration, Stream};
 
 /// Refuses a version that no migration has.
 pub fn check_version(streams: &[Stream], v: &str) -> Result<(), Error> {
