@@ -10,9 +10,6 @@
 //! environment or prints, so every stage is unit-tested without Postgres. `diff` knows nothing
 //! of plans, `plan` nothing of SQL text, and `render` is the only producer of SQL.
 
-// The IR is the model crate's; these names let the stages say `crate::ir` as they always have.
-use autogen_model::ir;
-
 pub mod diff;
 pub mod plan;
 pub mod render;

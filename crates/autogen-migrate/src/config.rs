@@ -3,8 +3,8 @@
 //! Input: the project directory and the flags that override the file. Output: a `Project` with
 //! its services, the database to use (if any) and the runner's timeouts. Nothing here connects.
 
-use crate::conn::env::parse_duration;
 use crate::error::Error;
+use autogen_pg::conn::env::parse_duration;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -322,7 +322,7 @@ fn model_source(m: ModelSourceField, path: &Path, service: &str) -> Result<Model
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
-    crate::conn::env::get().var(name).map(String::from)
+    autogen_pg::conn::env::get().var(name).map(String::from)
 }
 
 /// `${VAR}` references replaced by the environment; `None` when one is unset (so the next

@@ -9,10 +9,6 @@
 //! It returns data and errors, never prints (progress goes through `conn::env::notice`), and
 //! reaches Postgres only through `autogen-pg`.
 
-use autogen_core::{diff, plan, render};
-use autogen_model::{ir, model};
-use autogen_pg::{conn, filter, inspect, shadow};
-
 pub mod cases;
 pub mod check;
 pub mod config;

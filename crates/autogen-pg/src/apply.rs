@@ -3,8 +3,8 @@
 
 use crate::conn::error_text;
 use crate::error::Error;
-use crate::plan::Plan;
-use crate::render::{RenderOptions, batches, statements};
+use autogen_core::plan::Plan;
+use autogen_core::render::{RenderOptions, batches, statements};
 use postgres::Client;
 
 /// Runs every step of `plan` in the units the runner would run its migration file in (one

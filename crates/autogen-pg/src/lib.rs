@@ -8,9 +8,6 @@
 //! It must not know about migration files, the history table or the project file, and it never
 //! prints: progress goes through [`conn::env::notice`].
 
-use autogen_core::{diff, plan, render};
-use autogen_model::{ir, model};
-
 pub mod apply;
 pub mod conn;
 pub mod error;

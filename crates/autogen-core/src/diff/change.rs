@@ -1,6 +1,6 @@
 //! The change vocabulary: verb-object edits, each carrying what it needs to be inverted.
 
-use crate::ir::{
+use autogen_model::ir::{
     Column, Constraint, Conversion, Domain, Enum, Extension, Index, Namespace, QName, Sequence,
     Table,
 };
@@ -14,9 +14,9 @@ pub struct TypeUsage {
     pub column: String,
     pub array: bool,
     /// The column's default before the change, dropped before the conversion.
-    pub default_before: Option<crate::ir::Expr>,
+    pub default_before: Option<autogen_model::ir::Expr>,
     /// The default set once the column has the new type.
-    pub default_after: Option<crate::ir::Expr>,
+    pub default_after: Option<autogen_model::ir::Expr>,
 }
 
 impl TypeUsage {
@@ -278,7 +278,7 @@ impl Change {
                 after,
                 conversion,
                 ..
-            } => crate::ir::convert::changes_values(&before.ty, &after.ty, conversion),
+            } => autogen_model::ir::convert::changes_values(&before.ty, &after.ty, conversion),
             _ => false,
         }
     }

@@ -2,7 +2,7 @@
 //! place for default, NOT NULL and CHECKs, rebuilt when the base type or collation changes.
 
 use super::change::{Change, CommentTarget};
-use crate::ir::{BaseType, Domain, Schema};
+use autogen_model::ir::{BaseType, Domain, Schema};
 use std::borrow::Cow;
 
 pub(super) fn diff_domains(from: &mut Cow<'_, Schema>, to: &Schema, out: &mut Vec<Change>) {

@@ -2,7 +2,7 @@
 //! removed or reordered, which Postgres cannot do in place — the type rebuilt.
 
 use super::change::{Change, CommentTarget, EnumPosition, TypeUsage};
-use crate::ir::{BaseType, Enum, QName, Schema};
+use autogen_model::ir::{BaseType, Enum, QName, Schema};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 

@@ -12,7 +12,7 @@ mod tables;
 
 pub use change::{Change, CommentTarget, EnumPosition, TypeUsage};
 
-use crate::ir::Schema;
+use autogen_model::ir::Schema;
 
 /// The changes that turn `from` into `to`.
 pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
@@ -55,7 +55,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     enums::diff_enums(&mut from, to, &mut out);
     domains::diff_domains(&mut from, to, &mut out);
     tables::diff_sequences(&from, to, &mut out);
-    let rebuilt: Vec<(crate::ir::QName, String)> = out
+    let rebuilt: Vec<(autogen_model::ir::QName, String)> = out
         .iter()
         .filter_map(|c| match c {
             Change::RebuildEnum { usages, .. } | Change::RebuildDomain { usages, .. } => {

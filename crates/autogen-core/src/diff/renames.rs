@@ -3,7 +3,7 @@
 //! a copy of a catalog of thousands of tables costs as much memory as reading it.
 
 use super::change::Change;
-use crate::ir::{BaseType, IndexKey, QName, Schema};
+use autogen_model::ir::{BaseType, IndexKey, QName, Schema};
 use std::borrow::Cow;
 
 pub(super) fn apply<'a>(from: &'a Schema, to: &Schema, out: &mut Vec<Change>) -> Cow<'a, Schema> {

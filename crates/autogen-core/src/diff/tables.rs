@@ -2,8 +2,8 @@
 //! applied to `from`).
 
 use super::change::{Change, CommentTarget};
-use crate::ir::Conversion;
-use crate::ir::{
+use autogen_model::ir::Conversion;
+use autogen_model::ir::{
     BaseType, Column, ColumnType, Constraint, Index, IndexKey, Schema, Sequence, Table,
 };
 
@@ -79,7 +79,7 @@ pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
 pub(super) fn diff_tables(
     from: &Schema,
     to: &Schema,
-    rebuilt: &[(crate::ir::QName, String)],
+    rebuilt: &[(autogen_model::ir::QName, String)],
     out: &mut Vec<Change>,
 ) {
     for (name, t) in &to.tables {
@@ -147,7 +147,7 @@ fn diff_table(
     old: &Table,
     new: &Table,
     schemas: (&Schema, &Schema),
-    rebuilt: &[(crate::ir::QName, String)],
+    rebuilt: &[(autogen_model::ir::QName, String)],
     out: &mut Vec<Change>,
 ) {
     let table = &new.name;

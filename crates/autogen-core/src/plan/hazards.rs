@@ -1,9 +1,11 @@
 //! What can go wrong when a change runs, derived from the change itself.
 
 use crate::diff::Change;
-use crate::ir::convert::{fits, labels_cut, missing_labels, no_rewrite, silently_changes_values};
+use autogen_model::ir::convert::{
+    fits, labels_cut, missing_labels, no_rewrite, silently_changes_values,
+};
 
-use crate::ir::{BaseType, Column, Constraint, QName};
+use autogen_model::ir::{BaseType, Column, Constraint, QName};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +126,7 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
         } => {
             let mut h = Vec::new();
             if before.ty != after.ty || before.collation != after.collation {
-                let ty = crate::ir::quote::column_type(&after.ty);
+                let ty = autogen_model::ir::quote::column_type(&after.ty);
                 if !no_rewrite(&before.ty, &after.ty) {
                     h.push(Hazard::TableRewrite);
                 }
@@ -313,7 +315,7 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
         RebuildDomain { after, usages, .. } => {
             let mut h = vec![Hazard::MayFail(format!(
                 "values that do not convert to `{}`",
-                crate::ir::quote::column_type(&after.base)
+                autogen_model::ir::quote::column_type(&after.base)
             ))];
             if !usages.is_empty() {
                 h.push(Hazard::TableRewrite);

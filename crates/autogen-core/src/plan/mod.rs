@@ -10,7 +10,7 @@ mod order;
 pub use hazards::{Hazard, online_not_null};
 
 use crate::diff::{Change, invert};
-use crate::ir::{Constraint, QName};
+use autogen_model::ir::{Constraint, QName};
 
 /// How steps are planned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! whose keys change in this plan) are split out of CREATE TABLE into ADD CONSTRAINT steps.
 
 use crate::diff::Change;
-use crate::ir::{Constraint, QName, Table};
+use autogen_model::ir::{Constraint, QName, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn phase(c: &Change) -> u8 {

@@ -3,9 +3,9 @@
 use super::RenderOptions;
 use super::objects::{comment_sql, set_aside_name};
 use crate::diff::{Change, CommentTarget, EnumPosition};
-use crate::ir::Conversion;
-use crate::ir::quote::{collation, column_type, ident, ident_list, literal, qname};
-use crate::ir::{
+use autogen_model::ir::Conversion;
+use autogen_model::ir::quote::{collation, column_type, ident, ident_list, literal, qname};
+use autogen_model::ir::{
     BaseType, Column, Constraint, Deferrable, FkAction, Identity, Index, IndexElement, IndexKey,
     QName, Sequence, Table, truncate_identifier,
 };
@@ -404,7 +404,7 @@ fn sequence_options(before: Option<&Sequence>, s: &Sequence) -> String {
     if before.is_none_or(|b| b.data_type != s.data_type) {
         parts.push(format!(
             "AS {}",
-            column_type(&crate::ir::ColumnType::builtin(&s.data_type))
+            column_type(&autogen_model::ir::ColumnType::builtin(&s.data_type))
         ));
     }
     if changed(|x| x.increment) {
@@ -659,7 +659,7 @@ fn alter_column(
                 let text = if a.ty.array { "text[]" } else { "text" };
                 format!(" USING {c}::{text}::{ty}")
             }
-            _ if !crate::ir::convert::type_change_is_lossy(&b.ty, &a.ty) => String::new(),
+            _ if !autogen_model::ir::convert::type_change_is_lossy(&b.ty, &a.ty) => String::new(),
             _ => format!(" USING {c}::{ty}"),
         };
         v.push(format!("{pre} TYPE {ty}{coll}{using}"));

@@ -2,8 +2,8 @@
 
 use super::objects::{comment_sql, set_aside_name};
 use crate::diff::{CommentTarget, TypeUsage};
-use crate::ir::Domain;
-use crate::ir::quote::{collation, column_type, ident, qname};
+use autogen_model::ir::Domain;
+use autogen_model::ir::quote::{collation, column_type, ident, qname};
 
 pub(super) fn create(d: &Domain) -> Vec<String> {
     let mut sql = format!(

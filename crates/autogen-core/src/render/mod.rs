@@ -10,8 +10,8 @@ mod objects;
 
 pub use ddl::{describe, online_phases, statements};
 
-use crate::ir::quote;
 use crate::plan::{Plan, Step};
+use autogen_model::ir::quote;
 
 /// Options that change the SQL of some steps.
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 //! being rebuilt steps aside under.
 
 use crate::diff::CommentTarget;
-use crate::ir::QName;
-use crate::ir::quote::{ident, literal, qname};
-use crate::ir::truncate_identifier;
+use autogen_model::ir::QName;
+use autogen_model::ir::quote::{ident, literal, qname};
+use autogen_model::ir::truncate_identifier;
 
 pub(super) fn comment_sql(target: &CommentTarget, text: &Option<String>) -> String {
     let what = match target {

@@ -4,15 +4,15 @@
 //! exist`, and `downgrade` never stops half-way on another service's foreign key.
 
 use crate::config::Project;
-use crate::conn::error_text;
 use crate::error::Error;
-use crate::inspect::existing;
-use crate::ir::quote::qname;
-use crate::ir::{BaseType, QName, Schema};
 use crate::migrate::files::Migration;
 use crate::migrate::load_streams;
 use crate::migrate::models::owned_schemas;
 use crate::migrate::{head_schema, snapshot_at};
+use autogen_model::ir::quote::qname;
+use autogen_model::ir::{BaseType, QName, Schema};
+use autogen_pg::conn::error_text;
+use autogen_pg::inspect::existing;
 use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 

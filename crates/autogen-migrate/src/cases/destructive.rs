@@ -8,11 +8,11 @@
 //! from their `-- hazard: data loss:` comments, the only record they carry. Statements written
 //! by hand carry neither and are the reviewer's to judge.
 
-use crate::conn::error_text;
 use crate::error::Error;
-use crate::ir::QName;
 use crate::migrate::Migration;
-use crate::plan::{Hazard, Plan};
+use autogen_core::plan::{Hazard, Plan};
+use autogen_model::ir::QName;
+use autogen_pg::conn::error_text;
 use postgres::Client;
 
 /// The header key of a data-loss step.
@@ -308,12 +308,12 @@ fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::Change;
-    use crate::plan::Step;
+    use autogen_core::diff::Change;
+    use autogen_core::plan::Step;
 
     fn step(hazards: Vec<Hazard>) -> Step {
         Step {
-            change: Change::DropSchema(crate::ir::Namespace {
+            change: Change::DropSchema(autogen_model::ir::Namespace {
                 name: "s".into(),
                 comment: None,
             }),

@@ -2,9 +2,9 @@
 //! need, who holds the migration lock, which sessions wait on a lock. Read-only: nothing here
 //! takes a lock or writes.
 
-use crate::conn::error_text;
 use crate::error::Error;
 use crate::migrate::runner::LOCK_KEY;
+use autogen_pg::conn::error_text;
 use postgres::Client;
 
 fn query_error(what: &str, e: &postgres::Error) -> Error {

@@ -5,12 +5,12 @@
 use super::revision::Revision;
 use crate::config::{Project, Service};
 use crate::error::Error;
-use crate::ir::Schema;
 use crate::migrate::chain::{empty_hash, schema_hash};
 use crate::migrate::files::{self, Header, slug};
-use crate::model::load_snapshot;
-use crate::plan::{Hazard, PlanOptions, plan_down_with, plan_with};
-use crate::render::{RenderOptions, script};
+use autogen_core::plan::{Hazard, PlanOptions, plan_down_with, plan_with};
+use autogen_core::render::{RenderOptions, script};
+use autogen_model::ir::Schema;
+use autogen_model::model::load_snapshot;
 use std::path::Path;
 
 /// The up and down files of `version` of `service`, rebuilt (not written).
@@ -52,7 +52,7 @@ pub fn rebuild(
         None => Schema::default(),
     };
     let to = read_snapshot(&own_path)?;
-    let changes = crate::diff::diff(&from, &to);
+    let changes = autogen_core::diff::diff(&from, &to);
     if changes.is_empty() {
         return Err(Error::migration(
             format!(

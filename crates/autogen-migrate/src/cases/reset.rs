@@ -3,9 +3,9 @@
 //! come from the service's configuration and snapshots, never from what the database holds, and
 //! nothing outside them is touched: a dependency from outside is a refusal, not a CASCADE.
 
-use crate::conn::error_text;
 use crate::error::Error;
-use crate::ir::quote::ident;
+use autogen_model::ir::quote::ident;
+use autogen_pg::conn::error_text;
 use postgres::Client;
 
 /// Schemas `reset` never drops, whoever claims them: Postgres's, autogen's history, and the
@@ -14,7 +14,7 @@ pub fn protected(schema: &str) -> bool {
     schema == crate::migrate::history::SCHEMA
         || schema == "information_schema"
         || schema.starts_with("pg_")
-        || crate::filter::SUPABASE_SCHEMAS.contains(&schema)
+        || autogen_pg::filter::SUPABASE_SCHEMAS.contains(&schema)
 }
 
 /// Objects outside `schemas` that depend on objects inside them (a foreign key, a view, a column

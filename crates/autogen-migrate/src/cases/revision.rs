@@ -3,15 +3,15 @@
 
 use crate::config::{Project, Service};
 use crate::error::Error;
-use crate::filter::SchemaFilter;
-use crate::ir::{BaseType, Schema};
 use crate::migrate::chain::{empty_hash, schema_hash};
 use crate::migrate::files::{Header, next_version, slug, version_at};
 use crate::migrate::models::{load_all_models, load_service_model, owned_schemas};
 use crate::migrate::{head_schema, load_streams, refuse};
-use crate::model::snapshot_text;
-use crate::plan::Hazard;
-use crate::render::{RenderOptions, script};
+use autogen_core::plan::Hazard;
+use autogen_core::render::{RenderOptions, script};
+use autogen_model::ir::{BaseType, Schema};
+use autogen_model::model::snapshot_text;
+use autogen_pg::filter::SchemaFilter;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -94,7 +94,7 @@ pub fn revision(
     project: &Project,
     services: &[Service],
     opts: &RevisionOptions,
-    mut from_db: Option<(&mut postgres::Client, &str, &crate::shadow::Platform)>,
+    mut from_db: Option<(&mut postgres::Client, &str, &autogen_pg::shadow::Platform)>,
 ) -> Result<Written, Error> {
     if opts.empty && services.len() > 1 {
         return Err(Error::Usage(format!(
@@ -133,12 +133,12 @@ pub fn revision(
         let mut compare_to = to.clone();
         let from = match from_db.as_mut() {
             Some((client, dev_url, platform)) => {
-                compare_to = crate::shadow::normalize(&to, dev_url, platform)?;
+                compare_to = autogen_pg::shadow::normalize(&to, dev_url, platform)?;
                 let filter = SchemaFilter {
                     include: owned.iter().cloned().collect(),
                     exclude: Vec::new(),
                 };
-                let mut live = crate::inspect::inspect(client, &filter)?;
+                let mut live = autogen_pg::inspect::inspect(client, &filter)?;
                 live.retain_schemas(|s| owned.contains(s));
                 live
             }
@@ -147,16 +147,16 @@ pub fn revision(
         let changes = if opts.empty {
             Vec::new()
         } else {
-            crate::diff::diff(&from, &compare_to)
+            autogen_core::diff::diff(&from, &compare_to)
         };
         if changes.is_empty() && !opts.empty {
             unchanged.push(name.clone());
             continue;
         }
-        let plan_opts = crate::plan::PlanOptions {
+        let plan_opts = autogen_core::plan::PlanOptions {
             online: opts.online,
         };
-        let plan = crate::plan::plan_with(changes.clone(), plan_opts);
+        let plan = autogen_core::plan::plan_with(changes.clone(), plan_opts);
         let mut loses_data = false;
         for step in &plan.steps {
             for h in &step.hazards {
@@ -169,7 +169,7 @@ pub fn revision(
                     };
                     refused.push(format!(
                         "  [{name}] {}: {what}{}",
-                        crate::render::describe(&step.change),
+                        autogen_core::render::describe(&step.change),
                         stake
                             .map(|s| format!("\n      at stake: {s}"))
                             .unwrap_or_default()
@@ -177,7 +177,7 @@ pub fn revision(
                 }
             }
         }
-        let down = crate::plan::plan_down_with(&changes, plan_opts);
+        let down = autogen_core::plan::plan_down_with(&changes, plan_opts);
         if opts.empty {
             to = head.clone();
         }

@@ -2,9 +2,9 @@
 //! added after 'published'`. A change turns the *expected* schema into the *actual* one, so each
 //! line says what the actual side has that the expected side does not.
 
-use crate::diff::{Change, CommentTarget, EnumPosition};
-use crate::ir::quote::column_type;
-use crate::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
+use autogen_core::diff::{Change, CommentTarget, EnumPosition};
+use autogen_model::ir::quote::column_type;
+use autogen_model::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
 
 /// One object and how it differs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -58,7 +58,7 @@ pub fn model_lines(
     let files: Vec<(PathBuf, String, String)> = crate::migrate::service_files(project, service)?
         .into_iter()
         .filter_map(|(path, text)| {
-            let schema = crate::model::declared_schema(&path, &text).ok()?;
+            let schema = autogen_model::model::declared_schema(&path, &text).ok()?;
             Some((path, text, schema))
         })
         .collect();

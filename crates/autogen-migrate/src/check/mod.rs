@@ -18,10 +18,10 @@ pub use explain::{Drift, explain, explain_all};
 
 use crate::config::{Project, Service};
 use crate::error::Error;
-use crate::filter::SchemaFilter;
-use crate::ir::Schema;
 use crate::migrate::{self, Stream};
-use crate::shadow::Shadow;
+use autogen_model::ir::Schema;
+use autogen_pg::filter::SchemaFilter;
+use autogen_pg::shadow::Shadow;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -130,7 +130,7 @@ fn drift_findings(
     actual: &Schema,
     fix: &str,
 ) -> Vec<Finding> {
-    explain_all(&crate::diff::diff(expected, actual))
+    explain_all(&autogen_core::diff::diff(expected, actual))
         .into_iter()
         .map(|d| Finding {
             object: Some(d.object),
@@ -147,8 +147,8 @@ fn normalized(s: Schema, shadow: &mut Shadow) -> Result<Schema, Error> {
         return Ok(s);
     }
     match shadow.normalize_model(s)? {
-        crate::shadow::Normalized::Done { schema, .. } => Ok(schema),
-        crate::shadow::Normalized::NoShadow(e, _) => Err(e.into()),
+        autogen_pg::shadow::Normalized::Done { schema, .. } => Ok(schema),
+        autogen_pg::shadow::Normalized::NoShadow(e, _) => Err(e.into()),
     }
 }
 
@@ -198,7 +198,7 @@ pub fn check(
         report.findings.extend(replay(project, &streams, shadow)?);
     }
     if let Some(db_url) = opts.database_url {
-        let mut client = crate::conn::connect(db_url)?;
+        let mut client = autogen_pg::conn::connect(db_url)?;
         report.notes.extend(shadow.version_note(&mut client)?);
         let rows = migrate::history::read(&mut client)?;
         report.checked.push(CheckKind::History);
@@ -326,7 +326,7 @@ fn in_schemas(
         include: owned.iter().cloned().collect(),
         exclude: Vec::new(),
     };
-    let mut live = crate::inspect::inspect(client, &filter)?;
+    let mut live = autogen_pg::inspect::inspect(client, &filter)?;
     live.retain_schemas(|s| owned.contains(s));
     let mut expected = normalized(expected, shadow)?;
     expected.retain_schemas(|s| owned.contains(s));
@@ -390,7 +390,7 @@ pub fn unrecorded(
         return Ok(None);
     };
     let snap = migrate::snapshot_at(project, name, &first.version)?;
-    let q = crate::ir::quote::qname;
+    let q = autogen_model::ir::quote::qname;
     let relations: Vec<String> = snap
         .tables
         .keys()
@@ -403,7 +403,7 @@ pub fn unrecorded(
         .chain(snap.domains.keys())
         .map(q)
         .collect();
-    let present = crate::inspect::existing(client, &relations, &types)?;
+    let present = autogen_pg::inspect::existing(client, &relations, &types)?;
     if present.is_empty() {
         return Ok(None);
     }
@@ -442,12 +442,12 @@ fn unmanaged(
     }
     let mut out = Vec::new();
     let mut others: BTreeMap<String, usize> = BTreeMap::new();
-    for o in crate::inspect::catalog_objects(client)? {
+    for o in autogen_pg::inspect::catalog_objects(client)? {
         if o.schema == migrate::history::SCHEMA || !filter.matches(&o.schema) {
             continue;
         }
         if let Some(service) = owned.get(&o.schema) {
-            if crate::inspect::MANAGED_KINDS.contains(&o.kind.as_str()) {
+            if autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()) {
                 continue;
             }
             out.push(Finding {

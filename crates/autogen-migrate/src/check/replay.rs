@@ -11,9 +11,11 @@
 use super::{CheckKind, Finding, finding, in_schemas};
 use crate::config::Project;
 use crate::error::Error;
-use crate::ir::Schema;
 use crate::migrate::{self, Migration, Stream};
-use crate::shadow::{Needs, Platform, ScratchDb, Shadow, prepare_platform, prepare_references};
+use autogen_model::ir::Schema;
+use autogen_pg::shadow::{
+    Needs, Platform, ScratchDb, Shadow, prepare_platform, prepare_references,
+};
 use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -237,7 +239,7 @@ fn with_dependencies(project: &Project, streams: &[Stream]) -> Result<Vec<Stream
                         .map(|fk| fk.ref_table.schema.clone()),
                 );
                 for c in t.columns.values() {
-                    if let crate::ir::BaseType::User(q) = &c.ty.base {
+                    if let autogen_model::ir::BaseType::User(q) = &c.ty.base {
                         referenced.insert(q.schema.clone());
                     }
                 }

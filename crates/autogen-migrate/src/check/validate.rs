@@ -6,7 +6,7 @@
 use crate::config::{Project, Service};
 use crate::error::Error;
 use crate::migrate::{self, Problem};
-use crate::shadow::Shadow;
+use autogen_pg::shadow::Shadow;
 
 /// What `validate` found, and what it looked at.
 pub struct Validation {
@@ -37,7 +37,7 @@ pub fn validate(
     let mut checked = vec!["files"];
     if !offline {
         if let Some(url) = &project.database_url {
-            let mut client = crate::conn::connect(url)?;
+            let mut client = autogen_pg::conn::connect(url)?;
             let rows = migrate::history::read(&mut client)?;
             problems.extend(migrate::online_problems(&streams, &rows));
             checked.push("history table");

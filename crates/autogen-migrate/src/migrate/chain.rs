@@ -2,8 +2,8 @@
 //! own, not their names'. Every way the chain can be broken is a `Problem` with its fix.
 
 use super::files::{Migration, sha256_hex};
-use crate::ir::Schema;
-use crate::model::{load_snapshot, snapshot_text};
+use autogen_model::ir::Schema;
+use autogen_model::model::{load_snapshot, snapshot_text};
 use std::collections::BTreeMap;
 use std::path::Path;
 

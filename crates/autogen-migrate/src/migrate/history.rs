@@ -2,12 +2,12 @@
 //! same transaction as the migration's last statement.
 
 use super::files::Migration;
-use crate::conn::error_text;
 use crate::error::Error;
+use autogen_pg::conn::error_text;
 use postgres::GenericClient;
 
 /// The schema that holds the history; `inspect` leaves it out unless asked for by name.
-pub const SCHEMA: &str = crate::filter::RESERVED_SCHEMA;
+pub const SCHEMA: &str = autogen_pg::filter::RESERVED_SCHEMA;
 
 pub const CREATE: &str = "CREATE SCHEMA IF NOT EXISTS autogen;
 CREATE TABLE IF NOT EXISTS autogen.history (

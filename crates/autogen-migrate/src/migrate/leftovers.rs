@@ -3,9 +3,9 @@
 //! NOT VALID whose VALIDATE failed (it checks new rows only). The comparator sees neither as a
 //! difference, so they are looked for here, by `upgrade`, `status`, `check` and `health`.
 
-use crate::conn::error_text;
 use crate::error::Error;
-use crate::ir::quote::{ident, qname};
+use autogen_model::ir::quote::{ident, qname};
+use autogen_pg::conn::error_text;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +23,8 @@ pub struct Leftover {
 }
 
 impl Leftover {
-    pub fn table_name(&self) -> crate::ir::QName {
-        crate::ir::QName::new(self.schema.clone(), self.table.clone())
+    pub fn table_name(&self) -> autogen_model::ir::QName {
+        autogen_model::ir::QName::new(self.schema.clone(), self.table.clone())
     }
 
     /// What to do about it.
@@ -121,6 +121,9 @@ pub fn rebuilt_by<'a>(found: &'a [Leftover], sql: &str) -> Option<&'a Leftover> 
 pub fn drop_sql(l: &Leftover) -> String {
     format!(
         "DROP INDEX CONCURRENTLY IF EXISTS {}",
-        qname(&crate::ir::QName::new(l.schema.clone(), l.name.clone()))
+        qname(&autogen_model::ir::QName::new(
+            l.schema.clone(),
+            l.name.clone()
+        ))
     )
 }

@@ -21,8 +21,8 @@ pub use models::{load_all_models, load_service_model, owned_schemas, service_doc
 
 use crate::config::{Project, Service};
 use crate::error::Error;
-use crate::ir::Schema;
-use crate::model::load_snapshot;
+use autogen_model::ir::Schema;
+use autogen_model::model::load_snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One service's migrations in chain order, with what is wrong with them offline.
@@ -198,7 +198,7 @@ pub fn applied_newest_first(streams: &[Stream], rows: &[history::Row]) -> Vec<Mi
 
 /// What every scratch database of this project is prepared with: the preset, the `[shadow]
 /// setup` file, and the roles that any service's migration files name (up and down).
-pub fn platform(project: &Project) -> Result<crate::shadow::Platform, Error> {
+pub fn platform(project: &Project) -> Result<autogen_pg::shadow::Platform, Error> {
     let setup = match &project.shadow_setup {
         None => None,
         Some(path) => {
@@ -226,7 +226,7 @@ pub fn platform(project: &Project) -> Result<crate::shadow::Platform, Error> {
     }
     // A role one migration creates and another names is the migrations' to create.
     roles.retain(|r| !created.contains(r));
-    Ok(crate::shadow::Platform {
+    Ok(autogen_pg::shadow::Platform {
         preset: project.preset.clone(),
         setup,
         roles,

@@ -3,8 +3,8 @@
 
 use crate::config::{ModelSource, Project, Service};
 use crate::error::Error;
-use crate::ir::Schema;
-use crate::model::{FileDoc, interchange, load_documents, model_schemas, parse_document};
+use autogen_model::ir::Schema;
+use autogen_model::model::{FileDoc, interchange, load_documents, model_schemas, parse_document};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -5,8 +5,8 @@
 use super::files::Migration;
 use super::history;
 use super::split::{Statement, Unit, split};
-use crate::conn::{connect, error_text};
 use crate::error::Error;
+use autogen_pg::conn::{connect, error_text};
 use postgres::Client;
 use postgres::error::SqlState;
 use std::path::Path;
@@ -265,7 +265,7 @@ fn clear_failed_build(client: &mut Client, unit: &Unit) -> Result<(), Error> {
     let found = super::leftovers::find(client, None)?;
     for s in &unit.statements {
         if let Some(l) = super::leftovers::rebuilt_by(&found, &s.sql) {
-            crate::conn::env::notice(&format!(
+            autogen_pg::conn::env::notice(&format!(
                 "dropping the invalid index `{}.{}` its failed build left",
                 l.schema, l.name
             ));

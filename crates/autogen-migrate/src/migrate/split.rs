@@ -5,7 +5,7 @@
 //! function bodies splits correctly. A `-- autogen:commit` line ends a transaction (an enum value
 //! added before it can be used after it).
 
-use crate::render::COMMIT_MARKER;
+use autogen_core::render::COMMIT_MARKER;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {

@@ -2,7 +2,7 @@
 //! real server only through `inspect`.
 
 use crate::error::Error;
-use crate::ir::{
+use autogen_model::ir::{
     BaseType, Check, Column, ColumnType, Deferrable, Domain, Enum, Exclusion, Expr, Extension,
     FkAction, ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, PrimaryKey, QName,
     Schema, Sequence, Table, Unique,

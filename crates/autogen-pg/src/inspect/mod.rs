@@ -10,7 +10,7 @@ mod assemble;
 use crate::conn::error_text;
 use crate::error::Error;
 use crate::filter::SchemaFilter;
-use crate::ir::Schema;
+use autogen_model::ir::Schema;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
 use postgres::{Client, Row};

@@ -13,7 +13,7 @@
 //! file that cannot be read is ignored (and rewritten); one that cannot be written is skipped:
 //! the cache only ever saves time, never changes a result.
 
-use crate::ir::{BaseType, Domain, QName, Schema, Sequence, Table};
+use autogen_model::ir::{BaseType, Domain, QName, Schema, Sequence, Table};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,7 +72,10 @@ fn hash(parts: &impl Serialize) -> String {
 }
 
 /// The user types a table's columns name, with their definitions.
-fn types_used<'a>(model: &'a Schema, t: &Table) -> (Vec<&'a crate::ir::Enum>, Vec<&'a Domain>) {
+fn types_used<'a>(
+    model: &'a Schema,
+    t: &Table,
+) -> (Vec<&'a autogen_model::ir::Enum>, Vec<&'a Domain>) {
     let names: BTreeSet<&QName> = t
         .columns
         .values()

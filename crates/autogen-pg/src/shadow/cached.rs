@@ -6,7 +6,7 @@
 
 use super::{Shadow, cache, normalize};
 use crate::error::Error;
-use crate::ir::{BaseType, QName, Schema};
+use autogen_model::ir::{BaseType, QName, Schema};
 use std::collections::BTreeMap;
 
 /// What [`Shadow::normalize_model`] did.

@@ -18,7 +18,7 @@ pub use platform::{Needs, Platform, SUPABASE_ROLES, prepare_platform, prepare_re
 
 use crate::conn::{connect, connect_to, error_text, parse_target, redact};
 use crate::error::Error;
-use crate::ir::quote::ident;
+use autogen_model::ir::quote::ident;
 use postgres::Client;
 use std::sync::atomic::{AtomicU32, Ordering};
 

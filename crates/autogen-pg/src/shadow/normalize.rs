@@ -9,13 +9,13 @@
 use super::ScratchDb;
 use super::platform::{Needs, Platform, prepare_platform, prepare_references};
 use crate::apply::apply_scratch;
-use crate::diff::{Change, diff};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::inspect::inspect;
-use crate::ir::Schema;
-use crate::plan::plan;
-use crate::render::RenderOptions;
+use autogen_core::diff::{Change, diff};
+use autogen_core::plan::plan;
+use autogen_core::render::RenderOptions;
+use autogen_model::ir::Schema;
 use std::collections::BTreeSet;
 
 /// Normalizes `model` through a scratch database on the server at `dev_url`, prepared for the
@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 pub fn normalize(model: &Schema, dev_url: &str, platform: &Platform) -> Result<Schema, Error> {
     let db = ScratchDb::create(dev_url, "autogen_shadow")?;
     let mut client = db.connect()?;
-    let own: BTreeSet<String> = crate::model::model_schemas(model);
+    let own: BTreeSet<String> = autogen_model::model::model_schemas(model);
     let needs = Needs::of([model], &own);
     prepare_platform(&mut client, platform, &needs)?;
     // Extensions first, so their types exist before the stand-ins are decided.

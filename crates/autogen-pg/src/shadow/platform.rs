@@ -11,8 +11,8 @@
 
 use crate::conn::error_text;
 use crate::error::Error;
-use crate::ir::quote::{column_type, ident, ident_list, qname};
-use crate::ir::{BaseType, QName, Schema};
+use autogen_model::ir::quote::{column_type, ident, ident_list, qname};
+use autogen_model::ir::{BaseType, QName, Schema};
 use postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
