@@ -1,9 +1,8 @@
 //! The error of everything above the model and the connection: one variant per stage, each
-//! carrying the context a user needs to act, and [`Error::help_text`] saying what to do. The
-//! errors of the crates below convert into the same variants, so a caller matches one enum.
-//! Nothing here prints; the CLI decides how an error is shown.
+//! carrying the context a user needs to act, and [`Error::help_text`] saying what to do. A model
+//! error becomes the same variants here (`Model`, `Io`, `Usage`); a Postgres error is carried
+//! whole (`Pg`). Nothing here prints; the CLI decides how an error is shown.
 
-use autogen_pg::error::{CONNECT_HELP, INSPECT_HELP, SHADOW_HELP};
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -23,21 +22,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("cannot connect to the database `{url}`: {message}")]
-    Connect { url: String, message: String },
-
-    #[error("catalog query `{query}` failed: {message}")]
-    Inspect { query: String, message: String },
-
-    #[error("applying SQL failed at statement {statement}: {message}\n  statement: {sql}")]
-    Apply {
-        statement: usize,
-        sql: String,
-        message: String,
-    },
-
-    #[error("shadow database: {0}")]
-    Shadow(String),
+    /// Talking to Postgres failed (connection, catalog query, statement, shadow).
+    #[error(transparent)]
+    Pg(#[from] autogen_pg::Error),
 
     #[error("{0}")]
     Usage(String),
@@ -75,26 +62,6 @@ impl From<autogen_model::Error> for Error {
     }
 }
 
-impl From<autogen_pg::Error> for Error {
-    fn from(e: autogen_pg::Error) -> Error {
-        use autogen_pg::Error as Pg;
-        match e {
-            Pg::Connect { url, message } => Error::Connect { url, message },
-            Pg::Inspect { query, message } => Error::Inspect { query, message },
-            Pg::Apply {
-                statement,
-                sql,
-                message,
-            } => Error::Apply {
-                statement,
-                sql,
-                message,
-            },
-            Pg::Shadow(m) => Error::Shadow(m),
-        }
-    }
-}
-
 fn state_note(dirty: &bool) -> &'static str {
     if *dirty {
         "\n  the steps before it were committed: the service is marked dirty at this migration"
@@ -120,12 +87,10 @@ impl Error {
         match self {
             Error::Model(m) => m.help.clone(),
             Error::Io { .. } => Some("check that the path exists and is readable".into()),
-            Error::Connect { .. } => Some(CONNECT_HELP.into()),
-            Error::Inspect { .. } => Some(INSPECT_HELP.into()),
-            Error::Shadow(_) => Some(SHADOW_HELP.into()),
+            Error::Pg(e) => e.help_text(),
             Error::Config(_) => Some("fix autogen.toml (see the README for its sections)".into()),
             Error::Migration { help, .. } | Error::Statement { help, .. } => help.clone(),
-            Error::Apply { .. } | Error::Usage(_) => None,
+            Error::Usage(_) => None,
         }
     }
 

@@ -25,13 +25,10 @@ pub enum Error {
     Shadow(String),
 }
 
-/// What to do about a connection that failed.
-pub const CONNECT_HELP: &str = "check the URL, that the server is running, and the credentials";
-/// What to do about a catalog query that failed.
-pub const INSPECT_HELP: &str =
+const CONNECT_HELP: &str = "check the URL, that the server is running, and the credentials";
+const INSPECT_HELP: &str =
     "autogen supports PostgreSQL 13 and newer; run with a role that can read pg_catalog";
-/// What to do when no shadow database can be had.
-pub const SHADOW_HELP: &str = "pass --dev-url (or set `[shadow] url` in autogen.toml) with a server where autogen may create and drop scratch databases, or install the PostgreSQL server binaries so autogen can start its own";
+const SHADOW_HELP: &str = "pass --dev-url (or set `[shadow] url` in autogen.toml) with a server where autogen may create and drop scratch databases, or install the PostgreSQL server binaries so autogen can start its own";
 
 impl Error {
     /// What to do about it.

@@ -276,7 +276,7 @@ pub fn at_stake(client: &mut Client, tables: &[QName]) -> Result<Option<String>,
                  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
                 &[&t.schema, &t.name],
             )
-            .map_err(|e| Error::Inspect {
+            .map_err(|e| autogen_pg::Error::Inspect {
                 query: "row estimate".into(),
                 message: error_text(&e),
             })?;
