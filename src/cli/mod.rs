@@ -23,9 +23,9 @@ mod check;
 mod project;
 mod runner;
 
+use crate::cases::compare::{is_url, load_source};
 use crate::error::Error;
 use crate::filter::SchemaFilter;
-use crate::ir::Schema;
 use crate::render::RenderOptions;
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -242,40 +242,6 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8, Error> {
     }
 }
 
-fn is_url(s: &str) -> bool {
-    s.starts_with("postgres://") || s.starts_with("postgresql://")
-}
-
-/// Where one side of a diff spent its time, in seconds, for `--timings`.
-#[derive(Default, serde::Serialize)]
-struct SideTimings {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    connect: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    inspect: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parse: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    shadow_start: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    normalize: Option<f64>,
-    /// Tables, domains and sequences normalized, and how many of them came from the cache.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    objects: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cached: Option<usize>,
-}
-
-/// A schema read from a URL or a model path, narrowed by `filter`, with the server's version
-/// when it came from a database.
-struct Loaded {
-    schema: Schema,
-    server_version: Option<u32>,
-    timings: SideTimings,
-    /// A database's objects of kinds autogen does not manage, which the diff leaves out.
-    unmanaged: Vec<String>,
-}
-
 /// Says what a command left out because autogen does not manage its kind yet: a view or a
 /// policy must never vanish from a diff, a dump or an adoption without a word.
 pub(crate) fn name_unmanaged(source: &str, objects: &[String], left: &str) {
@@ -296,81 +262,11 @@ pub(crate) fn name_unmanaged(source: &str, objects: &[String], left: &str) {
     );
 }
 
-fn secs(since: std::time::Instant) -> Option<f64> {
-    Some(since.elapsed().as_secs_f64())
-}
-
-/// Loads a schema from a URL or model path, narrowed by `filter`. A model is normalized on the
-/// shadow when `shadow` is given (started here if it is not yet running).
-fn load_source(
-    src: &str,
-    filter: &SchemaFilter,
-    shadow: Option<&mut crate::shadow::Shadow>,
-) -> Result<Loaded, Error> {
-    let mut t = SideTimings::default();
-    let mut server_version = None;
-    let mut unmanaged = Vec::new();
-    let mut schema = if is_url(src) {
-        let start = std::time::Instant::now();
-        let mut client = crate::conn::connect(src)?;
-        t.connect = secs(start);
-        let start = std::time::Instant::now();
-        // The version comes with the inspection's first statement: no query of its own.
-        let (schema, version) = crate::inspect::inspect_versioned(&mut client, filter)?;
-        t.inspect = secs(start);
-        server_version = Some(version);
-        unmanaged = crate::inspect::unmanaged(&mut client, filter)?;
-        schema
-    } else {
-        let start = std::time::Instant::now();
-        let source = crate::model::source::load(src)?;
-        t.parse = secs(start);
-        let model = source.schema;
-        match shadow {
-            // A snapshot was written as Postgres stores it: nothing to normalize.
-            _ if source.snapshot => model,
-            None => model,
-            Some(shadow) => {
-                let start = std::time::Instant::now();
-                let result = shadow.normalize_model(model)?;
-                t.normalize = secs(start);
-                t.shadow_start = shadow.started_in();
-                match result {
-                    crate::shadow::Normalized::Done {
-                        schema,
-                        objects,
-                        cached,
-                    } => {
-                        t.objects = Some(objects);
-                        t.cached = Some(cached);
-                        schema
-                    }
-                    crate::shadow::Normalized::NoShadow(e, model) => {
-                        tell!(
-                            "note: {e}\nnote: model expressions (defaults, checks, predicates) are \
-                             compared as written, not as Postgres stores them, so some may show as \
-                             changed"
-                        );
-                        model
-                    }
-                }
-            }
-        }
-    };
-    schema.retain_schemas(|s| filter.matches(s));
-    Ok(Loaded {
-        schema,
-        server_version,
-        timings: t,
-        unmanaged,
-    })
-}
-
 /// Every figure `--timings` prints, in seconds, and the peak resident memory.
 #[derive(Default, serde::Serialize)]
 struct Timings {
-    from: SideTimings,
-    to: SideTimings,
+    from: crate::cases::compare::SideTimings,
+    to: crate::cases::compare::SideTimings,
     read: f64,
     diff: f64,
     plan: f64,
@@ -433,6 +329,9 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
     };
     let (from, to) = (from?, to?);
     let read = started.elapsed().as_secs_f64();
+    for note in [&from.note, &to.note].into_iter().flatten() {
+        tell!("note: {note}");
+    }
     for (side, loaded) in [("--from", &from), ("--to", &to)] {
         name_unmanaged(
             &format!("the {side} database"),

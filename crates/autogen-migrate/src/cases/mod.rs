@@ -1,11 +1,12 @@
 //! The use cases, built on the migration files, the history table and the runner (`migrate`):
 //! writing a revision (and rebuilding a lost one), choosing what `upgrade` and `downgrade` run
 //! and what must be refused first (data loss nobody accepted, services whose dependencies are
-//! missing), `reset` of a disposable database, and `health`.
+//! missing), `reset` of a disposable database, `health`, and loading one side of a comparison.
 //!
 //! Input: a project, its migration streams and, where a case needs one, a connection. Output:
 //! files to write, migrations to run, reports and errors; nothing here prints.
 
+pub mod compare;
 pub mod dependents;
 pub mod destructive;
 pub mod health;
