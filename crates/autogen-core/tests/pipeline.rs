@@ -240,3 +240,56 @@ fn the_same_inputs_render_byte_identical_scripts() {
     assert_eq!(one, two);
     assert!(one.contains("-- 1. "), "{one}");
 }
+
+#[test]
+fn a_check_on_an_existing_table_is_added_not_valid_and_validated_in_a_later_transaction() {
+    let a = schema(ENTRIES);
+    let b = schema(&format!(
+        "{ENTRIES}    checks:\n      body_not_empty: \"body <> ''\"\n"
+    ));
+    let up = plan(diff(&a, &b));
+    assert!(up.steps[0].online, "{up:?}");
+    assert!(
+        up.steps[0]
+            .hazards
+            .iter()
+            .any(|h| matches!(h, Hazard::MayFail(_))),
+        "{up:?}"
+    );
+    let units = batches(&up, &RenderOptions::default());
+    assert_eq!(units.len(), 2, "{units:?}");
+    assert!(units.iter().all(|u| u.transactional));
+    assert!(units[0].statements[0].ends_with("NOT VALID"), "{units:?}");
+    assert!(
+        units[1].statements[0].contains("VALIDATE CONSTRAINT body_not_empty"),
+        "{units:?}"
+    );
+}
+
+#[test]
+fn set_not_null_online_is_proven_by_a_validated_check_before_it_runs() {
+    let a = schema(&ENTRIES.replace(
+        "      body: { type: text }\n",
+        "      body: { type: text, nullable: true }\n",
+    ));
+    let b = schema(ENTRIES);
+    let up = plan(diff(&a, &b));
+    let units = batches(&up, &RenderOptions::default());
+    let sql: Vec<&str> = units
+        .iter()
+        .flat_map(|u| u.statements.iter().map(String::as_str))
+        .collect();
+    let check = sql
+        .iter()
+        .position(|s| s.contains("IS NOT NULL) NOT VALID"));
+    let validate = sql.iter().position(|s| s.contains("VALIDATE CONSTRAINT"));
+    let set = sql.iter().position(|s| s.contains("SET NOT NULL"));
+    assert!(
+        matches!((check, validate, set), (Some(c), Some(v), Some(s)) if c < v && v < s),
+        "{sql:#?}"
+    );
+    assert!(
+        units.len() >= 3,
+        "each phase in a transaction of its own: {units:?}"
+    );
+}
