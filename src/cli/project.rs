@@ -403,6 +403,9 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
     for s in &written.unchanged {
         tell!("service `{s}`: no changes detected");
     }
+    for w in &written.warnings {
+        tell!("warning: {w}");
+    }
     Ok(0)
 }
 

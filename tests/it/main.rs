@@ -20,4 +20,5 @@ mod safety;
 mod services;
 mod support;
 mod tls;
+mod views_in_the_way;
 mod workflow;

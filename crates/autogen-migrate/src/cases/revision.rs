@@ -44,6 +44,9 @@ pub struct Written {
     pub revisions: Vec<Revision>,
     /// Services whose models match their latest snapshot.
     pub unchanged: Vec<String>,
+    /// With a live database: what would make a written migration fail there (a view autogen
+    /// does not manage over a column the migration changes), with what to do.
+    pub warnings: Vec<String>,
 }
 
 /// Services ordered so that one whose tables reference another's schema comes after it.
@@ -121,6 +124,7 @@ pub fn revision(
     let mut planned = Vec::new();
     let mut unchanged = Vec::new();
     let mut refused = Vec::new();
+    let mut warnings = Vec::new();
     for st in &streams {
         let name = &st.service.name;
         let head = head_schema(project, st)?;
@@ -176,6 +180,9 @@ pub fn revision(
                     ));
                 }
             }
+        }
+        if let Some((client, _, _)) = from_db.as_mut() {
+            warnings.extend(super::views::blocking(client, name, &changes)?);
         }
         let down = autogen_core::plan::plan_down_with(&changes, plan_opts);
         if opts.empty {
@@ -266,6 +273,7 @@ pub fn revision(
     Ok(Written {
         revisions,
         unchanged,
+        warnings,
     })
 }
 

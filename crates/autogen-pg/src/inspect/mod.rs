@@ -10,7 +10,7 @@ mod assemble;
 use crate::conn::error_text;
 use crate::error::Error;
 use crate::filter::SchemaFilter;
-use autogen_model::ir::Schema;
+use autogen_model::ir::{QName, Schema};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
 use postgres::{Client, Row};
@@ -115,6 +115,61 @@ pub fn unmanaged(client: &mut Client, filter: &SchemaFilter) -> Result<Vec<Strin
         .into_iter()
         .filter(|o| filter.matches(&o.schema) && !MANAGED_KINDS.contains(&o.kind.as_str()))
         .map(|o| format!("{} {}.{}", o.kind, o.schema, o.name))
+        .collect())
+}
+
+/// A view (or materialized view) that reads something a change is about to alter or drop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewUse {
+    pub view: QName,
+    pub materialized: bool,
+    /// The table (or type) read.
+    pub of: QName,
+    /// The column read; `None` for the table as a whole, or a type.
+    pub column: Option<String>,
+    pub is_type: bool,
+    /// `pg_get_viewdef`: what re-creates it.
+    pub definition: String,
+}
+
+/// The views over `columns` (table and column; `None` for any column) and `types`, in one
+/// query; what Postgres would refuse to change under them.
+pub fn views_over(
+    client: &mut Client,
+    columns: &[(QName, Option<String>)],
+    types: &[QName],
+) -> Result<Vec<ViewUse>, Error> {
+    if columns.is_empty() && types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let col = |f: fn(&(QName, Option<String>)) -> String| columns.iter().map(f).collect::<Vec<_>>();
+    let schemas = col(|c| c.0.schema.clone());
+    let tables = col(|c| c.0.name.clone());
+    let names = col(|c| c.1.clone().unwrap_or_default());
+    let type_schemas: Vec<String> = types.iter().map(|t| t.schema.clone()).collect();
+    let type_names: Vec<String> = types.iter().map(|t| t.name.clone()).collect();
+    let rows = client
+        .query(
+            include_str!("queries/views_over.sql"),
+            &[&schemas, &tables, &names, &type_schemas, &type_names],
+        )
+        .map_err(|e| Error::Inspect {
+            query: "views_over".into(),
+            message: error_text(&e),
+        })?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let what: String = r.get(5);
+            ViewUse {
+                view: QName::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                materialized: r.get(2),
+                of: QName::new(r.get::<_, String>(3), r.get::<_, String>(4)),
+                is_type: what == "#type",
+                column: (!what.is_empty() && what != "#type").then_some(what),
+                definition: r.get(6),
+            }
+        })
         .collect())
 }
 

@@ -1,0 +1,117 @@
+//! Views the model does not manage, in the way of a change: Postgres refuses to change a
+//! column's type, drop a column or a table, or drop a type while a view reads it (`cannot alter
+//! type of a column used by a view or rule`). Found when `revision --from-db` plans against the
+//! live database, so the migration is fixed in review, not when `upgrade` fails on it.
+//!
+//! Input: a service's changes and a connection. Output: one warning per view, naming it, what
+//! it reads and the SQL that takes it out of the way and brings it back.
+
+use crate::error::Error;
+use autogen_core::diff::Change;
+use autogen_model::ir::QName;
+use autogen_model::ir::quote::qname;
+use autogen_pg::inspect::{ViewUse, views_over};
+use postgres::Client;
+
+/// What the changes alter or drop that a view may read: columns (`None`: the whole table) and
+/// types.
+fn targets(changes: &[Change]) -> (Vec<(QName, Option<String>)>, Vec<QName>) {
+    let mut columns = Vec::new();
+    let mut types = Vec::new();
+    for c in changes {
+        match c {
+            Change::AlterColumn {
+                table,
+                before,
+                after,
+                ..
+            } if before.ty != after.ty || before.collation != after.collation => {
+                columns.push((table.clone(), Some(after.name.clone())));
+            }
+            Change::DropColumn { table, column } => {
+                columns.push((table.clone(), Some(column.name.clone())));
+            }
+            Change::DropTable(t) => columns.push((t.name.clone(), None)),
+            Change::RebuildEnum { before, usages, .. } => {
+                types.push(before.name.clone());
+                columns.extend(
+                    usages
+                        .iter()
+                        .map(|u| (u.table.clone(), Some(u.column.clone()))),
+                );
+            }
+            Change::RebuildDomain { before, usages, .. } => {
+                types.push(before.name.clone());
+                columns.extend(
+                    usages
+                        .iter()
+                        .map(|u| (u.table.clone(), Some(u.column.clone()))),
+                );
+            }
+            Change::DropEnum(e) => types.push(e.name.clone()),
+            Change::DropDomain(d) => types.push(d.name.clone()),
+            _ => {}
+        }
+    }
+    (columns, types)
+}
+
+/// Warnings for `service`'s changes: one per view over what they alter or drop.
+pub fn blocking(
+    client: &mut Client,
+    service: &str,
+    changes: &[Change],
+) -> Result<Vec<String>, Error> {
+    let (columns, types) = targets(changes);
+    let uses = views_over(client, &columns, &types)?;
+    // One warning per view, naming everything of it in the way (rows come sorted by view).
+    let mut out: Vec<(&ViewUse, Vec<String>)> = Vec::new();
+    for u in &uses {
+        let what = read(u);
+        match out.last_mut() {
+            Some((first, whats)) if first.view == u.view => whats.push(what),
+            _ => out.push((u, vec![what])),
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(u, whats)| warning(service, u, &whats.join(", and ")))
+        .collect())
+}
+
+/// What of `u`'s the migration changes, in words.
+fn read(u: &ViewUse) -> String {
+    match (&u.column, u.is_type) {
+        (_, true) => format!("type `{}`, which the migration rebuilds or drops", u.of),
+        (Some(c), _) => format!(
+            "column `{c}` of `{}`, whose type the migration changes or which it drops",
+            u.of
+        ),
+        (None, _) => format!("table `{}`, which the migration drops", u.of),
+    }
+}
+
+fn warning(service: &str, u: &ViewUse, what: &str) -> String {
+    let (kind, create, drop) = if u.materialized {
+        (
+            "materialized view",
+            "CREATE MATERIALIZED VIEW",
+            "DROP MATERIALIZED VIEW",
+        )
+    } else {
+        ("view", "CREATE VIEW", "DROP VIEW")
+    };
+    format!(
+        "[{service}] the {kind} `{}` (not managed by autogen) reads {what}: Postgres will refuse \
+         the migration while it exists. Edit the migration: put `{drop} {};` before that step \
+         and re-create it after (with its grants and comments), as it is defined now:\n  \
+         {create} {} AS\n  {}",
+        u.view,
+        qname(&u.view),
+        qname(&u.view),
+        u.definition
+            .trim()
+            .trim_end_matches(';')
+            .replace('\n', "\n  ")
+    )
+}

@@ -1,0 +1,90 @@
+//! A view written by hand (the model does not manage views yet) over a column a migration
+//! changes: `revision --from-db` names it with the SQL that takes it out of the way, instead of
+//! `upgrade` finding out.
+
+use crate::harness::TestDb;
+use crate::workflow::{USERS, project};
+
+#[test]
+fn revision_from_db_names_a_hand_made_view_in_the_way_and_its_fix_applies() {
+    let db = TestDb::new();
+    let p = project("view-in-the-way", &db);
+    p.two_services();
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    db.client()
+        .batch_execute(
+            "CREATE VIEW users.\"Active emails\" AS \
+             SELECT id, email FROM users.accounts WHERE email <> ''",
+        )
+        .expect("view");
+    p.write(
+        "schema/users/users.yaml",
+        &USERS.replace("email: { type: text }", "email: { type: varchar }"),
+    );
+    let (code, out, err) = p.run(&[
+        "revision",
+        "-m",
+        "email as varchar",
+        "--from-db",
+        "--version",
+        "20260102000000",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("warning: [users] the view `users.Active emails`")
+            && err.contains("column `email` of `users.accounts`"),
+        "{err}"
+    );
+    assert!(err.contains("DROP VIEW users.\"Active emails\";"), "{err}");
+    let create: Vec<&str> = err
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("CREATE VIEW"))
+        .take_while(|l| !l.starts_with("warning:") && !l.is_empty())
+        .collect();
+    assert!(
+        create
+            .first()
+            .is_some_and(|l| l.contains("users.\"Active emails\" AS")),
+        "{err}"
+    );
+    assert!(create.join("\n").contains("FROM users.accounts"), "{err}");
+
+    // As the warning says, the migration as written fails on this database, and nothing of it
+    // stays.
+    let up_name = p
+        .migrations("users")
+        .into_iter()
+        .find(|n| n.starts_with("20260102000000") && n.ends_with(".up.sql"))
+        .expect("the new migration");
+    let (code, out, uerr) = p.run(&["upgrade"]);
+    assert_ne!(code, 0, "{out}\n{uerr}");
+    assert!(uerr.contains("used by a view or rule"), "{uerr}");
+
+    // With the fix it gives, the migration applies and the view is still there.
+    let rel = format!("migrations/users/{up_name}");
+    let up = p.read(&rel);
+    let (header, body) = up.split_once("\n\n").expect("a header");
+    p.write(
+        &rel,
+        &format!(
+            "{header}\n\nDROP VIEW users.\"Active emails\";\n\n{body}\n{};\n",
+            create.join("\n")
+        ),
+    );
+    p.ok(&["upgrade"]);
+    let kept: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_views WHERE schemaname = 'users' AND viewname = 'Active emails'",
+            &[],
+        )
+        .expect("query")
+        .get(0);
+    assert_eq!(kept, 1);
+
+    // Offline, without the database, there is nothing to warn about.
+    p.write("schema/users/users.yaml", USERS);
+    let (_, _, err) = p.run(&["revision", "-m", "back", "--version", "20260103000000"]);
+    assert!(!err.contains("warning:"), "{err}");
+}
