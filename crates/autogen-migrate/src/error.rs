@@ -1,19 +1,19 @@
 //! The error of everything above the model and the connection: one variant per stage, each
-//! carrying the context a user needs to act, and [`Error::help_text`] saying what to do. A model
-//! error becomes the same variants here (`Model`, `Io`, `Usage`); a Postgres error is carried
-//! whole (`Pg`). Nothing here prints; the CLI decides how an error is shown.
+//! carrying the context a user needs to act, and [`Error::help_text`] saying what to do. The
+//! errors of the crates below are carried whole (`Model`, `Pg`). Nothing here prints; the CLI decides how an error is shown.
 
 use std::path::PathBuf;
 use thiserror::Error;
 
-pub use autogen_model::ModelError;
+use autogen_model::Error as ModelLoad;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, Error)]
 pub enum Error {
+    /// A model that cannot be loaded (its place and what to do are in it).
     #[error(transparent)]
-    Model(#[from] ModelError),
+    Model(#[from] autogen_model::Error),
 
     #[error("cannot read `{path}`: {source}")]
     Io {
@@ -52,13 +52,9 @@ pub enum Error {
     },
 }
 
-impl From<autogen_model::Error> for Error {
-    fn from(e: autogen_model::Error) -> Error {
-        match e {
-            autogen_model::Error::Model(m) => Error::Model(m),
-            autogen_model::Error::Io { path, source } => Error::Io { path, source },
-            autogen_model::Error::Usage(m) => Error::Usage(m),
-        }
+impl From<autogen_model::ModelError> for Error {
+    fn from(e: autogen_model::ModelError) -> Error {
+        Error::Model(e.into())
     }
 }
 
@@ -75,9 +71,9 @@ impl Error {
     /// (0 when unknown).
     pub fn location(&self) -> Option<(&std::path::Path, u64, u64)> {
         match self {
-            Error::Model(m) => Some((&m.path, m.line, m.column)),
+            Error::Model(ModelLoad::Model(m)) => Some((&m.path, m.line, m.column)),
             Error::Statement { file, line, .. } => Some((file, *line as u64, 0)),
-            Error::Io { path, .. } => Some((path, 0, 0)),
+            Error::Io { path, .. } | Error::Model(ModelLoad::Io { path, .. }) => Some((path, 0, 0)),
             _ => None,
         }
     }
@@ -85,7 +81,7 @@ impl Error {
     /// What to do about it, when the error says.
     pub fn help_text(&self) -> Option<String> {
         match self {
-            Error::Model(m) => m.help.clone(),
+            Error::Model(e) => e.help_text(),
             Error::Io { .. } => Some("check that the path exists and is readable".into()),
             Error::Pg(e) => e.help_text(),
             Error::Config(_) => Some("fix autogen.toml (see the README for its sections)".into()),
@@ -97,7 +93,7 @@ impl Error {
     /// The message without the location prefix a model error carries.
     pub fn bare_message(&self) -> String {
         match self {
-            Error::Model(m) => m.message.clone(),
+            Error::Model(ModelLoad::Model(m)) => m.message.clone(),
             other => other.to_string(),
         }
     }

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::migrate::chain::{empty_hash, schema_hash};
 use crate::migrate::files::{Header, next_version, slug, version_at};
 use crate::migrate::models::{load_all_models, load_service_model, owned_schemas};
-use crate::migrate::{head_schema, load_streams, refuse};
+use crate::migrate::{Stream, head_schema, load_streams, refuse};
 use autogen_core::plan::Hazard;
 use autogen_core::render::{RenderOptions, script};
 use autogen_model::ir::{BaseType, Schema};
@@ -47,6 +47,31 @@ pub struct Written {
     /// With a live database: what would make a written migration fail there (a view autogen
     /// does not manage over a column the migration changes), with what to do.
     pub warnings: Vec<String>,
+}
+
+/// A service's migration, planned and rendered, before its version is known.
+struct Planned<'a> {
+    stream: &'a Stream,
+    /// The model the snapshot records.
+    to: Schema,
+    up: Body,
+    down: Body,
+    loses_data: bool,
+}
+
+/// One file's script and the `-- loses-data:` header lines of its plan.
+struct Body {
+    sql: String,
+    losses: String,
+}
+
+impl Body {
+    fn of(plan: &autogen_core::plan::Plan, opts: &RenderOptions) -> Body {
+        Body {
+            sql: script(plan, opts),
+            losses: super::destructive::header_lines(plan),
+        }
+    }
 }
 
 /// Services ordered so that one whose tables reference another's schema comes after it.
@@ -189,22 +214,13 @@ pub fn revision(
             to = head.clone();
         }
         to.hints = Default::default();
-        planned.push((
-            st,
-            head,
+        planned.push(Planned {
+            stream: st,
             to,
-            [
-                (
-                    script(&plan, &render_opts),
-                    super::destructive::header_lines(&plan),
-                ),
-                (
-                    script(&down, &render_opts),
-                    super::destructive::header_lines(&down),
-                ),
-            ],
+            up: Body::of(&plan, &render_opts),
+            down: Body::of(&down, &render_opts),
             loses_data,
-        ));
+        });
     }
     if !refused.is_empty() && !opts.allow_destructive {
         return Err(Error::migration(
@@ -226,16 +242,20 @@ pub fn revision(
         }
     }
     let order = dependency_order(&models);
-    planned.sort_by_key(|(st, ..)| order.iter().position(|n| n == &st.service.name));
+    planned.sort_by_key(|p| order.iter().position(|n| n == &p.stream.service.name));
     let mut revisions = Vec::new();
-    for (i, (st, head, to, [(up_sql, up_losses), (down_sql, down_losses)], loses_data)) in
-        planned.into_iter().enumerate()
-    {
+    for (i, p) in planned.into_iter().enumerate() {
+        let Planned {
+            stream: st,
+            to,
+            up,
+            down,
+            loses_data,
+        } = p;
         if i > 0 {
             version = next_version(&version).unwrap_or(version);
         }
         let name = &st.service.name;
-        let _ = &head;
         let before = st.head().map_or_else(empty_hash, |h| h.after.clone());
         let after = schema_hash(&to);
         let header = Header {
@@ -262,8 +282,8 @@ pub fn revision(
             up_path: dir.join(format!("{stem}.up.sql")),
             down_path: dir.join(format!("{stem}.down.sql")),
             snapshot_path: project.snapshots_dir(name).join(format!("{version}.yaml")),
-            up: header.render("up", &up_losses) + &body(up_sql),
-            down: header.render("down", &down_losses) + &body(down_sql),
+            up: header.render("up", &up.losses) + &body(up.sql),
+            down: header.render("down", &down.losses) + &body(down.sql),
             snapshot: format!(
                 "# Schema of service `{name}` after migration {version}, written by `autogen revision`.\n{}",
                 snapshot_text(&to)

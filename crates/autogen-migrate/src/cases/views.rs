@@ -8,8 +8,8 @@
 
 use crate::error::Error;
 use autogen_core::diff::Change;
-use autogen_model::ir::QName;
 use autogen_model::ir::quote::qname;
+use autogen_model::ir::{Domain, Enum, QName};
 use autogen_pg::inspect::{ViewUse, views_over};
 use postgres::Client;
 
@@ -32,16 +32,17 @@ fn targets(changes: &[Change]) -> (Vec<(QName, Option<String>)>, Vec<QName>) {
                 columns.push((table.clone(), Some(column.name.clone())));
             }
             Change::DropTable(t) => columns.push((t.name.clone(), None)),
-            Change::RebuildEnum { before, usages, .. } => {
-                types.push(before.name.clone());
-                columns.extend(
-                    usages
-                        .iter()
-                        .map(|u| (u.table.clone(), Some(u.column.clone()))),
-                );
+            Change::RebuildEnum {
+                before: Enum { name, .. },
+                usages,
+                ..
             }
-            Change::RebuildDomain { before, usages, .. } => {
-                types.push(before.name.clone());
+            | Change::RebuildDomain {
+                before: Domain { name, .. },
+                usages,
+                ..
+            } => {
+                types.push(name.clone());
                 columns.extend(
                     usages
                         .iter()
