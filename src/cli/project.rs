@@ -22,6 +22,8 @@ pub struct InitArgs {
     /// Leave out schemas a platform manages (`supabase`).
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
+    #[command(flatten)]
+    shadow: ShadowArgs,
 }
 
 #[derive(Args)]
@@ -214,6 +216,7 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
             now: now(),
             version: None,
         },
+        &mut a.shadow.shadow(&project)?,
         None,
     )?;
     cases::write_revisions(&written.revisions)?;
@@ -370,11 +373,6 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
     } else {
         None
     };
-    let dev_url = if a.from_db {
-        shadow.url()?.to_string()
-    } else {
-        String::new()
-    };
     let written = cases::revision(
         &project,
         &services,
@@ -386,9 +384,8 @@ pub fn revision(a: RevisionArgs) -> Result<u8, Error> {
             now: now(),
             version: a.version,
         },
-        client
-            .as_mut()
-            .map(|c| (c, dev_url.as_str(), shadow.platform())),
+        &mut shadow,
+        client.as_mut(),
     )?;
     cases::write_revisions(&written.revisions)?;
     if written.revisions.is_empty() {

@@ -234,11 +234,44 @@ drift: 2 problem(s)
     );
 }
 
+/// What neither a model nor one of the project's migrations declares is named: a view made by
+/// hand (left alone, not compared), a function, a schema no service owns. What a hand-written
+/// migration creates (a view, a function) counts as the project's.
 #[test]
 fn objects_autogen_does_not_manage_warn_or_fail_with_strict() {
     let db = TestDb::new();
     let p = project("check-unmanaged", &db);
     first_revision(&p);
+    p.ok(&[
+        "revision",
+        "-m",
+        "by hand",
+        "--empty",
+        "--service",
+        "notes",
+        "--version",
+        "20260101000005",
+    ]);
+    let up = p
+        .migrations("notes")
+        .into_iter()
+        .find(|n| n.starts_with("20260101000005") && n.ends_with(".up.sql"))
+        .expect("the hand-written migration");
+    let up = format!("migrations/notes/{up}");
+    let text = p.read(&up);
+    p.write(
+        &up,
+        &format!(
+            "{text}CREATE FUNCTION notes.kept() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+             CREATE VIEW notes.kept_view AS SELECT 1 AS one;\n"
+        ),
+    );
+    let down = up.replace(".up.sql", ".down.sql");
+    let text = p.read(&down);
+    p.write(
+        &down,
+        &format!("{text}DROP VIEW notes.kept_view;\nDROP FUNCTION notes.kept();\n"),
+    );
     p.ok(&["upgrade"]);
     db.client()
         .batch_execute(
@@ -255,8 +288,8 @@ objects autogen does not manage [notes]
   fix: autogen does not manage this kind of object: keep it in a hand-written migration (`autogen revision --empty`), or drop it if it is left over
 
 objects autogen does not manage [users]
-  warning: users.emails: view, not managed by autogen
-  fix: autogen does not manage this kind of object: keep it in a hand-written migration (`autogen revision --empty`), or drop it if it is left over
+  warning: users.emails: view, declared by no model or migration
+  fix: autogen leaves it alone: declare it in the model (`autogen dump` writes its definition) to manage it, keep it in a hand-written migration (`autogen revision --empty`), or drop it if it is left over
 
 objects autogen does not manage [database]
   warning: legacy: schema owned by no service (1 object(s))

@@ -295,15 +295,15 @@ fn the_readme_model_example_is_valid_and_applies() {
     );
 }
 
-/// A view and a function (written by hand) are outside what autogen manages: `diff` and `dump`
-/// name them instead of leaving them out without a word.
+/// A function (written by hand) is outside what autogen manages: `diff` and `dump` name it
+/// instead of leaving it out without a word. A view is compared and dumped like a table.
 #[test]
 fn diff_and_dump_name_what_they_leave_out() {
     let db = TestDb::new();
     db.client()
         .batch_execute(
             "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY); \
-             CREATE VIEW app.\"Recent\" AS SELECT id FROM app.t; \
+             CREATE VIEW app.\"Recent\" AS SELECT id FROM app.t WHERE id > 10; \
              CREATE FUNCTION app.answer() RETURNS int LANGUAGE sql AS 'SELECT 42';",
         )
         .expect("fixture");
@@ -314,9 +314,15 @@ fn diff_and_dump_name_what_they_leave_out() {
         "diff", "--from", &url, "--to", &empty, "--schema", "app",
     ]));
     assert!(out.contains("DROP TABLE app.t"), "{out}{err}");
+    // The view goes before the table it reads.
+    let view = out
+        .find("DROP VIEW app.\"Recent\"")
+        .expect("the view is dropped");
+    assert!(view < out.find("DROP TABLE app.t").unwrap_or(0), "{out}");
     assert!(
-        err.contains("the --from database holds 2 object(s) of kinds autogen does not manage yet")
-            && err.contains("function app.answer(), view app.Recent"),
+        err.contains("the --from database holds 1 object(s) of kinds autogen does not manage yet")
+            && err.contains("function app.answer()")
+            && !err.contains("Recent"),
         "{err}"
     );
     let dir = tmp("dump-unmanaged");
@@ -333,7 +339,15 @@ fn diff_and_dump_name_what_they_leave_out() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("not written to the model") && err.contains("view app.Recent"),
+        err.contains("not written to the model")
+            && err.contains("function app.answer()")
+            && !err.contains("Recent"),
         "{err}"
+    );
+    let dumped = std::fs::read_to_string(dir.join("app.yaml")).expect("app.yaml");
+    assert!(
+        dumped.contains("  Recent:\n    query: |-\n      SELECT t.id\n")
+            && dumped.contains("WHERE (t.id > 10)"),
+        "{dumped}"
     );
 }

@@ -21,9 +21,13 @@ fn fixture(name: &str, file: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The platform's table the app reads, as the fixtures create it.
+const AUTH: &str =
+    "CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email text NOT NULL);";
+
 /// The app's own schemas; `auth` belongs to the platform, as on Supabase.
 fn app_schemas() -> BTreeSet<String> {
-    ["billing", "journal", "habits"]
+    ["billing", "journal", "habits", "reporting"]
         .iter()
         .map(|s| s.to_string())
         .collect()
@@ -62,8 +66,37 @@ fn hand_written_schemas_round_trip() {
                      INSERT INTO billing.customers (user_id, plan) VALUES ('00000000-0000-0000-0000-000000000001', 'pro');
                      INSERT INTO journal.entries (user_id, status, title) VALUES ('00000000-0000-0000-0000-000000000001', 'published', 'hello');")
         .expect("rows");
+    // The views over what changes (a column type, an enum rebuilt, a domain rebuilt) make way
+    // and come back, readers first out and last in; the view over nothing that changes stays.
+    let up = autogen::render::script(&plan(changes.clone()), &Default::default());
+    let at = |s: &str| {
+        up.find(s)
+            .unwrap_or_else(|| panic!("`{s}` is not in:\n{up}"))
+    };
+    assert!(at("DROP VIEW reporting.pro_customers") < at("DROP VIEW reporting.customer_overview"));
+    assert!(
+        at("DROP VIEW reporting.customer_overview")
+            < at("ALTER TABLE billing.customers ALTER COLUMN created_at TYPE")
+    );
+    assert!(at("rebuild enum `journal.entry_status`") > at("DROP VIEW reporting.published"));
+    assert!(
+        at("CREATE VIEW reporting.customer_overview") < at("CREATE VIEW reporting.pro_customers")
+    );
+    assert!(
+        at("CREATE MATERIALIZED VIEW reporting.daily_revenue")
+            > at("rebuild domain `billing.money`")
+    );
+    assert!(!up.contains("reporting.untouched"), "{up}");
     run(&mut a, &plan(changes.clone()), "A -> B");
     assert_same(&read(&mut a, &schemas), &sb, "after applying A -> B");
+    let seen: i64 = a
+        .query_one(
+            "SELECT count(*) FROM reporting.pro_customers WHERE email = 'a@example.com'",
+            &[],
+        )
+        .expect("the re-created view reads the rows")
+        .get(0);
+    assert_eq!(seen, 1);
     run(&mut a, &plan_down(&changes), "B -> A (down)");
     assert_same(&read(&mut a, &schemas), &sa, "after undoing");
     let rows: i64 = a
@@ -87,17 +120,22 @@ fn dump_then_load_gives_the_same_schema() {
         .into_iter()
         .map(|(n, t)| (PathBuf::from(n), t))
         .collect();
-    assert_eq!(files.len(), 3, "one file per schema");
+    assert_eq!(files.len(), 4, "one file per schema");
     let loaded = load_sources(&files)
         .unwrap_or_else(|e| panic!("dumped YAML does not load: {e}\n{}", files[0].1));
+    // A dumped view is its query; its columns' types and what it reads come back through the
+    // shadow, which needs the platform's `auth.users` as the views read it.
+    let platform = autogen::shadow::Platform {
+        setup: Some((PathBuf::from("auth.sql"), AUTH.to_string())),
+        ..Default::default()
+    };
+    let loaded = autogen::shadow::normalize(&loaded, &crate::harness::server_url(), &platform)
+        .unwrap_or_else(|e| panic!("the dumped model does not normalize: {e}"));
     assert_same(&loaded, &sb, "dumped model compared with the database");
     // And the dumped model, created afresh, gives the same catalog.
     let fresh = TestDb::new();
     let mut f = fresh.client();
-    f.batch_execute(
-        "CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email text NOT NULL);",
-    )
-    .expect("stub");
+    f.batch_execute(AUTH).expect("stub");
     crate::support::create(&mut f, &loaded);
     assert_same(&read(&mut f, &schemas), &sb, "model created from the dump");
 }

@@ -2,7 +2,7 @@
 
 use autogen_model::ir::{
     Column, Constraint, Conversion, Domain, Enum, Extension, Index, Namespace, QName, Sequence,
-    Table,
+    Table, View,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -155,6 +155,57 @@ pub enum Change {
         before: Option<String>,
         after: Option<String>,
     },
+    /// A view or materialized view; its own module in each stage (`diff::views`,
+    /// `render::view`) knows the rest.
+    View(ViewChange),
+}
+
+/// The changes to a view or materialized view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ViewChange {
+    Create(View),
+    Drop(View),
+    /// `CREATE OR REPLACE VIEW`: the same leading columns, new query or options.
+    Replace {
+        before: View,
+        after: View,
+    },
+    /// The same query and columns: a comment, or a materialized view's storage options,
+    /// indexes or populated state.
+    Alter {
+        before: View,
+        after: View,
+    },
+}
+
+impl ViewChange {
+    /// The view as it is once the change is made (as it was, for a drop).
+    pub fn after(&self) -> &View {
+        match self {
+            ViewChange::Create(v) | ViewChange::Drop(v) => v,
+            ViewChange::Replace { after, .. } | ViewChange::Alter { after, .. } => after,
+        }
+    }
+
+    pub fn invert(&self) -> Vec<ViewChange> {
+        match self.clone() {
+            ViewChange::Create(v) => vec![ViewChange::Drop(v)],
+            ViewChange::Drop(v) => vec![ViewChange::Create(v)],
+            // Postgres cannot take columns away from a view in place: the undo of added columns
+            // is a drop and a create (the diff has put the view's readers out of the way).
+            ViewChange::Replace { before, after } if after.columns.len() > before.columns.len() => {
+                vec![ViewChange::Drop(after), ViewChange::Create(before)]
+            }
+            ViewChange::Replace { before, after } => vec![ViewChange::Replace {
+                before: after,
+                after: before,
+            }],
+            ViewChange::Alter { before, after } => vec![ViewChange::Alter {
+                before: after,
+                after: before,
+            }],
+        }
+    }
 }
 
 impl Change {
@@ -252,6 +303,7 @@ impl Change {
                 from: to,
                 to: from,
             }),
+            View(v) => v.invert().into_iter().map(View).collect(),
             CreateIndex(i) => one(DropIndex(i)),
             DropIndex(i) => one(CreateIndex(i)),
             SetComment {

@@ -9,8 +9,9 @@ mod domains;
 mod enums;
 mod renames;
 mod tables;
+mod views;
 
-pub use change::{Change, CommentTarget, EnumPosition, TypeUsage};
+pub use change::{Change, CommentTarget, EnumPosition, TypeUsage, ViewChange};
 
 use autogen_model::ir::Schema;
 
@@ -67,6 +68,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         .map(|u| (u.table.clone(), u.column.clone()))
         .collect();
     tables::diff_tables(&from, to, &rebuilt, &mut out);
+    views::diff_views(&from, to, &mut out);
     out
 }
 

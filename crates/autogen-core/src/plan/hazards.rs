@@ -1,6 +1,6 @@
 //! What can go wrong when a change runs, derived from the change itself.
 
-use crate::diff::Change;
+use crate::diff::{Change, ViewChange};
 use autogen_model::ir::convert::{
     fits, labels_cut, missing_labels, no_rewrite, silently_changes_values,
 };
@@ -25,6 +25,9 @@ pub enum Hazard {
     NotRestored,
     /// Runs outside a transaction block, so a failure can leave part of its work behind.
     OutsideTransaction(String),
+    /// A materialized view left without rows (`WITH NO DATA`): reading it fails until it is
+    /// refreshed.
+    NotPopulated(QName),
 }
 
 impl fmt::Display for Hazard {
@@ -43,6 +46,10 @@ impl fmt::Display for Hazard {
                 "data not restored: this undoes a step that removed data; the data removed then is not brought back"
             ),
             Hazard::OutsideTransaction(why) => write!(f, "outside a transaction: {why}"),
+            Hazard::NotPopulated(v) => write!(
+                f,
+                "not populated: `{v}` is created WITH NO DATA; reading it fails until `REFRESH MATERIALIZED VIEW` runs"
+            ),
         }
     }
 }
@@ -321,6 +328,29 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
                 h.push(Hazard::TableRewrite);
             }
             h
+        }
+        View(v) => view_hazards(v),
+        _ => Vec::new(),
+    }
+}
+
+fn view_hazards(c: &ViewChange) -> Vec<Hazard> {
+    match c {
+        ViewChange::Create(v) if v.materialized && !v.with_data => {
+            vec![Hazard::NotPopulated(v.name.clone())]
+        }
+        ViewChange::Alter { before, after } if after.materialized && !after.with_data => {
+            if before.with_data {
+                vec![Hazard::NotPopulated(after.name.clone())]
+            } else {
+                Vec::new()
+            }
+        }
+        ViewChange::Alter { before, after } if after.materialized && !before.with_data => {
+            vec![Hazard::AccessExclusiveLock(format!(
+                "REFRESH runs the query of `{}` and blocks reads of it meanwhile",
+                after.name
+            ))]
         }
         _ => Vec::new(),
     }

@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 fn phase(c: &Change) -> u8 {
     use Change::*;
     match c {
+        // Views go before anything they read is changed or dropped, and come back once it all
+        // exists (the views module has ordered them among themselves).
+        View(crate::diff::ViewChange::Drop(_)) => 4,
+        View(_) => 13,
         CreateSchema(_) => 0,
         CreateExtension(_) | AlterExtensionSchema { .. } => 1,
         RenameEnum { .. }

@@ -78,6 +78,7 @@ pub fn describe(c: &Change) -> String {
         DropIndex(i) => format!("drop index `{}` on `{}`", i.name, i.table),
         RenameIndex { schema, from, to } => format!("rename index `{schema}.{from}` to `{to}`"),
         SetComment { target, .. } => format!("set comment on {}", target_text(target)),
+        View(v) => super::view::describe(v),
     }
 }
 
@@ -310,16 +311,14 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
             ident(to)
         )],
         CreateIndex(i) => vec![create_index(i, false)],
-        DropIndex(i) => vec![format!(
-            "DROP INDEX {}",
-            qname(&QName::new(i.table.schema.clone(), i.name.clone()))
-        )],
+        DropIndex(i) => vec![drop_index(i)],
         RenameIndex { schema, from, to } => vec![format!(
             "ALTER INDEX {} RENAME TO {}",
             qname(&QName::new(schema.clone(), from.clone())),
             ident(to)
         )],
         SetComment { target, after, .. } => vec![comment_sql(target, after)],
+        View(v) => super::view::statements(v),
     }
 }
 
@@ -553,7 +552,14 @@ fn constraint_def(c: &Constraint) -> String {
     }
 }
 
-fn create_index(i: &Index, concurrently: bool) -> String {
+pub(super) fn drop_index(i: &Index) -> String {
+    format!(
+        "DROP INDEX {}",
+        qname(&QName::new(i.table.schema.clone(), i.name.clone()))
+    )
+}
+
+pub(super) fn create_index(i: &Index, concurrently: bool) -> String {
     let mut s = format!(
         "CREATE {}INDEX {}{} ON {}",
         if i.unique { "UNIQUE " } else { "" },

@@ -7,6 +7,7 @@
 mod ddl;
 mod domain;
 mod objects;
+mod view;
 
 pub use ddl::{describe, online_phases, statements};
 

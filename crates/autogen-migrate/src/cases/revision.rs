@@ -122,7 +122,8 @@ pub fn revision(
     project: &Project,
     services: &[Service],
     opts: &RevisionOptions,
-    mut from_db: Option<(&mut postgres::Client, &str, &autogen_pg::shadow::Platform)>,
+    shadow: &mut autogen_pg::shadow::Shadow,
+    mut from_db: Option<&mut postgres::Client>,
 ) -> Result<Written, Error> {
     if opts.empty && services.len() > 1 {
         return Err(Error::Usage(format!(
@@ -139,7 +140,9 @@ pub fn revision(
     refuse(&problems, "cannot add a migration")?;
     let mut models = BTreeMap::new();
     for s in &project.services {
-        models.insert(s.name.clone(), (s.clone(), load_service_model(project, s)?));
+        // What the snapshot records and the migration creates: views as Postgres stores them.
+        let model = shadow.normalize_views(load_service_model(project, s)?)?;
+        models.insert(s.name.clone(), (s.clone(), model));
     }
     // All services together: two services declaring one table is an error naming both files.
     load_all_models(project)?;
@@ -161,14 +164,33 @@ pub fn revision(
         // Against a live database, the model's expressions must read as Postgres stores them.
         let mut compare_to = to.clone();
         let from = match from_db.as_mut() {
-            Some((client, dev_url, platform)) => {
-                compare_to = autogen_pg::shadow::normalize(&to, dev_url, platform)?;
+            Some(client) => {
+                let platform = shadow.platform().clone();
+                compare_to = autogen_pg::shadow::normalize(&to, shadow.url()?, &platform)?;
                 let filter = SchemaFilter {
                     include: owned.iter().cloned().collect(),
                     exclude: Vec::new(),
                 };
                 let mut live = autogen_pg::inspect::inspect(client, &filter)?;
                 live.retain_schemas(|s| owned.contains(s));
+                // A view neither the model nor a snapshot declares is not the service's (a
+                // hand-written migration's, or made by hand): left alone, and said so.
+                let undeclared: Vec<autogen_model::ir::QName> = live
+                    .views
+                    .keys()
+                    .filter(|q| !to.views.contains_key(*q) && !head.views.contains_key(*q))
+                    .cloned()
+                    .collect();
+                for q in &undeclared {
+                    if let Some(v) = live.views.remove(q) {
+                        warnings.push(format!(
+                            "[{name}] the {} `{q}` in the database is declared by no model or \
+                             snapshot: left alone (neither compared nor dropped); declare it in \
+                             the model to manage it",
+                            v.kind_text()
+                        ));
+                    }
+                }
                 live
             }
             None => head.clone(),
@@ -193,7 +215,7 @@ pub fn revision(
                     loses_data = true;
                     // Against a live database, say how much it holds where the step cuts.
                     let stake = match from_db.as_mut() {
-                        Some((client, _, _)) => super::destructive::at_stake(client, tables)?,
+                        Some(client) => super::destructive::at_stake(client, tables)?,
                         None => None,
                     };
                     refused.push(format!(
@@ -206,8 +228,11 @@ pub fn revision(
                 }
             }
         }
-        if let Some((client, _, _)) = from_db.as_mut() {
-            warnings.extend(super::views::blocking(client, name, &changes)?);
+        if let Some(client) = from_db.as_mut() {
+            // The plan drops and re-creates the views it manages around the changes; the
+            // others must be moved by hand.
+            let managed: Vec<&autogen_model::ir::QName> = from.views.keys().collect();
+            warnings.extend(super::views::blocking(client, name, &changes, &managed)?);
         }
         let down = autogen_core::plan::plan_down_with(&changes, plan_opts);
         if opts.empty {

@@ -1,4 +1,4 @@
-//! Views the model does not manage, in the way of a change: Postgres refuses to change a
+//! Views the project does not manage (declared by no model), in the way of a change: Postgres refuses to change a
 //! column's type, drop a column or a table, or drop a type while a view reads it (`cannot alter
 //! type of a column used by a view or rule`). Found when `revision --from-db` plans against the
 //! live database, so the migration is fixed in review, not when `upgrade` fails on it.
@@ -57,14 +57,17 @@ fn targets(changes: &[Change]) -> (Vec<(QName, Option<String>)>, Vec<QName>) {
     (columns, types)
 }
 
-/// Warnings for `service`'s changes: one per view over what they alter or drop.
+/// Warnings for `service`'s changes: one per view over what they alter or drop, other than the
+/// `managed` ones, which the plan itself drops and re-creates around them.
 pub fn blocking(
     client: &mut Client,
     service: &str,
     changes: &[Change],
+    managed: &[&QName],
 ) -> Result<Vec<String>, Error> {
     let (columns, types) = targets(changes);
-    let uses = views_over(client, &columns, &types)?;
+    let mut uses = views_over(client, &columns, &types)?;
+    uses.retain(|u| !managed.contains(&&u.view));
     // One warning per view, naming everything of it in the way (rows come sorted by view).
     let mut out: Vec<(&ViewUse, Vec<String>)> = Vec::new();
     for u in &uses {

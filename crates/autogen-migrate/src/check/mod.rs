@@ -23,7 +23,7 @@ use autogen_model::ir::Schema;
 use autogen_pg::filter::SchemaFilter;
 use autogen_pg::shadow::Shadow;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// Which comparison found a problem.
@@ -175,12 +175,14 @@ pub fn check(
     migrate::load_all_models(project)?;
     report.checked.push(CheckKind::Models);
     let mut owned = BTreeMap::new();
+    let mut declared = BTreeSet::new();
     for st in &streams {
-        let model = migrate::load_service_model(project, &st.service)?;
+        let model = shadow.normalize_views(migrate::load_service_model(project, &st.service)?)?;
         let head = migrate::head_schema(project, st)?;
         for s in migrate::owned_schemas(&st.service, &model, &head) {
             owned.insert(s, st.service.name.clone());
         }
+        declared.extend(head.views.keys().cloned());
         if !st.problems.is_empty() {
             continue;
         }
@@ -193,9 +195,12 @@ pub fn check(
         report.findings.extend(found);
     }
     let files_ok = streams.iter().all(|s| s.problems.is_empty());
+    let mut created = BTreeSet::new();
     if files_ok {
         report.checked.push(CheckKind::Replay);
-        report.findings.extend(replay(project, &streams, shadow)?);
+        let (found, objects) = replay(project, &streams, shadow)?;
+        report.findings.extend(found);
+        created = objects;
     }
     if let Some(db_url) = opts.database_url {
         let mut client = autogen_pg::conn::connect(db_url)?;
@@ -213,9 +218,14 @@ pub fn check(
                 .extend(live_drift(project, st, &rows, &mut client, shadow)?);
         }
         report.checked.push(CheckKind::Unmanaged);
+        let known = Known {
+            owned: &owned,
+            declared: &declared,
+            created: &created,
+        };
         report
             .findings
-            .extend(unmanaged(project, &mut client, &owned, opts)?);
+            .extend(unmanaged(project, &mut client, &known, opts)?);
     }
     Ok(report)
 }
@@ -328,6 +338,9 @@ fn in_schemas(
     };
     let mut live = autogen_pg::inspect::inspect(client, &filter)?;
     live.retain_schemas(|s| owned.contains(s));
+    // A view no snapshot declares is not the service's: kept by a hand-written migration or
+    // made by hand, it is left alone here and named by the check of unmanaged objects.
+    live.views.retain(|q, _| expected.views.contains_key(q));
     let mut expected = normalized(expected, shadow)?;
     expected.retain_schemas(|s| owned.contains(s));
     Ok(drift_findings(kind, service, &expected, &live, fix))
@@ -423,14 +436,26 @@ pub fn unrecorded(
     }))
 }
 
-/// Views, functions, triggers and other objects in the project's schemas that no model can
-/// declare, and schemas that no service owns.
+/// What the project accounts for, for the check of unmanaged objects.
+struct Known<'a> {
+    /// Schema -> the service that owns it.
+    owned: &'a BTreeMap<String, String>,
+    /// Views the services' snapshots declare.
+    declared: &'a BTreeSet<autogen_model::ir::QName>,
+    /// Objects (schema, kind, name) the project's own migrations create, hand-written parts
+    /// included: found on the replay.
+    created: &'a BTreeSet<(String, String, String)>,
+}
+
+/// Objects in the project's schemas that neither a model nor one of the project's migrations
+/// declares (views no model declares, functions, triggers, ...), and schemas no service owns.
 fn unmanaged(
     project: &Project,
     client: &mut postgres::Client,
-    owned: &BTreeMap<String, String>,
+    known: &Known,
     opts: &CheckOptions,
 ) -> Result<Vec<Finding>, Error> {
+    let owned = known.owned;
     let severity = if opts.strict {
         Severity::Error
     } else {
@@ -447,19 +472,34 @@ fn unmanaged(
             continue;
         }
         if let Some(service) = owned.get(&o.schema) {
-            if autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()) {
+            let view = o.kind == "view" || o.kind == "materialized view";
+            let q = autogen_model::ir::QName::new(o.schema.clone(), o.name.clone());
+            if known
+                .created
+                .contains(&(o.schema.clone(), o.kind.clone(), o.name.clone()))
+                || (view && known.declared.contains(&q))
+                || (!view && autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()))
+            {
                 continue;
             }
-            out.push(Finding {
-                severity,
-                object: Some(format!("{}.{}", o.schema, o.name)),
-                ..finding(
-                    CheckKind::Unmanaged,
-                    service,
+            let (message, fix) = if view {
+                (
+                    format!("{}, declared by no model or migration", o.kind),
+                    "autogen leaves it alone: declare it in the model (`autogen dump` writes its \
+                     definition) to manage it, keep it in a hand-written migration (`autogen \
+                     revision --empty`), or drop it if it is left over",
+                )
+            } else {
+                (
                     format!("{}, not managed by autogen", o.kind),
                     "autogen does not manage this kind of object: keep it in a hand-written migration \
                      (`autogen revision --empty`), or drop it if it is left over",
                 )
+            };
+            out.push(Finding {
+                severity,
+                object: Some(format!("{}.{}", o.schema, o.name)),
+                ..finding(CheckKind::Unmanaged, service, message, fix)
             });
         } else if opts.all_services {
             *others.entry(o.schema).or_default() += 1;

@@ -57,12 +57,17 @@ fn failed(m: &Migration, down: bool, e: &Error, what: String) -> Finding {
     }
 }
 
-/// Replays `streams`; see the module's doc.
+/// Objects by (schema, kind, name), as the catalog lists them.
+pub type Objects = BTreeSet<(String, String, String)>;
+
+/// Replays `streams`; see the module's doc. Also returns the objects the migrations left in
+/// the replayed database (what the project's own migrations create, hand-written parts
+/// included), or none when a migration failed.
 pub fn replay(
     project: &Project,
     streams: &[Stream],
     shadow: &mut Shadow,
-) -> Result<Vec<Finding>, Error> {
+) -> Result<(Vec<Finding>, Objects), Error> {
     let url = shadow.url()?.to_string();
     let platform = shadow.platform().clone();
     // Only these are compared; the services they depend on are replayed first, since their
@@ -117,7 +122,7 @@ pub fn replay(
                 &e,
                 format!("migration {} fails on an empty database: {e}", m.version),
             ));
-            return Ok(out);
+            return Ok((out, Objects::new()));
         }
         let service_owned = owned.get(&m.service).cloned().unwrap_or_default();
         let snap = snapshots
@@ -210,7 +215,11 @@ pub fn replay(
             }
         }
     }
-    Ok(out)
+    let created = autogen_pg::inspect::catalog_objects(&mut client)?
+        .into_iter()
+        .map(|o| (o.schema, o.kind, o.name))
+        .collect();
+    Ok((out, created))
 }
 
 /// `streams` and, before them, the streams of the project's other services whose schemas

@@ -47,6 +47,7 @@ pub fn validate(
         let mut shadow = shadow()?;
         problems.extend(
             super::replay(project, &streams, &mut shadow)?
+                .0
                 .into_iter()
                 .map(|f| Problem {
                     service: f.service,

@@ -159,7 +159,8 @@ pub fn load_service_model(project: &Project, service: &Service) -> Result<Schema
                 && doc.enums.is_empty()
                 && doc.domains.is_empty()
                 && doc.sequences.is_empty()
-                && doc.tables.is_empty();
+                && doc.tables.is_empty()
+                && doc.views.is_empty();
             if nothing {
                 continue;
             }

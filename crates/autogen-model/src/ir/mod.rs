@@ -13,6 +13,7 @@ mod names;
 pub mod quote;
 mod refs;
 mod types;
+mod view;
 
 pub use convert::Conversion;
 pub use expr::{Expr, check_expression, identifiers};
@@ -21,6 +22,7 @@ pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
 pub use refs::column_refs;
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
+pub use view::{ObjectId, ObjectKind, VIEW_OPTIONS, View, ViewColumn};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,8 @@ pub struct Schema {
     pub domains: BTreeMap<QName, Domain>,
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<QName, View>,
     /// Rename hints from a model; never part of equality between two schemas' objects.
     #[serde(default, skip_serializing_if = "Hints::is_empty")]
     pub hints: Hints,
@@ -366,6 +370,7 @@ impl Schema {
         self.domains.extend(other.domains);
         self.sequences.extend(other.sequences);
         self.tables.extend(other.tables);
+        self.views.extend(other.views);
     }
 
     /// Keeps only the objects in schemas that `keep` accepts.
@@ -376,6 +381,7 @@ impl Schema {
         self.domains.retain(|n, _| keep(&n.schema));
         self.sequences.retain(|n, _| keep(&n.schema));
         self.tables.retain(|n, _| keep(&n.schema));
+        self.views.retain(|n, _| keep(&n.schema));
     }
 
     /// Columns whose type is the enum or domain `name` (directly or as an array).

@@ -203,6 +203,8 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
             convert_table(&mut ctx, path, &schema, name, spanned)?;
         }
     }
+    // Pass 2b: views, whose names share the relations' namespace.
+    super::view::convert_views(&mut ctx, docs)?;
     // A foreign key that names no columns references its target's primary key.
     let pks: BTreeMap<QName, Vec<String>> = ctx
         .schema

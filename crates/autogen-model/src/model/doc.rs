@@ -25,6 +25,46 @@ pub struct FileDoc {
     pub sequences: IndexMap<String, Spanned<SequenceDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub tables: IndexMap<String, Spanned<TableDoc>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub views: IndexMap<String, Spanned<ViewDoc>>,
+}
+
+/// A view or (`materialized: true`) a materialized view. Its query may name its own schema's
+/// objects unqualified; the shadow reads it back as Postgres stores it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewDoc {
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub materialized: bool,
+    pub query: String,
+    /// Names for the output columns, as in `CREATE VIEW v (a, b)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub security_invoker: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub security_barrier: bool,
+    /// `local` or `cascaded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_option: Option<String>,
+    /// A materialized view's `WITH DATA` (the default) or `WITH NO DATA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_data: Option<bool>,
+    /// A materialized view's storage parameters (`fillfactor`, `autovacuum_enabled`, ...).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub storage: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub indexes: IndexMap<String, Spanned<IndexDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Written in snapshots only: the output columns' types, as Postgres spells them, in the
+    /// order of `columns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub column_types: Vec<String>,
+    /// Written in snapshots only: what the view reads (`table "app"."users"."id"`), from
+    /// `pg_depend`, so a change under it can be planned from the snapshot alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 /// `pgcrypto` or `{ name: pgcrypto, schema: extensions }`.

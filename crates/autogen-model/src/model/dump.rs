@@ -3,12 +3,12 @@
 
 use super::doc::{
     ColumnDoc, DomainDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc,
-    IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc,
+    IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc, ViewDoc,
 };
 use crate::ir::quote;
 use crate::ir::{
-    BaseType, Column, Deferrable, FkAction, Identity, IndexElement, IndexKey, QName, Schema,
-    Sequence, Table, default_constraint_name,
+    BaseType, Column, Deferrable, FkAction, Identity, Index, IndexElement, IndexKey, QName, Schema,
+    Sequence, Table, View, default_constraint_name,
 };
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
@@ -20,7 +20,7 @@ pub(crate) fn sp<T>(v: T) -> Spanned<T> {
 
 /// Returns `(file name, YAML text)` per schema, sorted by schema.
 pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
-    dump_docs(schema)
+    dump_docs(schema, false)
         .into_iter()
         .map(|(ns, doc)| {
             let body = serde_saphyr::to_string(&doc).unwrap_or_default();
@@ -30,14 +30,17 @@ pub fn dump_files(schema: &Schema) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One model document per Postgres schema, sorted by schema.
-pub(crate) fn dump_docs(schema: &Schema) -> Vec<(String, FileDoc)> {
+/// One model document per Postgres schema, sorted by schema. A snapshot (`snapshot`) also
+/// records each view's column types and what it reads, which a model file leaves to the
+/// shadow.
+pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc)> {
     let mut names: BTreeSet<String> = schema.schemas.keys().cloned().collect();
     names.extend(schema.tables.keys().map(|q| q.schema.clone()));
     names.extend(schema.enums.keys().map(|q| q.schema.clone()));
     names.extend(schema.domains.keys().map(|q| q.schema.clone()));
     names.extend(schema.sequences.keys().map(|q| q.schema.clone()));
     names.extend(schema.extensions.values().map(|e| e.schema.clone()));
+    names.extend(schema.views.keys().map(|q| q.schema.clone()));
     let serial_seqs = serial_sequences(schema);
     let mut out = Vec::new();
     for ns in names {
@@ -91,6 +94,10 @@ pub(crate) fn dump_docs(schema: &Schema) -> Vec<(String, FileDoc)> {
         for t in schema.tables.values().filter(|t| t.name.schema == ns) {
             doc.tables
                 .insert(t.name.name.clone(), sp(table_doc(t, &serial_seqs, &ns)));
+        }
+        for v in schema.views.values().filter(|v| v.name.schema == ns) {
+            doc.views
+                .insert(v.name.name.clone(), sp(view_doc(v, snapshot)));
         }
         out.push((ns, doc));
     }
@@ -256,20 +263,21 @@ fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
         );
     }
     for i in t.indexes.values() {
-        doc.indexes.insert(
-            i.name.clone(),
-            sp(IndexDoc {
-                columns: i.elements.iter().map(element_text).collect(),
-                unique: i.unique,
-                method: (i.method != "btree").then(|| i.method.clone()),
-                include: i.include.clone(),
-                predicate: i.predicate.as_ref().map(|p| p.to_string()),
-                nulls_not_distinct: i.nulls_not_distinct,
-                ..IndexDoc::default()
-            }),
-        );
+        doc.indexes.insert(i.name.clone(), sp(index_doc(i)));
     }
     doc
+}
+
+fn index_doc(i: &Index) -> IndexDoc {
+    IndexDoc {
+        columns: i.elements.iter().map(element_text).collect(),
+        unique: i.unique,
+        method: (i.method != "btree").then(|| i.method.clone()),
+        include: i.include.clone(),
+        predicate: i.predicate.as_ref().map(|p| p.to_string()),
+        nulls_not_distinct: i.nulls_not_distinct,
+        ..IndexDoc::default()
+    }
 }
 
 fn key_text(k: &IndexKey, in_index: bool) -> String {
@@ -318,5 +326,51 @@ fn deferrable(d: Deferrable) -> Option<String> {
         Deferrable::No => None,
         Deferrable::InitiallyImmediate => Some("deferrable".into()),
         Deferrable::InitiallyDeferred => Some("initially_deferred".into()),
+    }
+}
+
+fn view_doc(v: &View, snapshot: bool) -> ViewDoc {
+    let flag = |k: &str| v.options.get(k).is_some_and(|x| x == "true");
+    let indexes = v
+        .indexes
+        .values()
+        .map(|i| (i.name.clone(), sp(index_doc(i))))
+        .collect();
+    ViewDoc {
+        materialized: v.materialized,
+        query: v.query.clone(),
+        columns: if snapshot {
+            v.columns.iter().map(|c| c.name.clone()).collect()
+        } else {
+            Vec::new()
+        },
+        security_invoker: !v.materialized && flag("security_invoker"),
+        security_barrier: !v.materialized && flag("security_barrier"),
+        check_option: if v.materialized {
+            None
+        } else {
+            v.options.get("check_option").cloned()
+        },
+        with_data: (v.materialized && !v.with_data).then_some(false),
+        storage: if v.materialized {
+            v.options
+                .iter()
+                .map(|(k, x)| (k.clone(), x.clone()))
+                .collect()
+        } else {
+            Default::default()
+        },
+        indexes,
+        comment: v.comment.clone(),
+        column_types: if snapshot {
+            v.columns.iter().map(|c| c.ty.clone()).collect()
+        } else {
+            Vec::new()
+        },
+        depends_on: if snapshot {
+            v.depends_on.iter().map(|d| d.to_string()).collect()
+        } else {
+            Vec::new()
+        },
     }
 }

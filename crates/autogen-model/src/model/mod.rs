@@ -14,6 +14,7 @@ pub mod interchange;
 pub mod rust;
 pub mod source;
 mod table;
+mod view;
 
 pub use doc::FileDoc;
 pub use dump::dump_files;
@@ -76,7 +77,7 @@ struct SnapshotDoc {
 /// same schema).
 pub fn snapshot_text(schema: &Schema) -> String {
     let doc = SnapshotDoc {
-        schemas: dump::dump_docs(schema)
+        schemas: dump::dump_docs(schema, true)
             .into_iter()
             .map(|(_, d)| d)
             .collect(),

@@ -526,7 +526,7 @@ fn unquoted_positions(s: &str, c: char) -> Vec<usize> {
         .collect()
 }
 
-fn convert_index(
+pub(crate) fn convert_index(
     table: &QName,
     name: &str,
     d: &IndexDoc,

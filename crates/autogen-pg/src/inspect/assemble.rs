@@ -4,10 +4,11 @@
 use crate::error::Error;
 use autogen_model::ir::{
     BaseType, Check, Column, ColumnType, Deferrable, Domain, Enum, Exclusion, Expr, Extension,
-    FkAction, ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, PrimaryKey, QName,
-    Schema, Sequence, Table, Unique,
+    FkAction, ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, ObjectId, ObjectKind,
+    PrimaryKey, QName, Schema, Sequence, Table, Unique, View, ViewColumn,
 };
 use postgres::Row;
+use std::collections::BTreeSet;
 
 /// Adds one row of the catalog query `query` (a name in [`super::QUERIES`]) to `s`. Rows are
 /// added as they arrive, in the order of `QUERIES`, so a table exists before its columns do and
@@ -22,6 +23,7 @@ pub(crate) fn add_row(s: &mut Schema, query: &str, r: &Row) -> Result<(), Error>
         "tables" => tables_row(s, r),
         "columns" => columns_row(s, r),
         "constraints" => constraints_row(s, r),
+        "views" => views_row(s, r),
         "indexes" => indexes_row(s, r),
         other => Err(bad(other, "no such catalog query".into())),
     }
@@ -279,8 +281,13 @@ fn constraints_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
 
 fn indexes_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
     let tq = qn(r, "schema", "table_name");
-    let Some(t) = s.tables.get_mut(&tq) else {
-        return Ok(());
+    // A materialized view's indexes are the view's; views are read before indexes.
+    let indexes = match s.tables.get_mut(&tq) {
+        Some(t) => &mut t.indexes,
+        None => match s.views.get_mut(&tq) {
+            Some(v) => &mut v.indexes,
+            None => return Ok(()),
+        },
     };
     let name: String = r.get("name");
     let cols: Vec<Option<String>> = r.get("key_columns");
@@ -300,7 +307,7 @@ fn indexes_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
             nulls_first: opt & 2 != 0,
         });
     }
-    t.indexes.insert(
+    indexes.insert(
         name.clone(),
         Index {
             name,
@@ -333,4 +340,55 @@ fn action(code: &str) -> FkAction {
         "d" => FkAction::SetDefault,
         _ => FkAction::NoAction,
     }
+}
+
+fn views_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
+    let q = qn(r, "schema", "name");
+    let names: Vec<String> = r.get("column_names");
+    let types: Vec<String> = r.get("column_types");
+    let options: Vec<String> = r.get("options");
+    let kinds: Vec<String> = r.get("dep_kinds");
+    let schemas: Vec<String> = r.get("dep_schemas");
+    let dep_names: Vec<String> = r.get("dep_names");
+    let columns: Vec<String> = r.get("dep_columns");
+    let mut depends_on = BTreeSet::new();
+    for (((kind, sch), name), col) in kinds.iter().zip(schemas).zip(dep_names).zip(columns) {
+        let kind = match kind.as_str() {
+            "view" => ObjectKind::View,
+            "materialized_view" => ObjectKind::MaterializedView,
+            "table" => ObjectKind::Table,
+            "enum" => ObjectKind::Enum,
+            "domain" => ObjectKind::Domain,
+            _ => ObjectKind::Type,
+        };
+        let target = QName::new(sch, name);
+        depends_on.insert(if col.is_empty() {
+            ObjectId::new(kind, target)
+        } else {
+            ObjectId::column(kind, target, &col)
+        });
+    }
+    let query: String = r.get::<_, Option<String>>("query").unwrap_or_default();
+    s.views.insert(
+        q.clone(),
+        View {
+            name: q,
+            materialized: r.get("materialized"),
+            query: query.trim().trim_end_matches(';').trim_end().to_string(),
+            columns: names
+                .into_iter()
+                .zip(types)
+                .map(|(name, ty)| ViewColumn { name, ty })
+                .collect(),
+            options: View::normalize_options(options.iter().map(|o| {
+                let (k, v) = o.split_once('=').unwrap_or((o, ""));
+                (k.to_string(), v.to_string())
+            })),
+            with_data: r.get("populated"),
+            indexes: Default::default(),
+            comment: r.get("comment"),
+            depends_on,
+        },
+    );
+    Ok(())
 }

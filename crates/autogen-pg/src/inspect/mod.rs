@@ -24,11 +24,12 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
     ("tables", include_str!("queries/tables.sql")),
     ("columns", include_str!("queries/columns.sql")),
     ("constraints", include_str!("queries/constraints.sql")),
+    ("views", include_str!("queries/views.sql")),
     ("indexes", include_str!("queries/indexes.sql")),
 ];
 
 /// Catalog queries per inspection, after the one statement that sets up the session.
-pub const QUERY_COUNT: usize = 9;
+pub const QUERY_COUNT: usize = 10;
 
 /// Which of `relations` and `types` (quoted qualified names) the database has, relations first:
 /// one round trip, however many names.
@@ -105,7 +106,14 @@ pub struct CatalogObject {
 }
 
 /// The kinds of object a model declares; every other kind in [`catalog_objects`] is unmanaged.
-pub const MANAGED_KINDS: [&str; 4] = ["table", "sequence", "enum", "domain"];
+pub const MANAGED_KINDS: [&str; 6] = [
+    "table",
+    "sequence",
+    "enum",
+    "domain",
+    "view",
+    "materialized view",
+];
 
 /// Objects in the schemas `filter` selects of kinds no model declares yet (views, functions,
 /// triggers, policies, ...), as `kind schema.name`: what `diff`, `dump` and `init --from-db`

@@ -13,7 +13,7 @@
 //! file that cannot be read is ignored (and rewritten); one that cannot be written is skipped:
 //! the cache only ever saves time, never changes a result.
 
-use autogen_model::ir::{BaseType, Domain, QName, Schema, Sequence, Table};
+use autogen_model::ir::{BaseType, Domain, QName, Schema, Sequence, Table, View};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +36,8 @@ struct File {
     tables: indexmap::IndexMap<String, Raw>,
     domains: indexmap::IndexMap<String, Raw>,
     sequences: indexmap::IndexMap<String, Raw>,
+    #[serde(default)]
+    views: indexmap::IndexMap<String, Raw>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(raw: Option<&Raw>) -> Option<T> {
@@ -58,6 +60,64 @@ pub(crate) struct Keys {
     pub tables: BTreeMap<QName, String>,
     pub domains: BTreeMap<QName, String>,
     pub sequences: BTreeMap<QName, String>,
+    pub views: BTreeMap<QName, String>,
+}
+
+/// What a view's query may read among the model's objects: every table, view, enum and domain
+/// whose name is a word of its query, and of those views' queries, and so on. More than it
+/// reads, never less, so a change to anything it reads changes its key.
+pub(crate) struct ViewReads<'a> {
+    pub tables: BTreeSet<&'a QName>,
+    pub views: BTreeSet<&'a QName>,
+    pub types: BTreeSet<&'a QName>,
+}
+
+pub(crate) fn view_reads<'a>(model: &'a Schema, v: &View) -> ViewReads<'a> {
+    let mut by_name: BTreeMap<&str, Vec<&'a QName>> = BTreeMap::new();
+    for q in model
+        .tables
+        .keys()
+        .chain(model.views.keys())
+        .chain(model.enums.keys())
+        .chain(model.domains.keys())
+    {
+        by_name.entry(q.name.as_str()).or_default().push(q);
+    }
+    let mut reads = ViewReads {
+        tables: BTreeSet::new(),
+        views: BTreeSet::new(),
+        types: BTreeSet::new(),
+    };
+    let mut queue = vec![v.query.clone()];
+    while let Some(query) = queue.pop() {
+        for word in autogen_model::ir::identifiers(&query) {
+            for q in by_name.get(word.as_str()).into_iter().flatten() {
+                if model.tables.contains_key(*q) {
+                    reads.tables.insert(*q);
+                } else if let Some(other) = model.views.get(*q) {
+                    if *q != &v.name && reads.views.insert(*q) {
+                        queue.push(other.query.clone());
+                    }
+                } else {
+                    reads.types.insert(*q);
+                }
+            }
+        }
+    }
+    // The types its tables' columns use shape its columns' types.
+    for t in reads.tables.iter().filter_map(|q| model.tables.get(*q)) {
+        for c in t.columns.values() {
+            if let BaseType::User(q) = &c.ty.base {
+                if let Some((k, _)) = model.domains.get_key_value(q) {
+                    reads.types.insert(k);
+                }
+                if let Some((k, _)) = model.enums.get_key_value(q) {
+                    reads.types.insert(k);
+                }
+            }
+        }
+    }
+    reads
 }
 
 fn hash(parts: &impl Serialize) -> String {
@@ -137,6 +197,29 @@ impl Keys {
                     (q.clone(), hash(&(FORMAT, major, "sequence", s, owner)))
                 })
                 .collect(),
+            views: model
+                .views
+                .iter()
+                .map(|(q, v)| {
+                    let r = view_reads(model, v);
+                    let tables: Vec<_> = r.tables.iter().map(|t| model.tables.get(*t)).collect();
+                    let views: Vec<_> = r.views.iter().map(|t| model.views.get(*t)).collect();
+                    let enums: Vec<_> = r.types.iter().map(|t| model.enums.get(*t)).collect();
+                    let domains: Vec<_> = r.types.iter().map(|t| model.domains.get(*t)).collect();
+                    let key = hash(&(
+                        FORMAT,
+                        major,
+                        "view",
+                        v,
+                        tables,
+                        views,
+                        enums,
+                        domains,
+                        &extensions,
+                    ));
+                    (q.clone(), key)
+                })
+                .collect(),
         }
     }
 }
@@ -166,6 +249,11 @@ impl Cache {
         keys.tables.values().all(|k| f.tables.contains_key(k))
             && keys.domains.values().all(|k| f.domains.contains_key(k))
             && keys.sequences.values().all(|k| f.sequences.contains_key(k))
+            && keys.views.values().all(|k| f.views.contains_key(k))
+    }
+
+    pub(crate) fn view(&self, key: &str) -> Option<View> {
+        parse(self.file.views.get(key))
     }
 
     pub(crate) fn table(&self, key: &str) -> Option<Table> {
@@ -220,7 +308,8 @@ impl Cache {
             || keys
                 .sequences
                 .values()
-                .any(|k| !f.sequences.contains_key(k));
+                .any(|k| !f.sequences.contains_key(k))
+            || keys.views.values().any(|k| !f.views.contains_key(k));
         if !new {
             return;
         }
@@ -229,6 +318,7 @@ impl Cache {
         refresh(&mut f.tables, &keys.tables, &normalized.tables);
         refresh(&mut f.domains, &keys.domains, &normalized.domains);
         refresh(&mut f.sequences, &keys.sequences, &normalized.sequences);
+        refresh(&mut f.views, &keys.views, &normalized.views);
     }
 
     /// Writes the file when something new was learnt: to a temporary file renamed into place,
@@ -241,6 +331,10 @@ impl Cache {
         let len = self.file.tables.len();
         if len > limit {
             self.file.tables.drain(..len - limit);
+        }
+        let len = self.file.views.len();
+        if len > limit {
+            self.file.views.drain(..len - limit);
         }
         let Some(parent) = self.path.parent() else {
             return;

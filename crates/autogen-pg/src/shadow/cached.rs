@@ -49,6 +49,25 @@ fn split<T: Clone>(
 }
 
 impl Shadow {
+    /// `model` with its views as Postgres stores them (queries qualified, output columns typed,
+    /// what each reads), the rest as written: what a snapshot records, so a migration never
+    /// holds a query whose names depend on a search path. A model without views comes back
+    /// untouched, and no shadow is started for it.
+    pub fn normalize_views(&mut self, mut model: Schema) -> Result<Schema, Error> {
+        if model.views.is_empty() {
+            return Ok(model);
+        }
+        match self.normalize_model(model.clone())? {
+            Normalized::Done { schema, .. } => {
+                model.views = schema.views;
+                Ok(model)
+            }
+            Normalized::NoShadow(e, _) => Err(Error::Shadow(format!(
+                "the model's views are read as Postgres stores them, through a shadow database,                  and none could be had: {e}; pass --dev-url (or set `[shadow] url`), or install                  the PostgreSQL server binaries (AUTOGEN_PG_BINDIR)"
+            ))),
+        }
+    }
+
     /// Normalizes `model`: each table, domain and sequence comes from the cache when that exact
     /// definition was normalized before on this major version, and the rest from a scratch
     /// database on the shadow, which is started only if something is not in the cache.
@@ -73,6 +92,7 @@ impl Shadow {
             domains: BTreeMap::new(),
             sequences: BTreeMap::new(),
             tables: BTreeMap::new(),
+            views: BTreeMap::new(),
             hints: model.hints.clone(),
         };
         let mut missing = Schema {
@@ -81,7 +101,8 @@ impl Shadow {
             sequences: BTreeMap::new(),
             ..out.clone()
         };
-        let objects = keys.tables.len() + keys.domains.len() + keys.sequences.len();
+        let objects =
+            keys.tables.len() + keys.domains.len() + keys.sequences.len() + keys.views.len();
         if cache.as_ref().is_some_and(|c| c.holds(&keys)) {
             // Everything is there and nothing will be written back: the model can go, and the
             // entries are moved out of the cache, not copied.
@@ -96,6 +117,9 @@ impl Shadow {
                 }
                 for (q, k) in &keys.sequences {
                     out.sequences.extend(c.sequence(k).map(|s| (q.clone(), s)));
+                }
+                for (q, k) in &keys.views {
+                    out.views.extend(c.view(k).map(|v| (q.clone(), v)));
                 }
             }
             return Ok(Normalized::Done {
@@ -136,6 +160,31 @@ impl Shadow {
                 }
             }
         }
+        for (q, key) in &keys.views {
+            match cache.as_ref().and_then(|c| c.view(key)) {
+                Some(v) => {
+                    out.views.insert(q.clone(), v);
+                    cached += 1;
+                }
+                None => {
+                    // What its query may read must exist in the scratch database too.
+                    let v = &model.views[q];
+                    let reads = cache::view_reads(&model, v);
+                    for t in reads.tables {
+                        missing.tables.insert(t.clone(), model.tables[t].clone());
+                    }
+                    for r in reads.views {
+                        missing.views.insert(r.clone(), model.views[r].clone());
+                    }
+                    for d in reads.types {
+                        if let Some(dom) = model.domains.get(d) {
+                            missing.domains.insert(d.clone(), dom.clone());
+                        }
+                    }
+                    missing.views.insert(q.clone(), v.clone());
+                }
+            }
+        }
         // Domains a missing table's columns use must exist in the scratch database too.
         for t in missing.tables.values() {
             for c in t.columns.values() {
@@ -170,6 +219,11 @@ impl Shadow {
             for (q, s) in &normalized.sequences {
                 if missing.sequences.contains_key(q) {
                     out.sequences.insert(q.clone(), s.clone());
+                }
+            }
+            for (q, v) in &normalized.views {
+                if missing.views.contains_key(q) {
+                    out.views.insert(q.clone(), v.clone());
                 }
             }
         }

@@ -9,13 +9,15 @@
 use super::ScratchDb;
 use super::platform::{Needs, Platform, prepare_platform, prepare_references};
 use crate::apply::apply_scratch;
+use crate::conn::error_text;
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::inspect::inspect;
-use autogen_core::diff::{Change, diff};
+use autogen_core::diff::{Change, ViewChange, diff};
 use autogen_core::plan::plan;
 use autogen_core::render::RenderOptions;
 use autogen_model::ir::Schema;
+use autogen_model::ir::quote::ident;
 use std::collections::BTreeSet;
 
 /// Normalizes `model` through a scratch database on the server at `dev_url`, prepared for the
@@ -31,12 +33,15 @@ pub fn normalize(model: &Schema, dev_url: &str, platform: &Platform) -> Result<S
     let (early, rest): (Vec<Change>, Vec<Change>) = changes
         .into_iter()
         .partition(|c| matches!(c, Change::CreateSchema(_) | Change::CreateExtension(_)));
+    let (views, rest): (Vec<Change>, Vec<Change>) =
+        rest.into_iter().partition(|c| matches!(c, Change::View(_)));
     let opts = RenderOptions::default();
     apply_scratch(&mut client, &plan(early), &opts)
         .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
     prepare_references(&mut client, &needs)?;
     apply_scratch(&mut client, &plan(rest), &opts)
         .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
+    create_views(&mut client, &views, &opts)?;
     let filter = SchemaFilter {
         include: own.into_iter().collect(),
         exclude: Vec::new(),
@@ -45,4 +50,37 @@ pub fn normalize(model: &Schema, dev_url: &str, platform: &Platform) -> Result<S
     normalized.extensions = model.extensions.clone();
     normalized.hints = model.hints.clone();
     Ok(normalized)
+}
+
+/// Creates a model's views, in the order the diff gave (each after the views it names). A
+/// model's query may name its own schema's objects unqualified, as its author would in `psql`:
+/// each is created with its schema, then `public`, on the search path. Once read back, every
+/// name in it is qualified, so the migration that creates it does not depend on a search path.
+fn create_views(
+    client: &mut postgres::Client,
+    views: &[Change],
+    opts: &RenderOptions,
+) -> Result<(), Error> {
+    for c in views {
+        let Change::View(ViewChange::Create(v)) = c else {
+            continue;
+        };
+        let mut sql = format!("SET search_path TO {}, public", ident(&v.name.schema));
+        for s in autogen_core::render::statements(c, opts) {
+            sql.push_str(";\n");
+            sql.push_str(&s);
+        }
+        client.batch_execute(&sql).map_err(|e| {
+            Error::Shadow(format!(
+                "the {} `{}` of the model cannot be created: {}; correct its query (it runs with `{}`, then `public`, on the search path)",
+                v.kind_text(),
+                v.name,
+                error_text(&e),
+                v.name.schema
+            ))
+        })?;
+    }
+    client
+        .batch_execute("RESET search_path")
+        .map_err(|e| Error::Shadow(format!("cannot reset the search path: {}", error_text(&e))))
 }

@@ -312,10 +312,10 @@ fn has_unique(client: &mut Client, table: &QName, cols: &[String]) -> Result<boo
     client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i \
-               WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indpred IS NULL \
+               WHERE i.indrelid = $1::text::regclass AND i.indisunique AND i.indpred IS NULL \
                  AND ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a \
                            WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
-                           ORDER BY 1 COLLATE \"C\") = $2::text[] \
+                           ORDER BY a.attname::text COLLATE \"C\") = $2::text[] \
                  AND cardinality(i.indkey::int2[]) = cardinality($2::text[]))",
             &[&qname(table), &wanted],
         )

@@ -39,7 +39,7 @@ CROSS JOIN LATERAL (
   LEFT JOIN pg_catalog.pg_collation co ON co.oid = i.indcollation[k - 1]
   LEFT JOIN pg_catalog.pg_namespace con ON con.oid = co.collnamespace
 ) keys
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
   AND n.nspname::text = ANY($1::text[])
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)

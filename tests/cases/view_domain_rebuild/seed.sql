@@ -1,0 +1,1 @@
+INSERT INTO app.t VALUES (1, 'ab'), (2, 'xyz');

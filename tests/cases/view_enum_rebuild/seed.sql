@@ -1,0 +1,1 @@
+INSERT INTO app.posts VALUES (1, 'archived', '{archived,published}'), (2, 'published', NULL);
