@@ -20,5 +20,6 @@ mod safety;
 mod services;
 mod support;
 mod tls;
+mod views;
 mod views_in_the_way;
 mod workflow;

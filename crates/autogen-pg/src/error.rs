@@ -23,12 +23,19 @@ pub enum Error {
 
     #[error("shadow database: {0}")]
     Shadow(String),
+
+    /// Postgres refused part of a model in the shadow, where it is created to be read back as
+    /// Postgres stores it: the model needs correcting, not the shadow.
+    #[error("{0}")]
+    Refused(String),
 }
 
 const CONNECT_HELP: &str = "check the URL, that the server is running, and the credentials";
 const INSPECT_HELP: &str =
     "autogen supports PostgreSQL 13 and newer; run with a role that can read pg_catalog";
 const SHADOW_HELP: &str = "pass --dev-url (or set `[shadow] url` in autogen.toml) with a server where autogen may create and drop scratch databases, or install the PostgreSQL server binaries so autogen can start its own";
+
+const REFUSED_HELP: &str = "the model is created in a scratch database to read it as Postgres stores it, and Postgres refused this part; a table the project does not own is there only with the columns its foreign keys name: describe what else is read in the `[shadow] setup` file";
 
 impl Error {
     /// What to do about it.
@@ -38,6 +45,7 @@ impl Error {
             Error::Inspect { .. } => Some(INSPECT_HELP.into()),
             Error::Apply { .. } => None,
             Error::Shadow(_) => Some(SHADOW_HELP.into()),
+            Error::Refused(_) => Some(REFUSED_HELP.into()),
         }
     }
 }

@@ -107,7 +107,7 @@ pub(super) fn diff_views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             continue;
         }
         let same_shape = old.query == v.query
-            && old.columns == v.columns
+            && old.same_column_names(v)
             && (old.materialized || old.options == v.options)
             && old.materialized == v.materialized;
         if same_shape {
@@ -145,7 +145,7 @@ pub(super) fn diff_views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             Some(old) if old.same(v) => {}
             Some(old) => {
                 let in_place = old.query == v.query
-                    && old.columns == v.columns
+                    && old.same_column_names(v)
                     && old.materialized == v.materialized
                     && (old.materialized || old.options == v.options);
                 alters.push(if in_place {

@@ -5,7 +5,7 @@ use crate::config::{Project, Service};
 use crate::error::Error;
 use crate::migrate::chain::{empty_hash, schema_hash};
 use crate::migrate::files::{Header, next_version, slug, version_at};
-use crate::migrate::models::{load_all_models, load_service_model, owned_schemas};
+use crate::migrate::models::{load_all_models, load_service_model, owned_schemas, with_views_of};
 use crate::migrate::{Stream, head_schema, load_streams, refuse};
 use autogen_core::plan::Hazard;
 use autogen_core::render::{RenderOptions, script};
@@ -118,6 +118,38 @@ fn dependency_order(models: &BTreeMap<String, (Service, Schema)>) -> Vec<String>
     out
 }
 
+/// The views of services other than `service` (from their latest snapshots) that read
+/// something in `owned`, and the views that read those, and so on: Postgres drops none of
+/// them while another reads it.
+fn foreign_views(
+    others: &[(String, Schema)],
+    service: &str,
+    owned: &std::collections::BTreeSet<String>,
+) -> Vec<autogen_model::ir::View> {
+    let candidates: Vec<&autogen_model::ir::View> = others
+        .iter()
+        .filter(|(name, _)| name != service)
+        .flat_map(|(_, head)| head.views.values())
+        .collect();
+    let mut picked: BTreeMap<autogen_model::ir::QName, autogen_model::ir::View> = BTreeMap::new();
+    loop {
+        let before = picked.len();
+        for v in &candidates {
+            let reads = v.depends_on.iter().any(|d| {
+                owned.contains(&d.name.schema)
+                    || (d.kind.is_relation() && picked.contains_key(&d.name))
+            });
+            if reads && !picked.contains_key(&v.name) {
+                picked.insert(v.name.clone(), (*v).clone());
+            }
+        }
+        if picked.len() == before {
+            break;
+        }
+    }
+    picked.into_values().collect()
+}
+
 pub fn revision(
     project: &Project,
     services: &[Service],
@@ -138,24 +170,53 @@ pub fn revision(
     let streams = load_streams(project, services)?;
     let problems: Vec<_> = streams.iter().flat_map(|s| s.problems.clone()).collect();
     refuse(&problems, "cannot add a migration")?;
+    // All services together: two services declaring one table is an error naming both files.
+    // What the snapshot records and the migration creates are the views as Postgres stores
+    // them, read with every service's tables there (a view may read another service's).
     let mut models = BTreeMap::new();
     for s in &project.services {
-        // What the snapshot records and the migration creates: views as Postgres stores them.
-        let model = shadow.normalize_views(load_service_model(project, s)?)?;
-        models.insert(s.name.clone(), (s.clone(), model));
+        models.insert(s.name.clone(), (s.clone(), load_service_model(project, s)?));
     }
-    // All services together: two services declaring one table is an error naming both files.
-    load_all_models(project)?;
+    let all = shadow.normalize_views(load_all_models(project)?)?;
+    for (_, model) in models.values_mut() {
+        with_views_of(model, &all);
+    }
     let render_opts = RenderOptions {
         time_zone: project.time_zone.clone(),
     };
+    // Every service's latest snapshot, for the views one service keeps over another's objects.
+    let mut others = Vec::new();
+    for st in load_streams(project, &project.services)? {
+        if st.problems.is_empty() {
+            others.push((st.service.name.clone(), head_schema(project, &st)?));
+        }
+    }
+    // A snapshot's views are read again against every service's latest tables: a view over
+    // another service's column whose type has changed since has columns of the new type now,
+    // which decides whether it can be replaced in place.
+    let mut heads = Schema::default();
+    for (_, h) in &others {
+        heads.merge(h.clone());
+    }
+    if !heads.views.is_empty() {
+        for v in heads.views.values_mut() {
+            *v = v.as_declared();
+        }
+        let fresh = shadow.normalize_views(heads)?;
+        for (_, h) in others.iter_mut() {
+            with_views_of(h, &fresh);
+        }
+    }
     let mut planned = Vec::new();
     let mut unchanged = Vec::new();
     let mut refused = Vec::new();
     let mut warnings = Vec::new();
     for st in &streams {
         let name = &st.service.name;
-        let head = head_schema(project, st)?;
+        let head = match others.iter().find(|(n, _)| n == name) {
+            Some((_, h)) => h.clone(),
+            None => head_schema(project, st)?,
+        };
         let Some((svc, model)) = models.get(name) else {
             continue;
         };
@@ -195,9 +256,24 @@ pub fn revision(
             }
             None => head.clone(),
         };
+        // Another service's views over this one's tables and types: a change Postgres refuses
+        // under them drops and re-creates them in this migration (as their own snapshot has
+        // them), or it would fail; views that need nothing from it do not appear.
+        let foreign = foreign_views(&others, name, &owned);
         let changes = if opts.empty {
             Vec::new()
         } else {
+            let mut from = from.clone();
+            let mut compare_to = compare_to.clone();
+            for v in &foreign {
+                from.views
+                    .entry(v.name.clone())
+                    .or_insert_with(|| v.clone());
+                compare_to
+                    .views
+                    .entry(v.name.clone())
+                    .or_insert_with(|| v.clone());
+            }
             autogen_core::diff::diff(&from, &compare_to)
         };
         if changes.is_empty() && !opts.empty {
@@ -231,7 +307,11 @@ pub fn revision(
         if let Some(client) = from_db.as_mut() {
             // The plan drops and re-creates the views it manages around the changes; the
             // others must be moved by hand.
-            let managed: Vec<&autogen_model::ir::QName> = from.views.keys().collect();
+            let managed: Vec<&autogen_model::ir::QName> = from
+                .views
+                .keys()
+                .chain(foreign.iter().map(|v| &v.name))
+                .collect();
             warnings.extend(super::views::blocking(client, name, &changes, &managed)?);
         }
         let down = autogen_core::plan::plan_down_with(&changes, plan_opts);

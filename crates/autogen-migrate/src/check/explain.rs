@@ -376,7 +376,7 @@ fn view_differences(before: &View, after: &View) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if before.columns != after.columns && before.query == after.query {
+    if !before.same_column_names(after) && before.query == after.query {
         out.push(format!(
             "columns changed from ({}) to ({})",
             cols(before),

@@ -171,13 +171,15 @@ pub fn check(
         CheckKind::Files,
         &crate::cases::destructive::unmarked(&streams),
     ));
-    // Two services declaring one table is a model error (exit 2), named with both files.
-    migrate::load_all_models(project)?;
+    // Two services declaring one table is a model error (exit 2), named with both files. The
+    // views are read as Postgres stores them with every service's tables there.
+    let all = shadow.normalize_views(migrate::load_all_models(project)?)?;
     report.checked.push(CheckKind::Models);
     let mut owned = BTreeMap::new();
     let mut declared = BTreeSet::new();
     for st in &streams {
-        let model = shadow.normalize_views(migrate::load_service_model(project, &st.service)?)?;
+        let mut model = migrate::load_service_model(project, &st.service)?;
+        migrate::with_views_of(&mut model, &all);
         let head = migrate::head_schema(project, st)?;
         for s in migrate::owned_schemas(&st.service, &model, &head) {
             owned.insert(s, st.service.name.clone());

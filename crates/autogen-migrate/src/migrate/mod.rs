@@ -17,7 +17,9 @@ pub mod split;
 
 pub use chain::{Problem, empty_hash, schema_hash};
 pub use files::Migration;
-pub use models::{load_all_models, load_service_model, owned_schemas, service_documents};
+pub use models::{
+    load_all_models, load_service_model, owned_schemas, service_documents, with_views_of,
+};
 
 use crate::config::{Project, Service};
 use crate::error::Error;

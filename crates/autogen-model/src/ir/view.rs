@@ -153,16 +153,52 @@ pub struct View {
 pub const VIEW_OPTIONS: [&str; 3] = ["check_option", "security_barrier", "security_invoker"];
 
 impl View {
-    /// The same view, as Postgres would see it: everything but the recorded dependencies.
+    /// The same view: the same query, column names and options. Not compared: what it reads
+    /// and its columns' types, which follow from the query and the types of what it reads. A
+    /// change to those is another object's change, which drops and re-creates the view where
+    /// Postgres requires it; comparing them here would make every view over another service's
+    /// column a change of that other service too.
     pub fn same(&self, other: &View) -> bool {
         self.name == other.name
             && self.materialized == other.materialized
             && self.query == other.query
-            && self.columns == other.columns
+            && self.same_column_names(other)
             && self.options == other.options
             && self.with_data == other.with_data
             && self.indexes == other.indexes
             && self.comment == other.comment
+    }
+
+    /// The view as a model would declare it: what the catalog adds (its columns' types, what
+    /// it reads) forgotten, so the shadow reads it again against the tables of now.
+    pub fn as_declared(&self) -> View {
+        View {
+            columns: self
+                .columns
+                .iter()
+                .map(|c| ViewColumn {
+                    name: c.name.clone(),
+                    ty: String::new(),
+                })
+                .collect(),
+            depends_on: BTreeSet::new(),
+            ..self.clone()
+        }
+    }
+
+    pub fn same_column_names(&self, other: &View) -> bool {
+        self.columns.len() == other.columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(&other.columns)
+                .all(|(a, b)| a.name == b.name)
+    }
+
+    /// Whether it reads as Postgres stores it (read from a catalog, a shadow or a snapshot): its
+    /// output columns are typed. A model's view is not until the shadow has read it back.
+    pub fn is_normalized(&self) -> bool {
+        !self.columns.is_empty() && self.columns.iter().all(|c| !c.ty.is_empty())
     }
 
     pub fn kind(&self) -> ObjectKind {

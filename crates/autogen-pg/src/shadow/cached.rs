@@ -73,7 +73,31 @@ impl Shadow {
     /// database on the shadow, which is started only if something is not in the cache.
     /// It takes the model by value so that, when the cache holds everything, the model is gone
     /// before its normalized copy is built: at 5,000 tables each is about 50 MB.
-    pub fn normalize_model(&mut self, model: Schema) -> Result<Normalized, Error> {
+    pub fn normalize_model(&mut self, mut model: Schema) -> Result<Normalized, Error> {
+        // Views already as Postgres stores them (a snapshot's) are not created again: they may
+        // read another service's tables, which a scratch database holds only as stand-ins.
+        let ready = super::set_aside_normalized_views(&mut model);
+        Ok(match self.normalize_whole(model)? {
+            Normalized::Done {
+                mut schema,
+                objects,
+                cached,
+            } => {
+                schema.views.extend(ready);
+                Normalized::Done {
+                    schema,
+                    objects,
+                    cached,
+                }
+            }
+            Normalized::NoShadow(e, mut model) => {
+                model.views.extend(ready);
+                Normalized::NoShadow(e, model)
+            }
+        })
+    }
+
+    fn normalize_whole(&mut self, model: Schema) -> Result<Normalized, Error> {
         let version = match self.server_version() {
             Ok(v) => v,
             Err(e) if self.configured.is_none() => {

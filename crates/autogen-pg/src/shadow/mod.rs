@@ -24,6 +24,18 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Takes out of `model` the views that already read as Postgres stores them (see
+/// [`autogen_model::ir::View::is_normalized`]), which normalizing would only create again.
+fn set_aside_normalized_views(
+    model: &mut autogen_model::ir::Schema,
+) -> std::collections::BTreeMap<autogen_model::ir::QName, autogen_model::ir::View> {
+    let (ready, raw) = std::mem::take(&mut model.views)
+        .into_iter()
+        .partition(|(_, v)| v.is_normalized());
+    model.views = raw;
+    ready
+}
+
 /// A scratch database that is dropped when this value goes out of scope.
 pub struct ScratchDb {
     admin_url: String,

@@ -23,6 +23,14 @@ use std::collections::BTreeSet;
 /// Normalizes `model` through a scratch database on the server at `dev_url`, prepared for the
 /// project's `platform` (its stand-ins for what the model references but does not own).
 pub fn normalize(model: &Schema, dev_url: &str, platform: &Platform) -> Result<Schema, Error> {
+    let mut model = model.clone();
+    let ready = super::set_aside_normalized_views(&mut model);
+    let mut out = normalize_all(&model, dev_url, platform)?;
+    out.views.extend(ready);
+    Ok(out)
+}
+
+fn normalize_all(model: &Schema, dev_url: &str, platform: &Platform) -> Result<Schema, Error> {
     let db = ScratchDb::create(dev_url, "autogen_shadow")?;
     let mut client = db.connect()?;
     let own: BTreeSet<String> = autogen_model::model::model_schemas(model);
@@ -71,7 +79,7 @@ fn create_views(
             sql.push_str(&s);
         }
         client.batch_execute(&sql).map_err(|e| {
-            Error::Shadow(format!(
+            Error::Refused(format!(
                 "the {} `{}` of the model cannot be created: {}; correct its query (it runs with `{}`, then `public`, on the search path)",
                 v.kind_text(),
                 v.name,
