@@ -207,3 +207,57 @@ fn a_view_query_that_smuggles_a_statement_is_refused_with_its_line() {
         "{err}"
     );
 }
+
+/// A service's views may be a SQL file of CREATE VIEW statements next to its YAML: read back as
+/// Postgres stores them, merged with the YAML, and a comment or a line break in it changes
+/// nothing.
+#[test]
+fn views_declared_in_a_sql_model_file() {
+    let db = TestDb::new();
+    let p = project("views-sql", &db);
+    p.two_services();
+    let config = p.read("autogen.toml").replace(
+        "models = [\"schema/notes/*.yaml\"]",
+        "models = [\"schema/notes/*.yaml\", \"schema/notes/*.sql\"]",
+    );
+    p.write("autogen.toml", &config);
+    let sql = "-- Views of the notes service.\n\
+               SET search_path TO notes;\n\n\
+               CREATE VIEW open_notes AS\n    SELECT n.id, a.email  -- who wrote it\n    \
+               FROM notes n JOIN users.accounts a ON a.id = n.owner\n    WHERE state = 'draft';\n\
+               COMMENT ON VIEW open_notes IS 'still to do';\n\n\
+               CREATE MATERIALIZED VIEW per_owner AS\n    SELECT owner, count(*) AS n FROM notes GROUP BY owner;\n\
+               CREATE UNIQUE INDEX per_owner_owner ON per_owner (owner);\n";
+    p.write("schema/notes/views.sql", sql);
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    let (code, out, err) = p.run(&["check"]);
+    assert_eq!((code, out.ends_with("in sync\n")), (0, true), "{out}{err}");
+    let comment: Option<String> = db
+        .client()
+        .query_one(
+            "SELECT obj_description('notes.open_notes'::regclass, 'pg_class')",
+            &[],
+        )
+        .expect("comment")
+        .get(0);
+    assert_eq!(comment.as_deref(), Some("still to do"));
+    // Written differently, the same view: nothing to do.
+    p.write(
+        "schema/notes/views.sql",
+        &sql.replace(
+            "    SELECT n.id, a.email  -- who wrote it\n",
+            "SELECT n.id,\n a.email\n",
+        ),
+    );
+    let out = p.ok(&["revision", "-m", "reformatted"]);
+    assert!(out.contains("no changes"), "{out}");
+    // A statement the model does not read is an error with its file and line.
+    p.write(
+        "schema/notes/views.sql",
+        &format!("{sql}DROP TABLE notes.notes;\n"),
+    );
+    let (code, _, err) = p.run(&["revision", "-m", "x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("schema/notes/views.sql:13"), "{err}");
+}

@@ -7,12 +7,8 @@
 
 use autogen_core::render::COMMIT_MARKER;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statement {
-    pub sql: String,
-    /// 1-based line of the statement's first character in the file.
-    pub line: usize,
-}
+pub use autogen_model::sqltext::Statement;
+use autogen_model::sqltext::{Piece, pieces};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
@@ -63,9 +59,9 @@ pub fn split(text: &str) -> Vec<Unit> {
             ));
         }
     };
-    for piece in pieces(text) {
+    for piece in pieces(text, Some(COMMIT_MARKER)) {
         match piece {
-            Piece::Commit => flush(&mut units, &mut current),
+            Piece::Marker => flush(&mut units, &mut current),
             Piece::Statement(s) if needs_own_transaction(&s.sql) => {
                 flush(&mut units, &mut current);
                 units.push(Unit {
@@ -78,138 +74,6 @@ pub fn split(text: &str) -> Vec<Unit> {
     }
     flush(&mut units, &mut current);
     units
-}
-
-enum Piece {
-    Statement(Statement),
-    Commit,
-}
-
-fn pieces(text: &str) -> Vec<Piece> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line = 1;
-    // Start of the statement being read (byte, line), once a non-comment character is seen.
-    let mut start: Option<(usize, usize)> = None;
-    let finish = |out: &mut Vec<Piece>, start: &mut Option<(usize, usize)>, end: usize| {
-        if let Some((s, l)) = start.take() {
-            let sql = text[s..end].trim().to_string();
-            if !sql.is_empty() {
-                out.push(Piece::Statement(Statement { sql, line: l }));
-            }
-        }
-    };
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\n' => {
-                line += 1;
-                i += 1;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
-                let at_line_start = text[..i]
-                    .rsplit('\n')
-                    .next()
-                    .is_some_and(|p| p.trim().is_empty());
-                if start.is_none() && at_line_start && text[i..end].starts_with(COMMIT_MARKER) {
-                    out.push(Piece::Commit);
-                }
-                i = end;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                // Block comments nest in Postgres.
-                let mut depth = 0;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        if b[i] == b'\n' {
-                            line += 1;
-                        }
-                        i += 1;
-                    }
-                }
-            }
-            b';' => {
-                finish(&mut out, &mut start, i);
-                i += 1;
-            }
-            c if c.is_ascii_whitespace() => i += 1,
-            _ => {
-                if start.is_none() {
-                    start = Some((i, line));
-                }
-                i = skip_token(text, i, &mut line);
-            }
-        }
-    }
-    finish(&mut out, &mut start, b.len());
-    out
-}
-
-/// Skips one quoted string, quoted identifier, dollar-quoted body or plain character; returns
-/// the index after it and counts the newlines inside.
-fn skip_token(text: &str, i: usize, line: &mut usize) -> usize {
-    let b = text.as_bytes();
-    let count = |from: usize, to: usize, line: &mut usize| {
-        *line += text[from..to].matches('\n').count();
-    };
-    match b[i] {
-        q @ (b'\'' | b'"') => {
-            // E'...' strings allow backslash escapes.
-            let escapes = q == b'\''
-                && i > 0
-                && matches!(b[i - 1], b'e' | b'E')
-                && (i < 2 || !(b[i - 2].is_ascii_alphanumeric() || b[i - 2] == b'_'));
-            let mut j = i + 1;
-            while j < b.len() {
-                if escapes && b[j] == b'\\' {
-                    j += 2;
-                    continue;
-                }
-                if b[j] == q {
-                    if b.get(j + 1) == Some(&q) {
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                j += 1;
-            }
-            let end = (j + 1).min(b.len());
-            count(i, end, line);
-            end
-        }
-        b'$' => {
-            let tag_end = text[i + 1..]
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .map(|n| i + 1 + n);
-            match tag_end {
-                Some(t)
-                    if b[t] == b'$'
-                        && !text[i + 1..t].starts_with(|c: char| c.is_ascii_digit()) =>
-                {
-                    let tag = &text[i..=t];
-                    let body_end = text[t + 1..]
-                        .find(tag)
-                        .map_or(b.len(), |n| t + 1 + n + tag.len());
-                    count(i, body_end, line);
-                    body_end
-                }
-                _ => i + 1,
-            }
-        }
-        _ => i + text[i..].chars().next().map_or(1, char::len_utf8),
-    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,10 @@ pub struct FileDoc {
     pub tables: IndexMap<String, Spanned<TableDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub views: IndexMap<String, Spanned<ViewDoc>>,
+    /// For a SQL model file: the line each view and index was declared on (a YAML file's come
+    /// with their values).
+    #[serde(skip)]
+    pub sql_lines: std::collections::BTreeMap<String, u64>,
 }
 
 /// A view or (`materialized: true`) a materialized view. Its query may name its own schema's

@@ -13,6 +13,7 @@ mod dump;
 pub mod interchange;
 pub mod rust;
 pub mod source;
+mod sql;
 mod table;
 mod view;
 
@@ -23,7 +24,7 @@ use crate::error::{Error, ModelError};
 use crate::ir::Schema;
 use std::path::{Path, PathBuf};
 
-/// Loads a model file, or every `*.yaml`/`*.yml` file below a directory.
+/// Loads a model file, or every `*.yaml`/`*.yml`/`*.sql` file below a directory.
 pub fn load_path(path: &Path) -> Result<Schema, Error> {
     // An empty directory is an empty schema: the start of a project.
     let files = model_files(path)?;
@@ -129,6 +130,9 @@ fn parse_file(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
                     .into(),
             ),
         });
+    }
+    if path.extension().and_then(|e| e.to_str()) == Some("sql") {
+        return sql::parse(path, text);
     }
     if text
         .lines()
@@ -309,7 +313,10 @@ fn model_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            } else if matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "sql")
+            ) {
                 out.push(p);
             }
         }
@@ -326,5 +333,6 @@ pub fn model_schemas(model: &Schema) -> std::collections::BTreeSet<String> {
     s.extend(model.enums.keys().map(|q| q.schema.clone()));
     s.extend(model.domains.keys().map(|q| q.schema.clone()));
     s.extend(model.sequences.keys().map(|q| q.schema.clone()));
+    s.extend(model.views.keys().map(|q| q.schema.clone()));
     s
 }

@@ -13,11 +13,28 @@ use crate::ir::{ObjectId, QName, View, ViewColumn, check_expression};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+/// Where a view or index was declared: its YAML value's place, or its SQL statement's line.
+fn origin<T>(
+    path: &std::path::Path,
+    doc: &FileDoc,
+    name: &str,
+    spanned: &serde_saphyr::Spanned<T>,
+) -> Origin {
+    match doc.sql_lines.get(name) {
+        Some(line) => Origin {
+            path: path.to_path_buf(),
+            line: *line,
+            column: 1,
+        },
+        None => Origin::of(path, spanned),
+    }
+}
+
 pub(crate) fn convert_views(ctx: &mut Ctx, docs: &[(PathBuf, FileDoc)]) -> Result<(), ModelError> {
     for (path, doc) in docs {
         let schema = doc.schema.clone().unwrap_or_else(|| "public".into());
         for (name, spanned) in &doc.views {
-            let at = Origin::of(path, spanned);
+            let at = origin(path, doc, name, spanned);
             let d = &spanned.value;
             let kind = if d.materialized {
                 "materialized view"
@@ -27,7 +44,7 @@ pub(crate) fn convert_views(ctx: &mut Ctx, docs: &[(PathBuf, FileDoc)]) -> Resul
             check_ident(name, kind, &at)?;
             let q = QName::new(schema.clone(), name.clone());
             ctx.claim_relation(q.clone(), kind, &at)?;
-            let view = convert(ctx, &q, kind, d, &at, path)?;
+            let view = convert(ctx, &q, kind, d, &at, (path, doc))?;
             ctx.schema.views.insert(q, view);
         }
     }
@@ -64,7 +81,7 @@ fn convert(
     kind: &str,
     d: &ViewDoc,
     at: &Origin,
-    path: &std::path::Path,
+    (path, doc): (&std::path::Path, &FileDoc),
 ) -> Result<View, ModelError> {
     let what = format!("{kind} `{q}`");
     let query = query(&d.query, &what, at)?;
@@ -158,7 +175,7 @@ fn convert(
     }
     let mut indexes = BTreeMap::new();
     for (iname, is) in &d.indexes {
-        let iat = Origin::of(path, is);
+        let iat = origin(path, doc, iname, is);
         check_ident(iname, "index", &iat)?;
         ctx.claim_relation(QName::new(q.schema.clone(), iname.clone()), "index", &iat)?;
         indexes.insert(iname.clone(), convert_index(q, iname, &is.value, &iat)?);
