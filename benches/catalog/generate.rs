@@ -129,6 +129,17 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// Columns a view reads: left alone by drops, as a team would have to.
+    pub viewed: Vec<String>,
+}
+
+/// A view (or materialized view) over a table or another view, with a fully qualified query so
+/// the bench can create it without a shadow.
+#[derive(Clone)]
+pub struct View {
+    pub name: String,
+    pub materialized: bool,
+    pub query: String,
 }
 
 #[derive(Clone)]
@@ -136,6 +147,7 @@ pub struct Service {
     pub schema: String,
     pub enums: Vec<(String, Vec<String>)>,
     pub tables: Vec<Table>,
+    pub views: Vec<View>,
 }
 
 #[derive(Clone)]
@@ -151,6 +163,8 @@ pub struct Counts {
     pub indexes: usize,
     pub foreign_keys: usize,
     pub enums: usize,
+    pub views: usize,
+    pub materialized: usize,
 }
 
 impl Model {
@@ -158,6 +172,8 @@ impl Model {
         let mut c = Counts::default();
         for s in &self.services {
             c.enums += s.enums.len();
+            c.views += s.views.iter().filter(|v| !v.materialized).count();
+            c.materialized += s.views.iter().filter(|v| v.materialized).count();
             for t in &s.tables {
                 c.tables += 1;
                 c.columns += t.columns.len();
@@ -188,6 +204,7 @@ pub fn generate(seed: u64, n: usize) -> Model {
                 schema: format!("svc_{i:03}"),
                 enums: Vec::new(),
                 tables: Vec::new(),
+                views: Vec::new(),
             })
             .collect(),
     };
@@ -205,6 +222,45 @@ pub fn generate(seed: u64, n: usize) -> Model {
         let s = i * services / n;
         let t = table(&mut rng, &model.services[s], i);
         model.services[s].tables.push(t);
+    }
+    // One view per five tables: over a table's live rows, every third one over the view before
+    // it, every tenth one a materialized count.
+    for svc in &mut model.services {
+        let schema = svc.schema.clone();
+        let mut previous: Option<String> = None;
+        for k in 0..svc.tables.len() / 5 {
+            let t = &mut svc.tables[k * 5];
+            let view = match (k % 10, k % 3, &previous) {
+                (9, _, _) => View {
+                    name: format!("{}_count", t.name),
+                    materialized: true,
+                    query: format!("SELECT count(*) AS n FROM {schema}.{} t", t.name),
+                },
+                (_, 2, Some(p)) => View {
+                    name: format!("{}_recent", t.name),
+                    materialized: false,
+                    query: format!(
+                        "SELECT v.id, v.created_at FROM {schema}.{p} v WHERE v.created_at > '2020-01-01'"
+                    ),
+                },
+                _ => {
+                    t.viewed
+                        .extend(["created_at".to_string(), "deleted_at".to_string()]);
+                    View {
+                        name: format!("{}_live", t.name),
+                        materialized: false,
+                        query: format!(
+                            "SELECT t.id, t.created_at, t.deleted_at FROM {schema}.{} t WHERE t.deleted_at IS NULL",
+                            t.name
+                        ),
+                    }
+                }
+            };
+            if !view.materialized {
+                previous = Some(view.name.clone());
+            }
+            svc.views.push(view);
+        }
     }
     // Cross-service references, as services do point at a shared users table and the like.
     for s in 1..services {
@@ -281,6 +337,7 @@ fn table(rng: &mut Rng, service: &Service, i: usize) -> Table {
             .then(|| "Set when the row is soft-deleted".into()),
     });
     let mut t = Table {
+        viewed: Vec::new(),
         name,
         uuid_key,
         columns,
@@ -501,6 +558,14 @@ pub fn mutate(model: &Model, seed: u64) -> Model {
             }
         }
     }
+    // One view in twenty reads other rows: replaced in place.
+    for svc in &mut m.services {
+        for (k, v) in svc.views.iter_mut().enumerate() {
+            if k % 20 == 0 && !v.materialized {
+                v.query = v.query.replace("IS NULL", "IS NOT NULL");
+            }
+        }
+    }
     for k in 0..(total / 100).max(1) {
         let s = k % m.services.len();
         let svc = m.services[s].clone();
@@ -523,6 +588,7 @@ pub fn mutate(model: &Model, seed: u64) -> Model {
 /// Columns a key, check, reference or index names: left alone by drops and nullability flips.
 fn used_columns(t: &Table) -> Vec<String> {
     let mut used: Vec<String> = t.unique.iter().flatten().cloned().collect();
+    used.extend(t.viewed.iter().cloned());
     used.extend(t.foreign_keys.iter().map(|f| f.column.clone()));
     for text in t
         .checks
@@ -604,6 +670,16 @@ impl Service {
                 for i in &t.indexes {
                     let _ = writeln!(y, "      {}: {{ {} }}", i.name, i.body);
                 }
+            }
+        }
+        if !self.views.is_empty() {
+            y.push_str("views:\n");
+            for v in &self.views {
+                let _ = writeln!(y, "  {}:", v.name);
+                if v.materialized {
+                    y.push_str("    materialized: true\n");
+                }
+                let _ = writeln!(y, "    query: {}", quoted(&v.query));
             }
         }
         y

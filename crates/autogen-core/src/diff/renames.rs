@@ -3,7 +3,7 @@
 //! a copy of a catalog of thousands of tables costs as much memory as reading it.
 
 use super::change::Change;
-use autogen_model::ir::{BaseType, IndexKey, QName, Schema};
+use autogen_model::ir::{BaseType, IndexKey, ObjectId, QName, Schema};
 use std::borrow::Cow;
 
 pub(super) fn apply<'a>(from: &'a Schema, to: &Schema, out: &mut Vec<Change>) -> Cow<'a, Schema> {
@@ -32,6 +32,11 @@ pub(super) fn apply<'a>(from: &'a Schema, to: &Schema, out: &mut Vec<Change>) ->
                 }
             }
         }
+        rename_reads(s, |d| {
+            if !d.kind.is_relation() && &d.name == old {
+                d.name = new.clone();
+            }
+        });
     }
     for (new, old) in &to.hints.tables {
         if new == old
@@ -85,6 +90,25 @@ fn rename_table(s: &mut Schema, old: &QName, new: &QName) {
                 *t = new.clone();
             }
         }
+    }
+    // A view follows its table by identity: what it reads is the table of its new name.
+    rename_reads(s, |d| {
+        if d.kind.is_relation() && &d.name == old {
+            d.name = new.clone();
+        }
+    });
+}
+
+/// Applies `f` to what every view reads (a set: rebuilt after the change).
+fn rename_reads(s: &mut Schema, f: impl Fn(&mut ObjectId)) {
+    for v in s.views.values_mut() {
+        v.depends_on = std::mem::take(&mut v.depends_on)
+            .into_iter()
+            .map(|mut d| {
+                f(&mut d);
+                d
+            })
+            .collect();
     }
 }
 
@@ -144,4 +168,9 @@ fn rename_column(s: &mut Schema, table: &QName, old: &str, new: &str) {
             }
         }
     }
+    rename_reads(s, |d| {
+        if &d.name == table && d.column.as_deref() == Some(old) {
+            d.column = Some(new.to_string());
+        }
+    });
 }

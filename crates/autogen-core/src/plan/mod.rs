@@ -5,6 +5,7 @@
 //! respect. Nothing here produces SQL.
 
 mod hazards;
+mod names;
 mod order;
 
 pub use hazards::{Hazard, online_not_null};
@@ -81,7 +82,7 @@ pub fn plan(changes: Vec<Change>) -> Plan {
 
 /// Orders `changes` for execution.
 pub fn plan_with(changes: Vec<Change>, opts: PlanOptions) -> Plan {
-    build(changes, &[], opts)
+    build(changes, &[], opts, false)
 }
 
 /// The plan that undoes `up`: its inverted changes, with a note on each step that cannot bring
@@ -97,7 +98,7 @@ pub fn plan_down_with(up: &[Change], opts: PlanOptions) -> Plan {
         .filter(|c| c.loses_data())
         .flat_map(|c| invert(std::slice::from_ref(c)))
         .collect();
-    build(invert(up), &lossy, opts)
+    build(invert(up), &lossy, opts, true)
 }
 
 /// The table a change creates something on, for changes that have a lock-friendly form.
@@ -123,7 +124,20 @@ fn has_online_form(c: &Change) -> bool {
     }
 }
 
-fn build(changes: Vec<Change>, not_restored: &[Change], opts: PlanOptions) -> Plan {
+fn build(mut changes: Vec<Change>, not_restored: &[Change], opts: PlanOptions, down: bool) -> Plan {
+    // Names as they are when each step runs, around the renames of the same plan.
+    let renames = names::of(&changes, down);
+    for c in &mut changes {
+        renames.fix(c, down);
+    }
+    let not_restored: Vec<Change> = not_restored
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            renames.fix(&mut c, down);
+            c
+        })
+        .collect();
     let created: Vec<QName> = changes
         .iter()
         .filter_map(|c| match c {

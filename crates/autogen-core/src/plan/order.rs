@@ -8,7 +8,10 @@ use crate::diff::Change;
 use autogen_model::ir::{Constraint, QName, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
-fn phase(c: &Change) -> u8 {
+/// The phase of the renames (tables, columns, constraints, indexes).
+pub(super) const RENAME_PHASE: u8 = 6;
+
+pub(super) fn phase(c: &Change) -> u8 {
     use Change::*;
     match c {
         // Views go before anything they read is changed or dropped, and come back once it all
@@ -36,7 +39,7 @@ fn phase(c: &Change) -> u8 {
         } => 4,
         DropConstraint { .. } | DropIndex(_) => 5,
         RenameTable { .. } | RenameColumn { .. } | RenameConstraint { .. } | RenameIndex { .. } => {
-            6
+            RENAME_PHASE
         }
         DropColumn { .. } => 7,
         DropTable(_) => 8,

@@ -72,17 +72,28 @@ pub(crate) struct ViewReads<'a> {
     pub types: BTreeSet<&'a QName>,
 }
 
-pub(crate) fn view_reads<'a>(model: &'a Schema, v: &View) -> ViewReads<'a> {
-    let mut by_name: BTreeMap<&str, Vec<&'a QName>> = BTreeMap::new();
-    for q in model
-        .tables
-        .keys()
-        .chain(model.views.keys())
-        .chain(model.enums.keys())
-        .chain(model.domains.keys())
-    {
-        by_name.entry(q.name.as_str()).or_default().push(q);
+/// The model's tables, views, enums and domains by bare name, built once per model: a view's
+/// words are looked up in it.
+pub(crate) struct Names<'a>(BTreeMap<&'a str, Vec<&'a QName>>);
+
+impl<'a> Names<'a> {
+    pub(crate) fn of(model: &'a Schema) -> Names<'a> {
+        let mut by_name: BTreeMap<&str, Vec<&'a QName>> = BTreeMap::new();
+        for q in model
+            .tables
+            .keys()
+            .chain(model.views.keys())
+            .chain(model.enums.keys())
+            .chain(model.domains.keys())
+        {
+            by_name.entry(q.name.as_str()).or_default().push(q);
+        }
+        Names(by_name)
     }
+}
+
+pub(crate) fn view_reads<'a>(model: &'a Schema, names: &Names<'a>, v: &View) -> ViewReads<'a> {
+    let by_name = &names.0;
     let mut reads = ViewReads {
         tables: BTreeSet::new(),
         views: BTreeSet::new(),
@@ -159,6 +170,7 @@ impl Keys {
         let extensions: Vec<_> = model.extensions.values().collect();
         let sequences: Vec<&QName> = model.sequences.keys().collect();
         let domain_key = |d: &Domain| hash(&(FORMAT, major, "domain", d, &extensions));
+        let names = Names::of(model);
         Keys {
             tables: model
                 .tables
@@ -201,7 +213,7 @@ impl Keys {
                 .views
                 .iter()
                 .map(|(q, v)| {
-                    let r = view_reads(model, v);
+                    let r = view_reads(model, &names, v);
                     let tables: Vec<_> = r.tables.iter().map(|t| model.tables.get(*t)).collect();
                     let views: Vec<_> = r.views.iter().map(|t| model.views.get(*t)).collect();
                     let enums: Vec<_> = r.types.iter().map(|t| model.enums.get(*t)).collect();

@@ -184,6 +184,7 @@ impl Shadow {
                 }
             }
         }
+        let names = cache::Names::of(&model);
         for (q, key) in &keys.views {
             match cache.as_ref().and_then(|c| c.view(key)) {
                 Some(v) => {
@@ -193,7 +194,7 @@ impl Shadow {
                 None => {
                     // What its query may read must exist in the scratch database too.
                     let v = &model.views[q];
-                    let reads = cache::view_reads(&model, v);
+                    let reads = cache::view_reads(&model, &names, v);
                     for t in reads.tables {
                         missing.tables.insert(t.clone(), model.tables[t].clone());
                     }

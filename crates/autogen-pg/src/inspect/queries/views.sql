@@ -45,11 +45,16 @@ CROSS JOIN LATERAL (
     JOIN pg_catalog.pg_type t
       ON t.oid = CASE WHEN t0.typcategory = 'A' AND t0.typelem <> 0 THEN t0.typelem ELSE t0.oid END
     JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
-    WHERE d.refclassid = 'pg_catalog.pg_type'::regclass
+    CROSS JOIN LATERAL (
+        -- Two index lookups, not one OR that would scan pg_depend once per view.
+        SELECT 'pg_catalog.pg_class'::regclass AS cls, c.oid AS obj
+        UNION ALL
+        SELECT 'pg_catalog.pg_rewrite'::regclass, rw.oid
+        FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class = c.oid
+    ) o
+    WHERE d.classid = o.cls AND d.objid = o.obj
+      AND d.refclassid = 'pg_catalog.pg_type'::regclass
       AND tn.nspname <> 'pg_catalog' AND t.typrelid = 0
-      AND ((d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid)
-           OR (d.classid = 'pg_catalog.pg_rewrite'::regclass
-               AND d.objid IN (SELECT rw.oid FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class = c.oid)))
   ) x
 ) deps
 WHERE c.relkind IN ('v', 'm')

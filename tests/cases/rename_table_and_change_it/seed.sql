@@ -1,0 +1,1 @@
+INSERT INTO app.people VALUES (1, 'ann', 'Oslo');
