@@ -26,6 +26,9 @@ pub struct RevisionOptions {
     pub now: u64,
     /// An explicit version for the first service written (tests, or a team convention).
     pub version: Option<String>,
+    /// Lines written as comments after the header of a service's up file (by service name):
+    /// what a baseline did not adopt.
+    pub notes: BTreeMap<String, Vec<String>>,
 }
 
 /// A migration to write, before it is written.
@@ -387,7 +390,7 @@ pub fn revision(
             up_path: dir.join(format!("{stem}.up.sql")),
             down_path: dir.join(format!("{stem}.down.sql")),
             snapshot_path: project.snapshots_dir(name).join(format!("{version}.yaml")),
-            up: header.render("up", &up.losses) + &body(up.sql),
+            up: header.render("up", &up.losses) + &notes(opts.notes.get(name)) + &body(up.sql),
             down: header.render("down", &down.losses) + &body(down.sql),
             snapshot: format!(
                 "# Schema of service `{name}` after migration {version}, written by `autogen revision`.\n{}",
@@ -400,6 +403,21 @@ pub fn revision(
         unchanged,
         warnings,
     })
+}
+
+/// `lines` as a comment block, each line made safe to stay a comment.
+fn notes(lines: Option<&Vec<String>>) -> String {
+    let Some(lines) = lines.filter(|l| !l.is_empty()) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for l in lines {
+        out.push_str("-- ");
+        out.push_str(&autogen_model::ir::quote::comment_text(l));
+        out.push('\n');
+    }
+    out.push('\n');
+    out
 }
 
 /// Writes the files of `revisions`; nothing is written if a target already exists.

@@ -119,11 +119,28 @@ pub const MANAGED_KINDS: [&str; 6] = [
 /// triggers, policies, ...), as `kind schema.name`: what `diff`, `dump` and `init --from-db`
 /// leave out, and so must name.
 pub fn unmanaged(client: &mut Client, filter: &SchemaFilter) -> Result<Vec<String>, Error> {
+    Ok(unmanaged_objects(client, filter)?
+        .iter()
+        .map(CatalogObject::describe)
+        .collect())
+}
+
+/// [`unmanaged`], as objects.
+pub fn unmanaged_objects(
+    client: &mut Client,
+    filter: &SchemaFilter,
+) -> Result<Vec<CatalogObject>, Error> {
     Ok(catalog_objects(client)?
         .into_iter()
         .filter(|o| filter.matches(&o.schema) && !MANAGED_KINDS.contains(&o.kind.as_str()))
-        .map(|o| format!("{} {}.{}", o.kind, o.schema, o.name))
         .collect())
+}
+
+impl CatalogObject {
+    /// `kind schema.name`.
+    pub fn describe(&self) -> String {
+        format!("{} {}.{}", self.kind, self.schema, self.name)
+    }
 }
 
 /// A view (or materialized view) that reads something a change is about to alter or drop.

@@ -54,6 +54,25 @@ const SUPABASE_FUNCTIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Supabase's `auth.users` as GoTrue creates it, for the views and functions that read more of
+/// it than the `id` a foreign key needs; the types are Supabase's, so a query over it reads back
+/// as it does on Supabase (`email` is `varchar(255)`, so `lower(u.email)` stores a cast).
+const SUPABASE_USERS: &str = "CREATE TABLE auth.users (
+    instance_id uuid, id uuid PRIMARY KEY, aud varchar(255), role varchar(255),
+    email varchar(255), encrypted_password varchar(255), email_confirmed_at timestamptz,
+    invited_at timestamptz, confirmation_token varchar(255), confirmation_sent_at timestamptz,
+    recovery_token varchar(255), recovery_sent_at timestamptz, email_change_token_new varchar(255),
+    email_change varchar(255), email_change_sent_at timestamptz, last_sign_in_at timestamptz,
+    raw_app_meta_data jsonb, raw_user_meta_data jsonb, is_super_admin boolean,
+    created_at timestamptz, updated_at timestamptz, phone text UNIQUE, phone_confirmed_at timestamptz,
+    phone_change text DEFAULT '', phone_change_token varchar(255) DEFAULT '',
+    phone_change_sent_at timestamptz, confirmed_at timestamptz,
+    email_change_token_current varchar(255) DEFAULT '', email_change_confirm_status smallint DEFAULT 0,
+    banned_until timestamptz, reauthentication_token varchar(255) DEFAULT '',
+    reauthentication_sent_at timestamptz, is_sso_user boolean NOT NULL DEFAULT false,
+    deleted_at timestamptz, is_anonymous boolean NOT NULL DEFAULT false
+)";
+
 /// What the project says about the platform it runs on.
 #[derive(Debug, Clone, Default)]
 pub struct Platform {
@@ -201,6 +220,15 @@ pub fn prepare_platform(client: &mut Client, p: &Platform, needs: &Needs) -> Res
         .batch_execute(&sql)
         .map_err(|e| shadow_error("cannot create the schemas the project references", &e))?;
     if p.supabase() {
+        let users: bool = client
+            .query_one("SELECT to_regclass('auth.users') IS NOT NULL", &[])
+            .map_err(|e| shadow_error("cannot read the shadow's tables", &e))?
+            .get(0);
+        if !users {
+            client
+                .batch_execute(SUPABASE_USERS)
+                .map_err(|e| shadow_error("cannot create a stand-in for `auth.users`", &e))?;
+        }
         for (signature, definition) in SUPABASE_FUNCTIONS {
             let exists: bool = client
                 .query_one("SELECT to_regprocedure($1) IS NOT NULL", &[signature])
