@@ -1,6 +1,6 @@
-//! A view written by hand (the model does not manage views yet) over a column a migration
-//! changes: `revision --from-db` names it with the SQL that takes it out of the way, instead of
-//! `upgrade` finding out.
+//! A view written by hand (declared by no model) over a column a migration changes:
+//! `revision --from-db` and `check` name it with the SQL that takes it out of the way, instead
+//! of `upgrade` finding out.
 
 use crate::harness::TestDb;
 use crate::workflow::{USERS, project};
@@ -49,6 +49,15 @@ fn revision_from_db_names_a_hand_made_view_in_the_way_and_its_fix_applies() {
         "{err}"
     );
     assert!(create.join("\n").contains("FROM users.accounts"), "{err}");
+
+    // `check` says the same of the pending migration, as a warning of the database check.
+    let (code, out, _) = p.run(&["check"]);
+    assert_eq!(code, 1, "the migration is not applied: {out}");
+    assert!(
+        out.contains("warning: the view `users.Active emails` (not managed by autogen) reads column `email` of `users.accounts`")
+            && out.contains("DROP VIEW users.\"Active emails\";"),
+        "{out}"
+    );
 
     // As the warning says, the migration as written fails on this database, and nothing of it
     // stays.

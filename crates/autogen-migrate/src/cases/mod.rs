@@ -14,6 +14,6 @@ pub mod rebuild;
 pub mod reset;
 mod revision;
 pub mod select;
-mod views;
+pub(crate) mod views;
 
 pub use revision::{Revision, RevisionOptions, Written, revision, write as write_revisions};

@@ -261,6 +261,26 @@ fn live_drift(
         Some(m) => migrate::snapshot_at(project, name, &m.version)?,
         None => Schema::default(),
     };
+    // What the pending migrations change that a view no model declares reads: Postgres will
+    // refuse the step while the view exists. Said now, not when `upgrade` fails on it.
+    if let Some(head) = st.head().filter(|h| !applied(&h.version)) {
+        let head = migrate::snapshot_at(project, name, &head.version)?;
+        let changes = autogen_core::diff::diff(&expected, &head);
+        let managed: Vec<&autogen_model::ir::QName> =
+            expected.views.keys().chain(head.views.keys()).collect();
+        for w in crate::cases::views::blocking(client, name, &changes, &managed)? {
+            out.push(Finding {
+                severity: Severity::Warning,
+                ..finding(
+                    CheckKind::Database,
+                    name,
+                    w.trim_start_matches(&format!("[{name}] ")).to_string(),
+                    "unless a pending migration already moves it (by hand), add the DROP and the \
+                     CREATE above around the step, or declare the view in the model",
+                )
+            });
+        }
+    }
     let owned = migrate::owned_schemas(&st.service, &expected, &expected);
     let owned_list: Vec<String> = owned.iter().cloned().collect();
     for l in migrate::leftovers::find(client, Some(&owned_list))? {
