@@ -31,21 +31,7 @@ pub fn without_comments(sql: &str) -> String {
         if b[i] == b'-' && b.get(i + 1) == Some(&b'-') {
             i = sql[i..].find('\n').map_or(b.len(), |n| i + n);
         } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut depth = 0;
-            while i < b.len() {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
+            i = block_comment_end(sql, i, &mut line);
             out.push(' ');
         } else {
             let end = skip_token(sql, i, &mut line);
@@ -54,6 +40,31 @@ pub fn without_comments(sql: &str) -> String {
         }
     }
     out
+}
+
+/// The index past the block comment that starts at `i` (block comments nest in Postgres),
+/// counting its newlines.
+fn block_comment_end(text: &str, mut i: usize, line: &mut usize) -> usize {
+    let b = text.as_bytes();
+    let mut depth = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                break;
+            }
+        } else {
+            if b[i] == b'\n' {
+                *line += 1;
+            }
+            i += 1;
+        }
+    }
+    i
 }
 
 /// A statement, or a marker line between statements.
@@ -100,27 +111,7 @@ pub fn pieces(text: &str, marker: Option<&str>) -> Vec<Piece> {
                 }
                 i = end;
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                // Block comments nest in Postgres.
-                let mut depth = 0;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        if b[i] == b'\n' {
-                            line += 1;
-                        }
-                        i += 1;
-                    }
-                }
-            }
+            b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(text, i, &mut line),
             b';' => {
                 finish(&mut out, &mut start, i);
                 i += 1;

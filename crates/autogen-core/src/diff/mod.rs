@@ -12,6 +12,7 @@ mod tables;
 mod views;
 
 pub use change::{Change, CommentTarget, EnumPosition, TypeUsage, ViewChange};
+pub use views::Blocked;
 
 use autogen_model::ir::Schema;
 

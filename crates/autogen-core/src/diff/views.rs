@@ -10,17 +10,18 @@ use super::change::{Change, ViewChange};
 use autogen_model::ir::{ObjectId, ObjectKind, QName, Schema, View};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What the other changes do that Postgres refuses while a view reads it: columns whose type
-/// changes or that go, relations that go, types rebuilt or dropped.
+/// What changes do that Postgres refuses while a view reads it (`cannot alter type of a column
+/// used by a view or rule`): columns whose type changes or that go, relations that go, types
+/// rebuilt or dropped.
 #[derive(Default)]
-struct Blocked {
-    columns: BTreeSet<(QName, String)>,
-    relations: BTreeSet<QName>,
-    types: BTreeSet<QName>,
+pub struct Blocked {
+    pub columns: BTreeSet<(QName, String)>,
+    pub relations: BTreeSet<QName>,
+    pub types: BTreeSet<QName>,
 }
 
 impl Blocked {
-    fn of(changes: &[Change]) -> Blocked {
+    pub fn of(changes: &[Change]) -> Blocked {
         let mut b = Blocked::default();
         for c in changes {
             match c {
@@ -79,6 +80,15 @@ impl Blocked {
     }
 }
 
+/// Whether `after` differs from `before` only in what changes without touching the query: a
+/// comment, or a materialized view's storage options, indexes and populated state.
+fn in_place(before: &View, after: &View) -> bool {
+    before.query == after.query
+        && before.same_column_names(after)
+        && before.materialized == after.materialized
+        && (before.materialized || before.options == after.options)
+}
+
 /// Whether `after` can replace `before` with `CREATE OR REPLACE VIEW`: Postgres keeps a view's
 /// existing columns (same names, same types, same order) and allows new ones only at the end.
 fn replaceable(before: &View, after: &View) -> bool {
@@ -106,11 +116,7 @@ pub(super) fn diff_views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
         if recreate.contains(name) || old.same(v) {
             continue;
         }
-        let same_shape = old.query == v.query
-            && old.same_column_names(v)
-            && (old.materialized || old.options == v.options)
-            && old.materialized == v.materialized;
-        if same_shape {
+        if in_place(old, v) {
             continue;
         }
         if replaceable(old, v) {
@@ -144,11 +150,7 @@ pub(super) fn diff_views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             Some(_) if recreate.contains(name) => {}
             Some(old) if old.same(v) => {}
             Some(old) => {
-                let in_place = old.query == v.query
-                    && old.same_column_names(v)
-                    && old.materialized == v.materialized
-                    && (old.materialized || old.options == v.options);
-                alters.push(if in_place {
+                alters.push(if in_place(old, v) {
                     ViewChange::Alter {
                         before: old.clone(),
                         after: v.clone(),

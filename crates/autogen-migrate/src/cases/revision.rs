@@ -121,38 +121,6 @@ fn dependency_order(models: &BTreeMap<String, (Service, Schema)>) -> Vec<String>
     out
 }
 
-/// The views of services other than `service` (from their latest snapshots) that read
-/// something in `owned`, and the views that read those, and so on: Postgres drops none of
-/// them while another reads it.
-fn foreign_views(
-    others: &[(String, Schema)],
-    service: &str,
-    owned: &std::collections::BTreeSet<String>,
-) -> Vec<autogen_model::ir::View> {
-    let candidates: Vec<&autogen_model::ir::View> = others
-        .iter()
-        .filter(|(name, _)| name != service)
-        .flat_map(|(_, head)| head.views.values())
-        .collect();
-    let mut picked: BTreeMap<autogen_model::ir::QName, autogen_model::ir::View> = BTreeMap::new();
-    loop {
-        let before = picked.len();
-        for v in &candidates {
-            let reads = v.depends_on.iter().any(|d| {
-                owned.contains(&d.name.schema)
-                    || (d.kind.is_relation() && picked.contains_key(&d.name))
-            });
-            if reads && !picked.contains_key(&v.name) {
-                picked.insert(v.name.clone(), (*v).clone());
-            }
-        }
-        if picked.len() == before {
-            break;
-        }
-    }
-    picked.into_values().collect()
-}
-
 pub fn revision(
     project: &Project,
     services: &[Service],
@@ -262,7 +230,7 @@ pub fn revision(
         // Another service's views over this one's tables and types: a change Postgres refuses
         // under them drops and re-creates them in this migration (as their own snapshot has
         // them), or it would fail; views that need nothing from it do not appear.
-        let foreign = foreign_views(&others, name, &owned);
+        let foreign = super::views::foreign_views(&others, name, &owned);
         let changes = if opts.empty {
             Vec::new()
         } else {

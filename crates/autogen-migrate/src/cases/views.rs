@@ -4,57 +4,24 @@
 //! live database, so the migration is fixed in review, not when `upgrade` fails on it.
 //!
 //! Input: a service's changes and a connection. Output: one warning per view, naming it, what
-//! it reads and the SQL that takes it out of the way and brings it back.
+//! it reads and the SQL that takes it out of the way and brings it back. Also: the views of
+//! other services over a service's objects, which its own plan must move (`foreign_views`).
 
 use crate::error::Error;
-use autogen_core::diff::Change;
+use autogen_core::diff::{Blocked, Change};
+use autogen_model::ir::QName;
 use autogen_model::ir::quote::qname;
-use autogen_model::ir::{Domain, Enum, QName};
 use autogen_pg::inspect::{ViewUse, views_over};
 use postgres::Client;
 
 /// What the changes alter or drop that a view may read: columns (`None`: the whole table) and
 /// types.
 fn targets(changes: &[Change]) -> (Vec<(QName, Option<String>)>, Vec<QName>) {
-    let mut columns = Vec::new();
-    let mut types = Vec::new();
-    for c in changes {
-        match c {
-            Change::AlterColumn {
-                table,
-                before,
-                after,
-                ..
-            } if before.ty != after.ty || before.collation != after.collation => {
-                columns.push((table.clone(), Some(after.name.clone())));
-            }
-            Change::DropColumn { table, column } => {
-                columns.push((table.clone(), Some(column.name.clone())));
-            }
-            Change::DropTable(t) => columns.push((t.name.clone(), None)),
-            Change::RebuildEnum {
-                before: Enum { name, .. },
-                usages,
-                ..
-            }
-            | Change::RebuildDomain {
-                before: Domain { name, .. },
-                usages,
-                ..
-            } => {
-                types.push(name.clone());
-                columns.extend(
-                    usages
-                        .iter()
-                        .map(|u| (u.table.clone(), Some(u.column.clone()))),
-                );
-            }
-            Change::DropEnum(e) => types.push(e.name.clone()),
-            Change::DropDomain(d) => types.push(d.name.clone()),
-            _ => {}
-        }
-    }
-    (columns, types)
+    let b = Blocked::of(changes);
+    let mut columns: Vec<(QName, Option<String>)> =
+        b.columns.into_iter().map(|(t, c)| (t, Some(c))).collect();
+    columns.extend(b.relations.into_iter().map(|t| (t, None)));
+    (columns, b.types.into_iter().collect())
 }
 
 /// Warnings for `service`'s changes: one per view over what they alter or drop, other than the
@@ -81,6 +48,39 @@ pub fn blocking(
         .into_iter()
         .map(|(u, whats)| warning(service, u, &whats.join(", and ")))
         .collect())
+}
+
+/// The views of services other than `service` (from their latest snapshots) that read
+/// something in `owned`, and the views that read those, and so on: Postgres drops none of
+/// them while another reads it.
+pub(crate) fn foreign_views(
+    others: &[(String, autogen_model::ir::Schema)],
+    service: &str,
+    owned: &std::collections::BTreeSet<String>,
+) -> Vec<autogen_model::ir::View> {
+    let candidates: Vec<&autogen_model::ir::View> = others
+        .iter()
+        .filter(|(name, _)| name != service)
+        .flat_map(|(_, head)| head.views.values())
+        .collect();
+    let mut picked: std::collections::BTreeMap<autogen_model::ir::QName, autogen_model::ir::View> =
+        std::collections::BTreeMap::new();
+    loop {
+        let before = picked.len();
+        for v in &candidates {
+            let reads = v.depends_on.iter().any(|d| {
+                owned.contains(&d.name.schema)
+                    || (d.kind.is_relation() && picked.contains_key(&d.name))
+            });
+            if reads && !picked.contains_key(&v.name) {
+                picked.insert(v.name.clone(), (*v).clone());
+            }
+        }
+        if picked.len() == before {
+            break;
+        }
+    }
+    picked.into_values().collect()
 }
 
 /// What of `u`'s the migration changes, in words.

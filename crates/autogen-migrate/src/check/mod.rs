@@ -9,9 +9,11 @@ mod explain;
 mod locate;
 mod replay;
 pub mod report;
+mod unmanaged;
 mod validate;
 
 pub use replay::replay;
+use unmanaged::{Known, unmanaged};
 pub use validate::{Validation, validate};
 
 pub use explain::{Drift, explain, explain_all};
@@ -456,88 +458,4 @@ pub fn unrecorded(
                 .into(),
         ),
     }))
-}
-
-/// What the project accounts for, for the check of unmanaged objects.
-struct Known<'a> {
-    /// Schema -> the service that owns it.
-    owned: &'a BTreeMap<String, String>,
-    /// Views the services' snapshots declare.
-    declared: &'a BTreeSet<autogen_model::ir::QName>,
-    /// Objects (schema, kind, name) the project's own migrations create, hand-written parts
-    /// included: found on the replay.
-    created: &'a BTreeSet<(String, String, String)>,
-}
-
-/// Objects in the project's schemas that neither a model nor one of the project's migrations
-/// declares (views no model declares, functions, triggers, ...), and schemas no service owns.
-fn unmanaged(
-    project: &Project,
-    client: &mut postgres::Client,
-    known: &Known,
-    opts: &CheckOptions,
-) -> Result<Vec<Finding>, Error> {
-    let owned = known.owned;
-    let severity = if opts.strict {
-        Severity::Error
-    } else {
-        Severity::Warning
-    };
-    let mut filter = SchemaFilter::default();
-    if let Some(p) = &project.preset {
-        filter = filter.with_preset(p).map_err(Error::Usage)?;
-    }
-    let mut out = Vec::new();
-    let mut others: BTreeMap<String, usize> = BTreeMap::new();
-    for o in autogen_pg::inspect::catalog_objects(client)? {
-        if o.schema == migrate::history::SCHEMA || !filter.matches(&o.schema) {
-            continue;
-        }
-        if let Some(service) = owned.get(&o.schema) {
-            let view = o.kind == "view" || o.kind == "materialized view";
-            let q = autogen_model::ir::QName::new(o.schema.clone(), o.name.clone());
-            if known
-                .created
-                .contains(&(o.schema.clone(), o.kind.clone(), o.name.clone()))
-                || (view && known.declared.contains(&q))
-                || (!view && autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()))
-            {
-                continue;
-            }
-            let (message, fix) = if view {
-                (
-                    format!("{}, declared by no model or migration", o.kind),
-                    "autogen leaves it alone: declare it in the model (`autogen dump` writes its \
-                     definition) to manage it, keep it in a hand-written migration (`autogen \
-                     revision --empty`), or drop it if it is left over",
-                )
-            } else {
-                (
-                    format!("{}, not managed by autogen", o.kind),
-                    "autogen does not manage this kind of object: keep it in a hand-written migration \
-                     (`autogen revision --empty`), or drop it if it is left over",
-                )
-            };
-            out.push(Finding {
-                severity,
-                object: Some(format!("{}.{}", o.schema, o.name)),
-                ..finding(CheckKind::Unmanaged, service, message, fix)
-            });
-        } else if opts.all_services {
-            *others.entry(o.schema).or_default() += 1;
-        }
-    }
-    for (schema, n) in others {
-        out.push(Finding {
-            severity,
-            object: Some(schema),
-            ..finding(
-                CheckKind::Unmanaged,
-                "database",
-                format!("schema owned by no service ({n} object(s))"),
-                "give it to a service in autogen.toml, or leave it out with `[database] preset`",
-            )
-        });
-    }
-    Ok(out)
 }
