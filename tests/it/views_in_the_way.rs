@@ -97,3 +97,30 @@ fn revision_from_db_names_a_hand_made_view_in_the_way_and_its_fix_applies() {
     let (_, _, err) = p.run(&["revision", "-m", "back", "--version", "20260103000000"]);
     assert!(!err.contains("warning:"), "{err}");
 }
+
+/// A view made by hand over a view the model declares: the plan drops and re-creates the
+/// declared one around a type change, which Postgres refuses while the hand-made one reads it;
+/// `revision --from-db` says so.
+#[test]
+fn a_hand_made_view_over_a_declared_view_is_named() {
+    let db = TestDb::new();
+    let p = project("view-over-view", &db);
+    p.two_services();
+    let users = format!("{USERS}views:\n  emails:\n    query: SELECT id, email FROM accounts\n");
+    p.write("schema/users/users.yaml", &users);
+    p.ok(&["revision", "-m", "first", "--version", "20260101000000"]);
+    p.ok(&["upgrade"]);
+    db.client()
+        .batch_execute("CREATE VIEW users.mine AS SELECT email FROM users.emails")
+        .expect("view");
+    p.write(
+        "schema/users/users.yaml",
+        &users.replace("email: { type: text }", "email: { type: varchar }"),
+    );
+    let (code, out, err) = p.run(&["revision", "-m", "varchar", "--from-db"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("the view `users.mine` (not managed by autogen) reads view `users.emails`, which the migration drops"),
+        "{err}"
+    );
+}

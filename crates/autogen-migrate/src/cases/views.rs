@@ -8,19 +8,25 @@
 //! other services over a service's objects, which its own plan must move (`foreign_views`).
 
 use crate::error::Error;
-use autogen_core::diff::{Blocked, Change};
+use autogen_core::diff::{Blocked, Change, ViewChange};
 use autogen_model::ir::QName;
 use autogen_model::ir::quote::qname;
 use autogen_pg::inspect::{ViewUse, views_over};
 use postgres::Client;
 
-/// What the changes alter or drop that a view may read: columns (`None`: the whole table) and
-/// types.
+/// What the changes alter or drop that a view may read: columns (`None`: the whole table or
+/// view) and types.
 fn targets(changes: &[Change]) -> (Vec<(QName, Option<String>)>, Vec<QName>) {
     let b = Blocked::of(changes);
     let mut columns: Vec<(QName, Option<String>)> =
         b.columns.into_iter().map(|(t, c)| (t, Some(c))).collect();
     columns.extend(b.relations.into_iter().map(|t| (t, None)));
+    // A managed view the plan drops (to re-create it, or for good) cannot go while a view
+    // autogen does not manage reads it.
+    columns.extend(changes.iter().filter_map(|c| match c {
+        Change::View(ViewChange::Drop(v)) => Some((v.name.clone(), None)),
+        _ => None,
+    }));
     (columns, b.types.into_iter().collect())
 }
 
@@ -35,10 +41,17 @@ pub fn blocking(
     let (columns, types) = targets(changes);
     let mut uses = views_over(client, &columns, &types)?;
     uses.retain(|u| !managed.contains(&&u.view));
+    let dropped_views: Vec<&QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::View(ViewChange::Drop(v)) => Some(&v.name),
+            _ => None,
+        })
+        .collect();
     // One warning per view, naming everything of it in the way (rows come sorted by view).
     let mut out: Vec<(&ViewUse, Vec<String>)> = Vec::new();
     for u in &uses {
-        let what = read(u);
+        let what = read(u, &dropped_views);
         match out.last_mut() {
             Some((first, whats)) if first.view == u.view => whats.push(what),
             _ => out.push((u, vec![what])),
@@ -84,8 +97,12 @@ pub(crate) fn foreign_views(
 }
 
 /// What of `u`'s the migration changes, in words.
-fn read(u: &ViewUse) -> String {
+fn read(u: &ViewUse, dropped_views: &[&QName]) -> String {
     match (&u.column, u.is_type) {
+        (None, false) if dropped_views.contains(&&u.of) => format!(
+            "view `{}`, which the migration drops (and creates again, if the model keeps it)",
+            u.of
+        ),
         (_, true) => format!("type `{}`, which the migration rebuilds or drops", u.of),
         (Some(c), _) => format!(
             "column `{c}` of `{}`, whose type the migration changes or which it drops",
