@@ -138,7 +138,12 @@ pub(super) fn diff_views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             None => drops.push(old.clone()),
             Some(v) if recreate.contains(name) => {
                 drops.push(old.clone());
-                creates.push(v.clone());
+                // Grants are not managed yet, but a view that only makes way must not lose them.
+                let mut back = v.clone();
+                if back.grants.is_empty() {
+                    back.grants = old.grants.clone();
+                }
+                creates.push(back);
             }
             Some(_) => {}
         }

@@ -22,7 +22,7 @@ pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
 pub use refs::column_refs;
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
-pub use view::{ObjectId, ObjectKind, VIEW_OPTIONS, View, ViewColumn};
+pub use view::{ObjectId, ObjectKind, VIEW_OPTIONS, View, ViewColumn, ViewGrant};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};

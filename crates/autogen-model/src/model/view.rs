@@ -190,5 +190,6 @@ fn convert(
         indexes,
         comment: d.comment.clone(),
         depends_on,
+        grants: Vec::new(),
     })
 }

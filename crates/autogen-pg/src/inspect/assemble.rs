@@ -5,7 +5,7 @@ use crate::error::Error;
 use autogen_model::ir::{
     BaseType, Check, Column, ColumnType, Deferrable, Domain, Enum, Exclusion, Expr, Extension,
     FkAction, ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, ObjectId, ObjectKind,
-    PrimaryKey, QName, Schema, Sequence, Table, Unique, View, ViewColumn,
+    PrimaryKey, QName, Schema, Sequence, Table, Unique, View, ViewColumn, ViewGrant,
 };
 use postgres::Row;
 use std::collections::BTreeSet;
@@ -388,7 +388,24 @@ fn views_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
             indexes: Default::default(),
             comment: r.get("comment"),
             depends_on,
+            grants: grants(r),
         },
     );
     Ok(())
+}
+
+fn grants(r: &Row) -> Vec<ViewGrant> {
+    let grantees: Vec<String> = r.get("grantees");
+    let privileges: Vec<String> = r.get("privileges");
+    let grantable: Vec<bool> = r.get("grantable");
+    grantees
+        .into_iter()
+        .zip(privileges)
+        .zip(grantable)
+        .map(|((g, privilege), grantable)| ViewGrant {
+            grantee: (!g.is_empty()).then_some(g),
+            privilege,
+            grantable,
+        })
+        .collect()
 }

@@ -198,6 +198,44 @@ pub fn views_over(
         .collect())
 }
 
+/// The privileges granted to others on each of `views` that has any, as `GRANT` would name them
+/// (`SELECT to anon`), in one query.
+pub fn view_grants(
+    client: &mut Client,
+    views: &[QName],
+) -> Result<Vec<(QName, Vec<String>)>, Error> {
+    if views.is_empty() {
+        return Ok(Vec::new());
+    }
+    let schemas: Vec<&str> = views.iter().map(|q| q.schema.as_str()).collect();
+    let names: Vec<&str> = views.iter().map(|q| q.name.as_str()).collect();
+    let rows = client
+        .query(
+            "SELECT x.sch, x.nm, array_agg(g.privilege_type || ' to ' || \
+                    CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(g.grantee)::text END \
+                    ORDER BY 1) \
+             FROM unnest($1::text[], $2::text[]) AS x(sch, nm) \
+             JOIN pg_catalog.pg_namespace n ON n.nspname = x.sch \
+             JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.nm \
+             CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) g \
+             WHERE g.grantee <> g.grantor GROUP BY 1, 2 ORDER BY 1, 2",
+            &[&schemas, &names],
+        )
+        .map_err(|e| Error::Inspect {
+            query: "view grants".into(),
+            message: error_text(&e),
+        })?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                QName::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                r.get(2),
+            )
+        })
+        .collect())
+}
+
 /// Every user object by schema, kind and name (one query), for `check` to find what no model
 /// declares.
 pub fn catalog_objects(client: &mut Client) -> Result<Vec<CatalogObject>, Error> {
