@@ -95,10 +95,20 @@ pub fn load_source(
                         schema
                     }
                     autogen_pg::shadow::Normalized::NoShadow(e, model) => {
+                        let views = if model.views.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; its {} view(s) are compared as written too, so each shows as \
+                                 replaced, and their queries go into the SQL as written (names \
+                                 unqualified resolve on the search path of whoever runs it)",
+                                model.views.len()
+                            )
+                        };
                         note = Some(format!(
                             "{e}\nnote: model expressions (defaults, checks, predicates) are \
                              compared as written, not as Postgres stores them, so some may show as \
-                             changed"
+                             changed{views}"
                         ));
                         model
                     }
