@@ -253,6 +253,7 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
         ));
     }
     let names: Vec<String> = streams.iter().map(|s| s.service.name.clone()).collect();
+    let before = cases::reset::objects_in(&mut client, &schemas)?;
     cases::reset::wipe(&mut client, &schemas, &names)?;
     tell!(
         "dropped {} and the history of {}",
@@ -267,6 +268,20 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
             m.service,
             m.name(),
             took.as_millis()
+        );
+    }
+    let after = cases::reset::objects_in(&mut client, &schemas)?;
+    let lost: Vec<&String> = before.difference(&after).collect();
+    if !lost.is_empty() {
+        tell!(
+            "reset dropped {} object(s) that no migration creates again (made by hand, or by a \
+             tool other than autogen): {}; keep what should survive a reset in a model or a \
+             hand-written migration (`autogen revision --empty`)",
+            lost.len(),
+            lost.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     Ok(0)

@@ -412,8 +412,19 @@ fn reset_needs_yes_and_a_disposable_database_and_spares_what_the_project_does_no
     c.batch_execute("DROP VIEW other.emails")
         .expect("drop view");
 
+    // What no migration creates is gone after a reset: named, not lost in silence.
+    c.batch_execute(
+        "CREATE VIEW users.by_hand AS SELECT email FROM users.accounts;
+         CREATE FUNCTION notes.also_by_hand() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    )
+    .expect("hand-made objects");
     let out = p.ok(&["reset", "--yes", "--i-know-this-is-not-production"]);
     assert!(out.contains("applied users 20260101000000_first"), "{out}");
+    assert!(
+        out.contains("reset dropped 2 object(s) that no migration creates again")
+            && out.contains("function notes.also_by_hand(), view users.by_hand"),
+        "{out}"
+    );
     assert_eq!(count(&mut c, accounts), 0, "the data is gone");
     assert_eq!(
         count(&mut c, "SELECT count(*) FROM other.keep"),

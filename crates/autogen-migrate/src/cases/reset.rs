@@ -8,6 +8,20 @@ use autogen_model::ir::quote::ident;
 use autogen_pg::conn::error_text;
 use postgres::Client;
 
+/// Every object in `schemas`, as `kind schema.name` (one catalog query): read before the wipe
+/// and after the migrations ran again, the difference is what reset took and no migration
+/// brings back, which it must name.
+pub fn objects_in(
+    client: &mut Client,
+    schemas: &[String],
+) -> Result<std::collections::BTreeSet<String>, Error> {
+    Ok(autogen_pg::inspect::catalog_objects(client)?
+        .iter()
+        .filter(|o| schemas.contains(&o.schema))
+        .map(|o| o.describe())
+        .collect())
+}
+
 /// Schemas `reset` never drops, whoever claims them: Postgres's, autogen's history, and the
 /// platform schemas of Supabase (with or without the preset).
 pub fn protected(schema: &str) -> bool {
