@@ -138,7 +138,13 @@ pub fn revision(
                 .join(", ")
         )));
     }
-    let streams = load_streams(project, services)?;
+    // Every service's stream is read once: the selected ones are written to, and every one's
+    // latest snapshot says which views one service keeps over another's objects.
+    let all_streams = load_streams(project, &project.services)?;
+    let streams: Vec<&Stream> = all_streams
+        .iter()
+        .filter(|st| services.iter().any(|s| s.name == st.service.name))
+        .collect();
     let problems: Vec<_> = streams.iter().flat_map(|s| s.problems.clone()).collect();
     refuse(&problems, "cannot add a migration")?;
     // All services together: two services declaring one table is an error naming both files.
@@ -157,9 +163,9 @@ pub fn revision(
     };
     // Every service's latest snapshot, for the views one service keeps over another's objects.
     let mut others = Vec::new();
-    for st in load_streams(project, &project.services)? {
+    for st in &all_streams {
         if st.problems.is_empty() {
-            others.push((st.service.name.clone(), head_schema(project, &st)?));
+            others.push((st.service.name.clone(), head_schema(project, st)?));
         }
     }
     // A snapshot's views are read again against every service's latest tables: a view over
@@ -182,7 +188,7 @@ pub fn revision(
     let mut unchanged = Vec::new();
     let mut refused = Vec::new();
     let mut warnings = Vec::new();
-    for st in &streams {
+    for &st in &streams {
         let name = &st.service.name;
         let head = match others.iter().find(|(n, _)| n == name) {
             Some((_, h)) => h.clone(),

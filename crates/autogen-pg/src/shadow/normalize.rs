@@ -23,6 +23,11 @@ use std::collections::BTreeSet;
 /// Normalizes `model` through a scratch database on the server at `dev_url`, prepared for the
 /// project's `platform` (its stand-ins for what the model references but does not own).
 pub fn normalize(model: &Schema, dev_url: &str, platform: &Platform) -> Result<Schema, Error> {
+    // A copy (of a model that can hold thousands of tables) only when there is something to
+    // take out of it.
+    if !model.views.values().any(|v| v.is_normalized()) {
+        return normalize_all(model, dev_url, platform);
+    }
     let mut model = model.clone();
     let ready = super::set_aside_normalized_views(&mut model);
     let mut out = normalize_all(&model, dev_url, platform)?;

@@ -33,6 +33,17 @@ fn expr(e: &Option<Expr>) -> String {
     e.as_ref().map_or_else(|| "none".into(), |e| e.to_string())
 }
 
+/// One line per difference, all of one object.
+fn each(object: String, whats: Vec<String>) -> Vec<Drift> {
+    whats
+        .into_iter()
+        .map(|what| Drift {
+            object: object.clone(),
+            what,
+        })
+        .collect()
+}
+
 fn one(object: String, what: impl Into<String>) -> Vec<Drift> {
     vec![Drift {
         object,
@@ -269,23 +280,13 @@ pub fn explain(c: &Change) -> Vec<Drift> {
         ),
         DropDomain(d) => one(d.name.to_string(), "domain removed"),
         AlterDomain { before, after } | RebuildDomain { before, after, .. } => {
-            domain_differences(before, after)
-                .into_iter()
-                .map(|what| Drift {
-                    object: after.name.to_string(),
-                    what,
-                })
-                .collect()
+            each(after.name.to_string(), domain_differences(before, after))
         }
         CreateSequence(s) => one(s.name.to_string(), "sequence added"),
         DropSequence(s) => one(s.name.to_string(), "sequence removed"),
-        AlterSequence { before, after } => sequence_differences(before, after)
-            .into_iter()
-            .map(|what| Drift {
-                object: after.name.to_string(),
-                what,
-            })
-            .collect(),
+        AlterSequence { before, after } => {
+            each(after.name.to_string(), sequence_differences(before, after))
+        }
         CreateTable(t) => one(
             t.name.to_string(),
             format!("table added ({} columns)", t.columns.len()),
@@ -309,13 +310,10 @@ pub fn explain(c: &Change) -> Vec<Drift> {
             before,
             after,
             ..
-        } => column_differences(before, after)
-            .into_iter()
-            .map(|what| Drift {
-                object: format!("{table}.{}", after.name),
-                what,
-            })
-            .collect(),
+        } => each(
+            format!("{table}.{}", after.name),
+            column_differences(before, after),
+        ),
         AddConstraint { table, constraint } => one(
             format!("{table}.{}", constraint.name()),
             format!("{} added", constraint_kind(constraint)),

@@ -1,7 +1,7 @@
 //! Views explained per object: what differs in a view, and a view dropped and created again by
 //! the same changes read as one view that differs (or that only made way for a change under it).
 
-use super::{Drift, explain, one};
+use super::{Drift, each, explain, one};
 use autogen_core::diff::{Change, ViewChange};
 use autogen_model::ir::View;
 
@@ -97,13 +97,7 @@ pub(super) fn view_drift(c: &ViewChange) -> Vec<Drift> {
         ViewChange::Create(v) => one(v.name.to_string(), format!("{} added", v.kind_text())),
         ViewChange::Drop(v) => one(v.name.to_string(), format!("{} removed", v.kind_text())),
         ViewChange::Replace { before, after } | ViewChange::Alter { before, after } => {
-            view_differences(before, after)
-                .into_iter()
-                .map(|what| Drift {
-                    object: after.name.to_string(),
-                    what,
-                })
-                .collect()
+            each(after.name.to_string(), view_differences(before, after))
         }
     }
 }
@@ -132,10 +126,7 @@ pub(super) fn pair_views(changes: &[Change]) -> Vec<Drift> {
                         ),
                     ));
                 }
-                out.extend(what.into_iter().map(|what| Drift {
-                    object: v.name.to_string(),
-                    what,
-                }));
+                out.extend(each(v.name.to_string(), what));
             }
             Change::View(ViewChange::Drop(v))
                 if changes.iter().any(
