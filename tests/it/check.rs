@@ -284,8 +284,8 @@ fn objects_autogen_does_not_manage_warn_or_fail_with_strict() {
     let expected = format!(
         "{ALL_CHECKS}
 objects autogen does not manage [notes]
-  warning: notes.touch(n integer): function, not managed by autogen
-  fix: autogen does not manage this kind of object: keep it in a hand-written migration (`autogen revision --empty`), or drop it if it is left over
+  warning: notes.touch(n integer): function, declared by no model or migration
+  fix: autogen leaves it alone: declare it in the model (`autogen dump` writes its definition) to manage it, keep it in a hand-written migration (`autogen revision --empty`), or drop it if it is left over
 
 objects autogen does not manage [users]
   warning: users.emails: view, declared by no model or migration

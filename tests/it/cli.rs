@@ -295,8 +295,9 @@ fn the_readme_model_example_is_valid_and_applies() {
     );
 }
 
-/// A function (written by hand) is outside what autogen manages: `diff` and `dump` name it
-/// instead of leaving it out without a word. A view is compared and dumped like a table.
+/// A trigger (written by hand) is outside what autogen manages: `diff` and `dump` name it
+/// instead of leaving it out without a word. A view and a function are compared and dumped like
+/// a table.
 #[test]
 fn diff_and_dump_name_what_they_leave_out() {
     let db = TestDb::new();
@@ -304,7 +305,9 @@ fn diff_and_dump_name_what_they_leave_out() {
         .batch_execute(
             "CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY); \
              CREATE VIEW app.\"Recent\" AS SELECT id FROM app.t WHERE id > 10; \
-             CREATE FUNCTION app.answer() RETURNS int LANGUAGE sql AS 'SELECT 42';",
+             CREATE FUNCTION app.answer() RETURNS int LANGUAGE sql AS 'SELECT 42'; \
+             CREATE FUNCTION app.stamp() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; \
+             CREATE TRIGGER stamp_t BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.stamp();",
         )
         .expect("fixture");
     let url = db.url();
@@ -320,8 +323,13 @@ fn diff_and_dump_name_what_they_leave_out() {
         .expect("the view is dropped");
     assert!(view < out.find("DROP TABLE app.t").unwrap_or(0), "{out}");
     assert!(
+        out.contains("DROP FUNCTION app.answer()") && out.contains("DROP FUNCTION app.stamp()"),
+        "{out}"
+    );
+    assert!(
         err.contains("the --from database holds 1 object(s) of kinds autogen does not manage yet")
-            && err.contains("function app.answer()")
+            && err.contains("trigger app.stamp_t on t")
+            && !err.contains("answer")
             && !err.contains("Recent"),
         "{err}"
     );
@@ -340,7 +348,8 @@ fn diff_and_dump_name_what_they_leave_out() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(
         err.contains("not written to the model")
-            && err.contains("function app.answer()")
+            && err.contains("trigger app.stamp_t on t")
+            && !err.contains("answer")
             && !err.contains("Recent"),
         "{err}"
     );
@@ -348,6 +357,10 @@ fn diff_and_dump_name_what_they_leave_out() {
     assert!(
         dumped.contains("  Recent:\n    query: |-\n      SELECT t.id\n")
             && dumped.contains("WHERE (t.id > 10)"),
+        "{dumped}"
+    );
+    assert!(
+        dumped.contains("  answer:\n    returns: integer\n    body: SELECT 42\n"),
         "{dumped}"
     );
 }

@@ -87,6 +87,27 @@ fn hand_written_schemas_round_trip() {
             > at("rebuild domain `billing.money`")
     );
     assert!(!up.contains("reporting.untouched"), "{up}");
+    // Functions: a body corrected in place, a new signature created and the old one dropped,
+    // one gone, one over the enum being rebuilt taken out of the way and back (with the view
+    // that calls it), a new one after the tables its body reads.
+    assert!(
+        up.contains("CREATE OR REPLACE FUNCTION billing.valid_vat(v text)"),
+        "{up}"
+    );
+    assert!(
+        up.contains("CREATE FUNCTION billing.net(amount numeric, discount numeric DEFAULT 0, tax numeric DEFAULT 0)")
+            && up.contains("DROP FUNCTION billing.net(numeric, numeric)")
+            && up.contains("DROP FUNCTION journal.count_for(uuid)"),
+        "{up}"
+    );
+    assert!(at("DROP VIEW reporting.public_entries") < at("DROP FUNCTION journal.is_public"));
+    assert!(at("DROP FUNCTION journal.is_public") < at("rebuild enum `journal.entry_status`"));
+    assert!(
+        at("rebuild enum `journal.entry_status`")
+            < at("CREATE FUNCTION journal.is_public(s journal.entry_status)")
+    );
+    assert!(at("CREATE FUNCTION journal.is_public") < at("CREATE VIEW reporting.public_entries"));
+    assert!(at("CREATE TABLE habits.checkins") < at("CREATE FUNCTION habits.streak"));
     // A view that only makes way keeps its grants, which autogen does not manage yet.
     assert!(
         up.contains("GRANT SELECT ON reporting.customer_overview TO PUBLIC;\nGRANT REFERENCES, SELECT ON reporting.customer_overview TO pg_monitor WITH GRANT OPTION;"),

@@ -31,9 +31,14 @@ fn check_case(name: &str) {
     };
     let mut from = side("from");
     let mut to = side("to");
-    // A view's query is only comparable as Postgres stores it, and what it reads is only known
-    // from pg_depend: sides with views go through the shadow, as every command takes them.
-    if !from.views.is_empty() || !to.views.is_empty() {
+    // A view's query and a function are only comparable as Postgres stores them, and what they
+    // read is only known from pg_depend: sides with either go through the shadow, as every
+    // command takes them.
+    if !from.views.is_empty()
+        || !to.views.is_empty()
+        || !from.functions.is_empty()
+        || !to.functions.is_empty()
+    {
         let server = crate::harness::server_url();
         let platform = autogen::shadow::Platform::default();
         let shadow = |s: &autogen::ir::Schema, which: &str| {
@@ -277,6 +282,11 @@ cases!(
     foreign_key_cycle,
     foreign_key_deferrable_match_full,
     foreign_key_to_external_table,
+    function_change_attributes,
+    function_create,
+    function_overloads,
+    function_recreate_with_view,
+    function_used_by_table_expressions,
     generated_column_add,
     generated_expression_change,
     generated_to_plain,

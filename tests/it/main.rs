@@ -8,6 +8,7 @@ mod dbdb;
 mod derive_ui;
 mod embedding;
 mod first_day;
+mod functions;
 mod golden;
 mod harness;
 mod hostile;

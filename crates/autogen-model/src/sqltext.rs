@@ -82,6 +82,8 @@ pub fn pieces(text: &str, marker: Option<&str>) -> Vec<Piece> {
     let mut line = 1;
     // Start of the statement being read (byte, line), once a non-comment character is seen.
     let mut start: Option<(usize, usize)> = None;
+    // Depth inside `BEGIN ATOMIC` bodies, where `;` ends no statement.
+    let mut atomic = 0usize;
     let finish = |out: &mut Vec<Piece>, start: &mut Option<(usize, usize)>, end: usize| {
         if let Some((s, l)) = start.take() {
             let sql = text[s..end].trim().to_string();
@@ -112,11 +114,34 @@ pub fn pieces(text: &str, marker: Option<&str>) -> Vec<Piece> {
                 i = end;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(text, i, &mut line),
-            b';' => {
+            b';' if atomic == 0 => {
                 finish(&mut out, &mut start, i);
                 i += 1;
             }
             c if c.is_ascii_whitespace() => i += 1,
+            c if (c.is_ascii_alphabetic() || c == b'_') && !after_word(b, i) => {
+                if start.is_none() {
+                    start = Some((i, line));
+                }
+                let end = text[i..]
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .map_or(b.len(), |n| i + n);
+                // A SQL-standard body (`BEGIN ATOMIC ... END`) holds `;`s of its own; a CASE
+                // inside it ends with END too.
+                let word = &text[i..end];
+                let after = text[end..].trim_start();
+                let opens_atomic = word.eq_ignore_ascii_case("begin")
+                    && after.get(..6).is_some_and(|w| {
+                        w.eq_ignore_ascii_case("atomic")
+                            && !after[6..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    });
+                if opens_atomic || (atomic > 0 && word.eq_ignore_ascii_case("case")) {
+                    atomic += 1;
+                } else if atomic > 0 && word.eq_ignore_ascii_case("end") {
+                    atomic -= 1;
+                }
+                i = end;
+            }
             _ => {
                 if start.is_none() {
                     start = Some((i, line));
@@ -127,6 +152,15 @@ pub fn pieces(text: &str, marker: Option<&str>) -> Vec<Piece> {
     }
     finish(&mut out, &mut start, b.len());
     out
+}
+
+/// Whether the byte at `i` continues a word (so is not the start of one).
+fn after_word(b: &[u8], i: usize) -> bool {
+    i > 0
+        && (b[i - 1].is_ascii_alphanumeric()
+            || b[i - 1] == b'_'
+            || b[i - 1] == b'$'
+            || b[i - 1] >= 0x80)
 }
 
 /// Skips one quoted string, quoted identifier, dollar-quoted body or plain character; returns
@@ -199,5 +233,20 @@ mod tests {
             without_comments("SELECT $$ -- kept $$"),
             "SELECT $$ -- kept $$"
         );
+    }
+
+    #[test]
+    fn a_sql_standard_body_is_one_statement() {
+        let text = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\n  SELECT a;\nEND;\nSELECT begin_atomic, \"end\" FROM t;\nCREATE VIEW v AS SELECT 1";
+        let st = statements(text);
+        assert_eq!(
+            st.len(),
+            3,
+            "{:?}",
+            st.iter().map(|s| &s.sql).collect::<Vec<_>>()
+        );
+        assert!(st[0].sql.ends_with("SELECT a;\nEND"), "{}", st[0].sql);
+        assert_eq!(st[1].line, 6);
+        assert_eq!(st[2].sql, "CREATE VIEW v AS SELECT 1");
     }
 }

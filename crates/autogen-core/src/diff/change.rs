@@ -1,8 +1,8 @@
 //! The change vocabulary: verb-object edits, each carrying what it needs to be inverted.
 
 use autogen_model::ir::{
-    Column, Constraint, Conversion, Domain, Enum, Extension, Index, Namespace, QName, Sequence,
-    Table, View,
+    Column, Constraint, Conversion, Domain, Enum, Extension, Function, Index, Namespace, QName,
+    Sequence, Table, View,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -158,6 +158,82 @@ pub enum Change {
     /// A view or materialized view; its own module in each stage (`diff::views`,
     /// `render::view`) knows the rest.
     View(ViewChange),
+    /// A function or procedure (`diff::functions`, `render::function`).
+    Function(FunctionChange),
+}
+
+/// Where a function sits among the other objects, as the schema it is created in (or dropped
+/// from) uses it; it decides the order of its steps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionUse {
+    /// A table's default, CHECK, generated column or index expression calls it: it is created
+    /// before the tables (its SQL body checked only when called, as `pg_dump` does) and
+    /// dropped after them.
+    pub by_tables: bool,
+    /// Its body reads a view: it is created after the views.
+    pub reads_views: bool,
+    /// Its SQL body names a table of the schema.
+    pub reads_tables: bool,
+    /// Dropped and created again in the same plan (a change `CREATE OR REPLACE` cannot make):
+    /// the drop goes first, once the views over it are out of the way.
+    pub recreate: bool,
+}
+
+/// The changes to a function or procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FunctionChange {
+    Create(Function, FunctionUse),
+    Drop(Function, FunctionUse),
+    /// `CREATE OR REPLACE`: the same kind, result and argument names.
+    Replace {
+        before: Function,
+        after: Function,
+        uses: FunctionUse,
+    },
+    /// Only the comment differs.
+    Comment {
+        before: Function,
+        after: Function,
+    },
+}
+
+impl FunctionChange {
+    /// The function as it is once the change is made (as it was, for a drop).
+    pub fn after(&self) -> &Function {
+        match self {
+            FunctionChange::Create(f, _) | FunctionChange::Drop(f, _) => f,
+            FunctionChange::Replace { after, .. } | FunctionChange::Comment { after, .. } => after,
+        }
+    }
+
+    pub fn invert(&self) -> Vec<FunctionChange> {
+        match self.clone() {
+            FunctionChange::Create(f, u) => vec![FunctionChange::Drop(f, u)],
+            FunctionChange::Drop(f, u) => vec![FunctionChange::Create(f, u)],
+            // Adding a default is a replacement; taking it away again is not.
+            FunctionChange::Replace {
+                before,
+                after,
+                uses,
+            } if !after.replaceable_by(&before) => vec![
+                FunctionChange::Drop(after, uses),
+                FunctionChange::Create(before, uses),
+            ],
+            FunctionChange::Replace {
+                before,
+                after,
+                uses,
+            } => vec![FunctionChange::Replace {
+                before: after,
+                after: before,
+                uses,
+            }],
+            FunctionChange::Comment { before, after } => vec![FunctionChange::Comment {
+                before: after,
+                after: before,
+            }],
+        }
+    }
 }
 
 /// The changes to a view or materialized view.
@@ -304,6 +380,7 @@ impl Change {
                 to: from,
             }),
             View(v) => v.invert().into_iter().map(View).collect(),
+            Function(f) => f.invert().into_iter().map(Function).collect(),
             CreateIndex(i) => one(DropIndex(i)),
             DropIndex(i) => one(CreateIndex(i)),
             SetComment {

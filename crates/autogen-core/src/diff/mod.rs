@@ -7,11 +7,14 @@
 mod change;
 mod domains;
 mod enums;
+mod functions;
 mod renames;
 mod tables;
 mod views;
 
-pub use change::{Change, CommentTarget, EnumPosition, TypeUsage, ViewChange};
+pub use change::{
+    Change, CommentTarget, EnumPosition, FunctionChange, FunctionUse, TypeUsage, ViewChange,
+};
 pub use views::Blocked;
 
 use autogen_model::ir::Schema;
@@ -69,6 +72,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         .map(|u| (u.table.clone(), u.column.clone()))
         .collect();
     tables::diff_tables(&from, to, &rebuilt, &mut out);
+    functions::diff_functions(&from, to, &mut out);
     views::diff_views(&from, to, &mut out);
     out
 }

@@ -12,12 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What changes do that Postgres refuses while a view reads it (`cannot alter type of a column
 /// used by a view or rule`): columns whose type changes or that go, relations that go, types
-/// rebuilt or dropped.
+/// rebuilt or dropped, functions dropped.
 #[derive(Default)]
 pub struct Blocked {
     pub columns: BTreeSet<(QName, String)>,
     pub relations: BTreeSet<QName>,
     pub types: BTreeSet<QName>,
+    /// Functions dropped (to go, or to come back changed), by name and signature.
+    pub functions: BTreeSet<(QName, String)>,
 }
 
 impl Blocked {
@@ -58,6 +60,9 @@ impl Blocked {
                 Change::DropDomain(d) => {
                     b.types.insert(d.name.clone());
                 }
+                Change::Function(crate::diff::FunctionChange::Drop(f, _)) => {
+                    b.functions.insert(f.key());
+                }
                 _ => {}
             }
         }
@@ -69,6 +74,9 @@ impl Blocked {
             ObjectKind::Enum | ObjectKind::Domain | ObjectKind::Type => {
                 self.types.contains(&dep.name)
             }
+            ObjectKind::Function => self
+                .functions
+                .contains(&(dep.name.clone(), dep.column.clone().unwrap_or_default())),
             _ => {
                 self.relations.contains(&dep.name)
                     || dep

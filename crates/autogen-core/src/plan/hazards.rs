@@ -28,6 +28,9 @@ pub enum Hazard {
     /// A materialized view left without rows (`WITH NO DATA`): reading it fails until it is
     /// refreshed.
     NotPopulated(QName),
+    /// What Postgres does not record as a dependency (a call from a plpgsql body or a SQL
+    /// string body): neither checked nor ordered around.
+    Untracked(String),
 }
 
 impl fmt::Display for Hazard {
@@ -46,6 +49,7 @@ impl fmt::Display for Hazard {
                 "data not restored: this undoes a step that removed data; the data removed then is not brought back"
             ),
             Hazard::OutsideTransaction(why) => write!(f, "outside a transaction: {why}"),
+            Hazard::Untracked(why) => write!(f, "not tracked by Postgres: {why}"),
             Hazard::NotPopulated(v) => write!(
                 f,
                 "not populated: `{v}` is created WITH NO DATA; reading it fails until `REFRESH MATERIALIZED VIEW` runs"
@@ -330,6 +334,24 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
             h
         }
         View(v) => view_hazards(v),
+        Function(f) => function_hazards(f),
+        _ => Vec::new(),
+    }
+}
+
+fn function_hazards(c: &crate::diff::FunctionChange) -> Vec<Hazard> {
+    use crate::diff::FunctionChange::*;
+    match c {
+        Drop(f, _) => vec![Hazard::Untracked(format!(
+            "function bodies that call `{}` (plpgsql, or SQL in a string) are not recorded as depending on it, and fail when next called",
+            f.describe()
+        ))],
+        Create(f, u) if u.by_tables && u.reads_tables && f.language == "sql" && !f.sql_body => {
+            vec![Hazard::Untracked(format!(
+                "the body of `{}` is created before the tables it may read, so it is checked when first called, not now",
+                f.describe()
+            ))]
+        }
         _ => Vec::new(),
     }
 }

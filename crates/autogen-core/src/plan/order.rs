@@ -9,53 +9,73 @@ use autogen_model::ir::{Constraint, QName, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The phase of the renames (tables, columns, constraints, indexes).
-pub(super) const RENAME_PHASE: u8 = 6;
+pub(super) const RENAME_PHASE: u16 = 60;
 
-pub(super) fn phase(c: &Change) -> u8 {
+pub(super) fn phase(c: &Change) -> u16 {
     use Change::*;
     match c {
         // Views go before anything they read is changed or dropped, and come back once it all
         // exists (the views module has ordered them among themselves).
-        View(crate::diff::ViewChange::Drop(_)) => 4,
-        View(_) => 13,
+        View(crate::diff::ViewChange::Drop(_)) => 40,
+        View(_) => 130,
+        Function(f) => function_phase(f),
         CreateSchema(_) => 0,
-        CreateExtension(_) | AlterExtensionSchema { .. } => 1,
+        CreateExtension(_) | AlterExtensionSchema { .. } => 10,
         RenameEnum { .. }
         | CreateEnum(_)
         | RenameEnumValue { .. }
         | AddEnumValue { .. }
-        | CreateDomain(_) => 2,
-        CreateSequence(_) => 3,
+        | CreateDomain(_) => 20,
+        CreateSequence(_) => 30,
         AlterSequence { before, after }
             if before.owned_by.is_some() && after.owned_by.is_none() =>
         {
-            4
+            40
         }
-        AlterSequence { before, after } if before.owned_by != after.owned_by => 13,
-        AlterSequence { .. } => 3,
+        AlterSequence { before, after } if before.owned_by != after.owned_by => 130,
+        AlterSequence { .. } => 30,
         DropConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
-        } => 4,
-        DropConstraint { .. } | DropIndex(_) => 5,
+        } => 40,
+        DropConstraint { .. } | DropIndex(_) => 50,
         RenameTable { .. } | RenameColumn { .. } | RenameConstraint { .. } | RenameIndex { .. } => {
             RENAME_PHASE
         }
-        DropColumn { .. } => 7,
-        DropTable(_) => 8,
-        RebuildEnum { .. } | RebuildDomain { .. } => 9,
-        CreateTable(_) => 10,
-        AddColumn { .. } | AlterColumn { .. } | AlterDomain { .. } => 11,
+        DropColumn { .. } => 70,
+        DropTable(_) => 80,
+        RebuildEnum { .. } | RebuildDomain { .. } => 90,
+        CreateTable(_) => 100,
+        AddColumn { .. } | AlterColumn { .. } | AlterDomain { .. } => 110,
         AddConstraint {
             constraint: Constraint::ForeignKey(_),
             ..
-        } => 13,
-        AddConstraint { .. } | CreateIndex(_) => 12,
-        SetComment { .. } => 14,
-        DropSequence(_) | DropDomain(_) => 15,
-        DropEnum(_) => 16,
-        DropExtension(_) => 17,
-        DropSchema(_) => 18,
+        } => 130,
+        AddConstraint { .. } | CreateIndex(_) => 120,
+        SetComment { .. } => 140,
+        DropSequence(_) | DropDomain(_) => 150,
+        DropEnum(_) => 160,
+        DropExtension(_) => 170,
+        DropSchema(_) => 180,
+    }
+}
+
+/// A function called by a table's expressions exists before the tables and goes after them;
+/// one whose signature or SQL-standard body uses a relation goes before the relations go; one
+/// whose SQL body reads a view comes after the views; the rest come once the tables and their
+/// columns exist (a SQL body is checked against them when it is created) and before what may
+/// call them (constraints, indexes, views) is created. One dropped to be created again goes
+/// once the views over it are gone, before anything is created.
+fn function_phase(c: &crate::diff::FunctionChange) -> u16 {
+    use crate::diff::FunctionChange::*;
+    match c {
+        Drop(_, u) if u.recreate => 45,
+        Create(_, u) if u.by_tables => 46,
+        Drop(f, u) if f.uses_relations() && !u.by_tables => 75,
+        Drop(..) => 145,
+        Create(_, u) | Replace { uses: u, .. } if u.reads_views => 135,
+        Create(..) | Replace { .. } => 115,
+        Comment { .. } => 140,
     }
 }
 

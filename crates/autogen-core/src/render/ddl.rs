@@ -79,6 +79,7 @@ pub fn describe(c: &Change) -> String {
         RenameIndex { schema, from, to } => format!("rename index `{schema}.{from}` to `{to}`"),
         SetComment { target, .. } => format!("set comment on {}", target_text(target)),
         View(v) => super::view::describe(v),
+        Function(f) => super::function::describe(f),
     }
 }
 
@@ -319,6 +320,7 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
         )],
         SetComment { target, after, .. } => vec![comment_sql(target, after)],
         View(v) => super::view::statements(v),
+        Function(f) => super::function::statements(f),
     }
 }
 

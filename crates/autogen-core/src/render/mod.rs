@@ -6,6 +6,7 @@
 
 mod ddl;
 mod domain;
+mod function;
 mod objects;
 mod view;
 

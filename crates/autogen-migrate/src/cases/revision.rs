@@ -229,6 +229,24 @@ pub fn revision(
                         ));
                     }
                 }
+                // Functions likewise, by name and signature.
+                let undeclared: Vec<autogen_model::ir::FunctionKey> = live
+                    .functions
+                    .keys()
+                    .filter(|k| !to.functions.contains_key(*k) && !head.functions.contains_key(*k))
+                    .cloned()
+                    .collect();
+                for k in &undeclared {
+                    if let Some(f) = live.functions.remove(k) {
+                        warnings.push(format!(
+                            "[{name}] the {} `{}` in the database is declared by no model or \
+                             snapshot: left alone (neither compared nor dropped); declare it in \
+                             the model to manage it",
+                            f.kind_text(),
+                            f.describe()
+                        ));
+                    }
+                }
                 live
             }
             None => head.clone(),

@@ -180,6 +180,7 @@ pub fn check(
     report.checked.push(CheckKind::Models);
     let mut owned = BTreeMap::new();
     let mut declared = BTreeSet::new();
+    let mut declared_functions = BTreeSet::new();
     for st in &streams {
         let mut model = migrate::load_service_model(project, &st.service)?;
         migrate::with_views_of(&mut model, &all);
@@ -188,6 +189,7 @@ pub fn check(
             owned.insert(s, st.service.name.clone());
         }
         declared.extend(head.views.keys().cloned());
+        declared_functions.extend(head.functions.keys().map(|(q, _)| q.clone()));
         if !st.problems.is_empty() {
             continue;
         }
@@ -234,6 +236,7 @@ pub fn check(
         let known = Known {
             owned: &owned,
             declared: &declared,
+            declared_functions: &declared_functions,
             created: &created,
         };
         report
@@ -365,6 +368,8 @@ fn in_schemas(
     // A view no snapshot declares is not the service's: kept by a hand-written migration or
     // made by hand, it is left alone here and named by the check of unmanaged objects.
     live.views.retain(|q, _| expected.views.contains_key(q));
+    live.functions
+        .retain(|k, _| expected.functions.contains_key(k));
     let mut expected = normalized(expected, shadow)?;
     expected.retain_schemas(|s| owned.contains(s));
     Ok(drift_findings(kind, service, &expected, &live, fix))

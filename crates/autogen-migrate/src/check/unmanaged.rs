@@ -17,6 +17,8 @@ pub(super) struct Known<'a> {
     pub owned: &'a BTreeMap<String, String>,
     /// Views the services' snapshots declare.
     pub declared: &'a BTreeSet<autogen_model::ir::QName>,
+    /// Functions and procedures the services' snapshots declare (any overload of the name).
+    pub declared_functions: &'a BTreeSet<autogen_model::ir::QName>,
     /// Objects (schema, kind, name) the project's own migrations create, hand-written parts
     /// included: found on the replay.
     pub created: &'a BTreeSet<(String, String, String)>,
@@ -48,16 +50,25 @@ pub(super) fn unmanaged(
         }
         if let Some(service) = owned.get(&o.schema) {
             let view = o.kind == "view" || o.kind == "materialized view";
+            let function = o.kind == "function" || o.kind == "procedure";
             let q = autogen_model::ir::QName::new(o.schema.clone(), o.name.clone());
+            // Listed as `name(arguments)`.
+            let fq = autogen_model::ir::QName::new(
+                o.schema.clone(),
+                o.name.split_once('(').map_or(o.name.as_str(), |(n, _)| n),
+            );
             if known
                 .created
                 .contains(&(o.schema.clone(), o.kind.clone(), o.name.clone()))
                 || (view && known.declared.contains(&q))
-                || (!view && autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()))
+                || (function && known.declared_functions.contains(&fq))
+                || (!view
+                    && !function
+                    && autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()))
             {
                 continue;
             }
-            let (message, fix) = if view {
+            let (message, fix) = if view || function {
                 (
                     format!("{}, declared by no model or migration", o.kind),
                     "autogen leaves it alone: declare it in the model (`autogen dump` writes its \

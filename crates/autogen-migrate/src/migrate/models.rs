@@ -198,12 +198,13 @@ pub fn load_all_models(project: &Project) -> Result<Schema, Error> {
     Ok(load_documents(&all)?)
 }
 
-/// Replaces `model`'s views by their forms in `normalized` (the project's models normalized
-/// together).
+/// Replaces `model`'s views and functions by their forms in `normalized` (the project's models
+/// normalized together).
 pub fn with_views_of(model: &mut Schema, normalized: &Schema) {
     for (q, v) in model.views.iter_mut() {
         if let Some(n) = normalized.views.get(q) {
             *v = n.clone();
         }
     }
+    model.functions = autogen_model::ir::adopt_normalized(&model.functions, &normalized.functions);
 }

@@ -8,6 +8,7 @@
 
 pub mod convert;
 mod expr;
+mod function;
 mod keywords;
 mod names;
 pub mod quote;
@@ -17,6 +18,10 @@ mod view;
 
 pub use convert::Conversion;
 pub use expr::{Expr, check_expression, identifiers};
+pub use function::{
+    Argument, Function, FunctionKey, Parallel, Volatility, adopt_normalized, cost_text,
+    normalized_form, parse_arguments, rows_text, signature_of, spell_type, split_top_level,
+};
 pub(crate) use keywords::needs_quotes;
 pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
@@ -40,6 +45,8 @@ pub struct Schema {
     pub tables: BTreeMap<QName, Table>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<QName, View>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<FunctionKey, Function>,
     /// Rename hints from a model; never part of equality between two schemas' objects.
     #[serde(default, skip_serializing_if = "Hints::is_empty")]
     pub hints: Hints,
@@ -371,6 +378,7 @@ impl Schema {
         self.sequences.extend(other.sequences);
         self.tables.extend(other.tables);
         self.views.extend(other.views);
+        self.functions.extend(other.functions);
     }
 
     /// Keeps only the objects in schemas that `keep` accepts.
@@ -382,6 +390,7 @@ impl Schema {
         self.sequences.retain(|n, _| keep(&n.schema));
         self.tables.retain(|n, _| keep(&n.schema));
         self.views.retain(|n, _| keep(&n.schema));
+        self.functions.retain(|(n, _), _| keep(&n.schema));
     }
 
     /// Columns whose type is the enum or domain `name` (directly or as an array).

@@ -21,6 +21,9 @@ pub enum ObjectKind {
     Domain,
     /// A type of another kind (composite, range, base): read, never managed yet.
     Type,
+    /// A function or procedure; its id's `column` holds its signature (see
+    /// [`super::Function::signature`]), which tells overloads apart.
+    Function,
 }
 
 impl ObjectKind {
@@ -32,6 +35,7 @@ impl ObjectKind {
             ObjectKind::Enum => "enum",
             ObjectKind::Domain => "domain",
             ObjectKind::Type => "type",
+            ObjectKind::Function => "function",
         }
     }
 
@@ -43,6 +47,7 @@ impl ObjectKind {
             ObjectKind::Enum,
             ObjectKind::Domain,
             ObjectKind::Type,
+            ObjectKind::Function,
         ]
         .into_iter()
         .find(|k| k.word() == w)
@@ -57,7 +62,7 @@ impl ObjectKind {
 }
 
 /// An object's identity: its kind and qualified name, and for a column (a sub-object of its
-/// relation) the column's name.
+/// relation) the column's name, for a function its signature.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ObjectId {
     pub kind: ObjectKind,
@@ -89,7 +94,7 @@ impl ObjectId {
         let parts = split_qualified(rest)?;
         match parts.as_slice() {
             [s, n] => Some(ObjectId::new(kind, QName::new(s.clone(), n.clone()))),
-            [s, n, c] if kind.is_relation() => {
+            [s, n, c] if kind.is_relation() || kind == ObjectKind::Function => {
                 Some(ObjectId::column(kind, QName::new(s.clone(), n.clone()), c))
             }
             _ => None,

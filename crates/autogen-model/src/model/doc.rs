@@ -27,6 +27,9 @@ pub struct FileDoc {
     pub tables: IndexMap<String, Spanned<TableDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub views: IndexMap<String, Spanned<ViewDoc>>,
+    /// Functions and procedures by name; an overload under a label of its own, with `name:`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub functions: IndexMap<String, Spanned<FunctionDoc>>,
     /// For a SQL model file: the line each view and index was declared on (a YAML file's come
     /// with their values).
     #[serde(skip)]
@@ -67,6 +70,56 @@ pub struct ViewDoc {
     pub column_types: Vec<String>,
     /// Written in snapshots only: what the view reads (`table "app"."users"."id"`), from
     /// `pg_depend`, so a change under it can be planned from the snapshot alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// A function or (`procedure: true`) a procedure. Its argument list and result are written as
+/// in `CREATE FUNCTION`; the shadow reads the whole back as Postgres stores it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionDoc {
+    /// The function's name, when the key is only a label (for an overload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub procedure: bool,
+    /// `a integer, b text DEFAULT 'x'`, as between the parentheses of `CREATE FUNCTION`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub arguments: String,
+    /// `integer`, `SETOF app.users`, `TABLE (id integer)`, `trigger`; none for a procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns: Option<String>,
+    /// `sql` (the default), `plpgsql`, or another installed language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The body: what goes between `$$`, or a SQL-standard `BEGIN ATOMIC ... END` / `RETURN ...`.
+    pub body: String,
+    /// `immutable`, `stable` or `volatile` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strict: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub security_definer: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub leakproof: bool,
+    /// `safe`, `restricted` or `unsafe` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<f64>,
+    /// `SET` clauses: `search_path: "public, pg_temp"`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub set: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Written in snapshots only: the input argument types as Postgres spells them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// Written in snapshots only: the relations and types it uses, from `pg_depend`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }

@@ -3,12 +3,12 @@
 
 use super::doc::{
     ColumnDoc, DomainDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc,
-    IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc, ViewDoc,
+    FunctionDoc, IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc, ViewDoc,
 };
 use crate::ir::quote;
 use crate::ir::{
-    BaseType, Column, Deferrable, FkAction, Identity, Index, IndexElement, IndexKey, QName, Schema,
-    Sequence, Table, View, default_constraint_name,
+    BaseType, Column, Deferrable, FkAction, Function, Identity, Index, IndexElement, IndexKey,
+    Parallel, QName, Schema, Sequence, Table, View, Volatility, default_constraint_name,
 };
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
@@ -41,6 +41,7 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
     names.extend(schema.sequences.keys().map(|q| q.schema.clone()));
     names.extend(schema.extensions.values().map(|e| e.schema.clone()));
     names.extend(schema.views.keys().map(|q| q.schema.clone()));
+    names.extend(schema.functions.keys().map(|(q, _)| q.schema.clone()));
     let serial_seqs = serial_sequences(schema);
     let mut out = Vec::new();
     for ns in names {
@@ -98,6 +99,18 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
         for v in schema.views.values().filter(|v| v.name.schema == ns) {
             doc.views
                 .insert(v.name.name.clone(), sp(view_doc(v, snapshot)));
+        }
+        for f in schema.functions.values().filter(|f| f.name.schema == ns) {
+            // The first of a name under its name; an overload under a label that shows its
+            // signature.
+            let mut d = function_doc(f, snapshot);
+            let label = if doc.functions.contains_key(&f.name.name) {
+                d.name = Some(f.name.name.clone());
+                format!("{}({})", f.name.name, f.signature)
+            } else {
+                f.name.name.clone()
+            };
+            doc.functions.insert(label, sp(d));
         }
         out.push((ns, doc));
     }
@@ -369,6 +382,42 @@ fn view_doc(v: &View, snapshot: bool) -> ViewDoc {
         },
         depends_on: if snapshot {
             v.depends_on.iter().map(|d| d.to_string()).collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn function_doc(f: &Function, snapshot: bool) -> FunctionDoc {
+    let word = |w: &str| Some(w.to_lowercase());
+    FunctionDoc {
+        name: None,
+        procedure: f.procedure,
+        arguments: f.arguments.clone(),
+        returns: f.returns.clone(),
+        language: (f.language != "sql").then(|| f.language.clone()),
+        body: f.body.clone(),
+        volatility: (f.volatility != Volatility::Volatile)
+            .then(|| f.volatility.word())
+            .and_then(word),
+        strict: f.strict,
+        security_definer: f.security_definer,
+        leakproof: f.leakproof,
+        parallel: (f.parallel != Parallel::Unsafe)
+            .then(|| f.parallel.word())
+            .and_then(word),
+        cost: f.cost.as_ref().and_then(|c| c.parse().ok()),
+        rows: f.rows.as_ref().and_then(|r| r.parse().ok()),
+        set: f
+            .config
+            .iter()
+            .filter_map(|c| c.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        comment: f.comment.clone(),
+        signature: snapshot.then(|| f.signature.clone()),
+        depends_on: if snapshot {
+            f.depends_on.iter().map(|d| d.to_string()).collect()
         } else {
             Vec::new()
         },

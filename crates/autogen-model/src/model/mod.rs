@@ -10,6 +10,7 @@ mod context;
 mod doc;
 mod domain;
 mod dump;
+mod function;
 pub mod interchange;
 pub mod rust;
 pub mod source;
@@ -334,5 +335,6 @@ pub fn model_schemas(model: &Schema) -> std::collections::BTreeSet<String> {
     s.extend(model.domains.keys().map(|q| q.schema.clone()));
     s.extend(model.sequences.keys().map(|q| q.schema.clone()));
     s.extend(model.views.keys().map(|q| q.schema.clone()));
+    s.extend(model.functions.keys().map(|(q, _)| q.schema.clone()));
     s
 }

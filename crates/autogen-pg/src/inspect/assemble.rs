@@ -25,11 +25,12 @@ pub(crate) fn add_row(s: &mut Schema, query: &str, r: &Row) -> Result<(), Error>
         "constraints" => constraints_row(s, r),
         "views" => views_row(s, r),
         "indexes" => indexes_row(s, r),
+        "functions" => super::function_rows::functions_row(s, r),
         other => Err(bad(other, "no such catalog query".into())),
     }
 }
 
-fn qn(r: &Row, schema: &str, name: &str) -> QName {
+pub(super) fn qn(r: &Row, schema: &str, name: &str) -> QName {
     QName::new(r.get::<_, String>(schema), r.get::<_, String>(name))
 }
 
@@ -353,14 +354,7 @@ fn views_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
     let columns: Vec<String> = r.get("dep_columns");
     let mut depends_on = BTreeSet::new();
     for (((kind, sch), name), col) in kinds.iter().zip(schemas).zip(dep_names).zip(columns) {
-        let kind = match kind.as_str() {
-            "view" => ObjectKind::View,
-            "materialized_view" => ObjectKind::MaterializedView,
-            "table" => ObjectKind::Table,
-            "enum" => ObjectKind::Enum,
-            "domain" => ObjectKind::Domain,
-            _ => ObjectKind::Type,
-        };
+        let kind = dep_kind(kind);
         let target = QName::new(sch, name);
         depends_on.insert(if col.is_empty() {
             ObjectId::new(kind, target)
@@ -392,6 +386,19 @@ fn views_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
         },
     );
     Ok(())
+}
+
+/// An object kind as the catalog queries name it.
+pub(super) fn dep_kind(word: &str) -> ObjectKind {
+    match word {
+        "view" => ObjectKind::View,
+        "materialized_view" => ObjectKind::MaterializedView,
+        "table" => ObjectKind::Table,
+        "enum" => ObjectKind::Enum,
+        "domain" => ObjectKind::Domain,
+        "function" => ObjectKind::Function,
+        _ => ObjectKind::Type,
+    }
 }
 
 fn grants(r: &Row) -> Vec<ViewGrant> {

@@ -6,6 +6,7 @@
 //! extension are skipped. Nothing here writes to the database.
 
 mod assemble;
+mod function_rows;
 
 use crate::conn::error_text;
 use crate::error::Error;
@@ -26,10 +27,11 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
     ("constraints", include_str!("queries/constraints.sql")),
     ("views", include_str!("queries/views.sql")),
     ("indexes", include_str!("queries/indexes.sql")),
+    ("functions", include_str!("queries/functions.sql")),
 ];
 
 /// Catalog queries per inspection, after the one statement that sets up the session.
-pub const QUERY_COUNT: usize = 10;
+pub const QUERY_COUNT: usize = 11;
 
 /// Which of `relations` and `types` (quoted qualified names) the database has, relations first:
 /// one round trip, however many names.
@@ -106,8 +108,10 @@ pub struct CatalogObject {
 }
 
 /// The kinds of object a model declares; every other kind in [`catalog_objects`] is unmanaged.
-pub const MANAGED_KINDS: [&str; 6] = [
+pub const MANAGED_KINDS: [&str; 8] = [
     "table",
+    "function",
+    "procedure",
     "sequence",
     "enum",
     "domain",
@@ -278,6 +282,15 @@ fn for_each_row(
         std::borrow::Cow::Owned(sql.replace("i.indnullsnotdistinct", "false"))
     } else {
         std::borrow::Cow::Borrowed(sql)
+    };
+    // SQL-standard bodies are new in PostgreSQL 14.
+    let sql = if version < 140000 {
+        std::borrow::Cow::Owned(
+            sql.replace("p.prosqlbody IS NOT NULL", "false")
+                .replace("pg_catalog.pg_get_function_sqlbody(p.oid)", "NULL"),
+        )
+    } else {
+        sql
     };
     let failed = |e: postgres::Error| Error::Inspect {
         query: name.to_string(),

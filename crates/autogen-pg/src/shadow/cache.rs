@@ -1,7 +1,8 @@
 //! A cache of normalized objects, so a model is not created in a shadow database again for
 //! tables it has already normalized.
 //!
-//! Input: a model and the shadow's major version. Output: for each table, domain and sequence,
+//! Input: a model and the shadow's major version. Output: for each table, domain, sequence,
+//! view and function,
 //! the object as Postgres stored it the last time that exact definition was normalized, or
 //! nothing. The key of an object is a hash of everything its stored form depends on: its own
 //! definition, the types and extensions it can use, the tables its foreign keys reference, the
@@ -13,14 +14,16 @@
 //! file that cannot be read is ignored (and rewritten); one that cannot be written is skipped:
 //! the cache only ever saves time, never changes a result.
 
-use autogen_model::ir::{BaseType, Domain, QName, Schema, Sequence, Table, View};
+use autogen_model::ir::{
+    BaseType, Domain, Function, FunctionKey, QName, Schema, Sequence, Table, View,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// Bump when the stored form of the IR changes, so old entries are never read as new ones.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Entries beyond those used by the current run that a file keeps (oldest dropped first).
 const KEEP: usize = 50_000;
@@ -38,6 +41,8 @@ struct File {
     sequences: indexmap::IndexMap<String, Raw>,
     #[serde(default)]
     views: indexmap::IndexMap<String, Raw>,
+    #[serde(default)]
+    functions: indexmap::IndexMap<String, Raw>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(raw: Option<&Raw>) -> Option<T> {
@@ -61,6 +66,8 @@ pub(crate) struct Keys {
     pub domains: BTreeMap<QName, String>,
     pub sequences: BTreeMap<QName, String>,
     pub views: BTreeMap<QName, String>,
+    /// A model's functions not yet as Postgres stores them, by their model keys.
+    pub functions: BTreeMap<FunctionKey, String>,
 }
 
 /// What a view's query may read among the model's objects: every table, view, enum and domain
@@ -93,20 +100,31 @@ impl<'a> Names<'a> {
 }
 
 pub(crate) fn view_reads<'a>(model: &'a Schema, names: &Names<'a>, v: &View) -> ViewReads<'a> {
+    text_reads(model, names, &v.query, Some(&v.name))
+}
+
+/// [`view_reads`] for any text that names the model's objects (a function's body); `own`: the
+/// view the text is the query of.
+pub(crate) fn text_reads<'a>(
+    model: &'a Schema,
+    names: &Names<'a>,
+    text: &str,
+    own: Option<&QName>,
+) -> ViewReads<'a> {
     let by_name = &names.0;
     let mut reads = ViewReads {
         tables: BTreeSet::new(),
         views: BTreeSet::new(),
         types: BTreeSet::new(),
     };
-    let mut queue = vec![v.query.clone()];
+    let mut queue = vec![text.to_string()];
     while let Some(query) = queue.pop() {
         for word in autogen_model::ir::identifiers(&query) {
             for q in by_name.get(word.as_str()).into_iter().flatten() {
                 if model.tables.contains_key(*q) {
                     reads.tables.insert(*q);
                 } else if let Some(other) = model.views.get(*q) {
-                    if *q != &v.name && reads.views.insert(*q) {
+                    if Some(*q) != own && reads.views.insert(*q) {
                         queue.push(other.query.clone());
                     }
                 } else {
@@ -129,6 +147,37 @@ pub(crate) fn view_reads<'a>(model: &'a Schema, names: &Names<'a>, v: &View) -> 
         }
     }
     reads
+}
+
+/// The text of a table's expressions (defaults, generated columns, CHECKs, index keys and
+/// predicates, exclusions): where it can call a function.
+fn expressions(t: &Table) -> String {
+    let mut out = String::new();
+    let mut add = |e: &autogen_model::ir::Expr| {
+        out.push_str(e.as_str());
+        out.push(' ');
+    };
+    for c in t.columns.values() {
+        c.default.iter().chain(&c.generated).for_each(&mut add);
+    }
+    t.checks.values().for_each(|c| add(&c.expr));
+    for i in t.indexes.values() {
+        for e in &i.elements {
+            if let autogen_model::ir::IndexKey::Expression(x) = &e.key {
+                add(x);
+            }
+        }
+        i.predicate.iter().for_each(&mut add);
+    }
+    for x in t.exclusions.values() {
+        for (e, _) in &x.elements {
+            if let autogen_model::ir::IndexKey::Expression(x) = &e.key {
+                add(x);
+            }
+        }
+        x.predicate.iter().for_each(&mut add);
+    }
+    out
 }
 
 fn hash(parts: &impl Serialize) -> String {
@@ -171,6 +220,22 @@ impl Keys {
         let sequences: Vec<&QName> = model.sequences.keys().collect();
         let domain_key = |d: &Domain| hash(&(FORMAT, major, "domain", d, &extensions));
         let names = Names::of(model);
+        // The functions an object's text names (a CHECK, a default, an index expression, a
+        // query) shape how Postgres stores it: their definitions are part of its key. Found
+        // by name among the words of the object's stored form: more than it calls, never fewer.
+        let called = |text: &dyn Fn() -> String| -> Vec<&autogen_model::ir::Function> {
+            if model.functions.is_empty() {
+                return Vec::new();
+            }
+            let words: BTreeSet<String> = autogen_model::ir::identifiers(&text())
+                .into_iter()
+                .collect();
+            model
+                .functions
+                .values()
+                .filter(|f| words.contains(&f.name.name))
+                .collect()
+        };
         Keys {
             tables: model
                 .tables
@@ -192,6 +257,7 @@ impl Keys {
                         referenced,
                         &extensions,
                         &sequences,
+                        called(&|| expressions(t)),
                     ));
                     (q.clone(), key)
                 })
@@ -228,8 +294,39 @@ impl Keys {
                         enums,
                         domains,
                         &extensions,
+                        called(&|| v.query.clone()),
                     ));
                     (q.clone(), key)
+                })
+                .collect(),
+            functions: model
+                .functions
+                .iter()
+                .filter(|(_, f)| !f.normalized)
+                .map(|(k, f)| {
+                    let text = format!(
+                        "{} {} {}",
+                        f.arguments,
+                        f.returns.as_deref().unwrap_or_default(),
+                        f.body
+                    );
+                    let r = text_reads(model, &names, &text, None);
+                    let tables: Vec<_> = r.tables.iter().map(|t| model.tables.get(*t)).collect();
+                    let views: Vec<_> = r.views.iter().map(|t| model.views.get(*t)).collect();
+                    let enums: Vec<_> = r.types.iter().map(|t| model.enums.get(*t)).collect();
+                    let domains: Vec<_> = r.types.iter().map(|t| model.domains.get(*t)).collect();
+                    let key = hash(&(
+                        FORMAT,
+                        major,
+                        "function",
+                        f,
+                        tables,
+                        views,
+                        enums,
+                        domains,
+                        &extensions,
+                    ));
+                    (k.clone(), key)
                 })
                 .collect(),
         }
@@ -262,6 +359,11 @@ impl Cache {
             && keys.domains.values().all(|k| f.domains.contains_key(k))
             && keys.sequences.values().all(|k| f.sequences.contains_key(k))
             && keys.views.values().all(|k| f.views.contains_key(k))
+            && keys.functions.values().all(|k| f.functions.contains_key(k))
+    }
+
+    pub(crate) fn function(&self, key: &str) -> Option<Function> {
+        parse(self.file.functions.get(key))
     }
 
     pub(crate) fn view(&self, key: &str) -> Option<View> {
@@ -287,11 +389,17 @@ impl Cache {
 
     /// Records what the shadow gave for the keys the cache did not have. Entries of this run
     /// move to the end, the young end; nothing is rewritten when every key was a hit.
-    pub(crate) fn store(&mut self, keys: &Keys, normalized: &Schema) {
-        fn refresh<T: Serialize>(
+    /// `functions`: the normalized form of each model function, by its model key.
+    pub(crate) fn store(
+        &mut self,
+        keys: &Keys,
+        normalized: &Schema,
+        functions: &BTreeMap<FunctionKey, Function>,
+    ) {
+        fn refresh<K: Ord, T: Serialize>(
             map: &mut indexmap::IndexMap<String, Raw>,
-            keys: &BTreeMap<QName, String>,
-            found: &BTreeMap<QName, T>,
+            keys: &BTreeMap<K, String>,
+            found: &BTreeMap<K, T>,
         ) {
             let used: BTreeSet<&String> = keys.values().collect();
             let old = std::mem::take(map);
@@ -321,7 +429,11 @@ impl Cache {
                 .sequences
                 .values()
                 .any(|k| !f.sequences.contains_key(k))
-            || keys.views.values().any(|k| !f.views.contains_key(k));
+            || keys.views.values().any(|k| !f.views.contains_key(k))
+            || keys
+                .functions
+                .values()
+                .any(|k| !f.functions.contains_key(k));
         if !new {
             return;
         }
@@ -331,6 +443,7 @@ impl Cache {
         refresh(&mut f.domains, &keys.domains, &normalized.domains);
         refresh(&mut f.sequences, &keys.sequences, &normalized.sequences);
         refresh(&mut f.views, &keys.views, &normalized.views);
+        refresh(&mut f.functions, &keys.functions, functions);
     }
 
     /// Writes the file when something new was learnt: to a temporary file renamed into place,
@@ -347,6 +460,10 @@ impl Cache {
         let len = self.file.views.len();
         if len > limit {
             self.file.views.drain(..len - limit);
+        }
+        let len = self.file.functions.len();
+        if len > limit {
+            self.file.functions.drain(..len - limit);
         }
         let Some(parent) = self.path.parent() else {
             return;

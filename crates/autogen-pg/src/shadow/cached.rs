@@ -6,7 +6,7 @@
 
 use super::{Shadow, cache, normalize};
 use crate::error::Error;
-use autogen_model::ir::{BaseType, QName, Schema};
+use autogen_model::ir::{BaseType, Function, FunctionKey, QName, Schema, normalized_form};
 use std::collections::BTreeMap;
 
 /// What [`Shadow::normalize_model`] did.
@@ -49,21 +49,23 @@ fn split<T: Clone>(
 }
 
 impl Shadow {
-    /// `model` with its views as Postgres stores them (queries qualified, output columns typed,
-    /// what each reads), the rest as written: what a snapshot records, so a migration never
+    /// `model` with its views and functions as Postgres stores them (queries qualified, output
+    /// columns typed, what each reads; functions' argument lists, results and bodies), the rest
+    /// as written: what a snapshot records, so a migration never
     /// holds a query whose names depend on a search path. A model without views comes back
     /// untouched, and no shadow is started for it.
     pub fn normalize_views(&mut self, mut model: Schema) -> Result<Schema, Error> {
-        if model.views.is_empty() {
+        if model.views.is_empty() && model.functions.values().all(|f| f.normalized) {
             return Ok(model);
         }
         match self.normalize_model(model.clone())? {
             Normalized::Done { schema, .. } => {
                 model.views = schema.views;
+                model.functions = schema.functions;
                 Ok(model)
             }
             Normalized::NoShadow(e, _) => Err(Error::Shadow(format!(
-                "the model's views are read as Postgres stores them, through a shadow database,                  and none could be had: {e}; pass --dev-url (or set `[shadow] url`), or install                  the PostgreSQL server binaries (AUTOGEN_PG_BINDIR)"
+                "the model's views and functions are read as Postgres stores them, through a shadow database,                  and none could be had: {e}; pass --dev-url (or set `[shadow] url`), or install                  the PostgreSQL server binaries (AUTOGEN_PG_BINDIR)"
             ))),
         }
     }
@@ -77,6 +79,13 @@ impl Shadow {
         // Views already as Postgres stores them (a snapshot's) are not created again: they may
         // read another service's tables, which a scratch database holds only as stand-ins.
         let ready = super::set_aside_normalized_views(&mut model);
+        // A snapshot's functions too; they stay in the model, so what calls them can be created.
+        let ready_functions: BTreeMap<FunctionKey, Function> = model
+            .functions
+            .iter()
+            .filter(|(_, f)| f.normalized)
+            .map(|(k, f)| (k.clone(), f.clone()))
+            .collect();
         Ok(match self.normalize_whole(model)? {
             Normalized::Done {
                 mut schema,
@@ -84,6 +93,7 @@ impl Shadow {
                 cached,
             } => {
                 schema.views.extend(ready);
+                schema.functions.extend(ready_functions);
                 Normalized::Done {
                     schema,
                     objects,
@@ -117,6 +127,7 @@ impl Shadow {
             sequences: BTreeMap::new(),
             tables: BTreeMap::new(),
             views: BTreeMap::new(),
+            functions: BTreeMap::new(),
             hints: model.hints.clone(),
         };
         let mut missing = Schema {
@@ -125,8 +136,11 @@ impl Shadow {
             sequences: BTreeMap::new(),
             ..out.clone()
         };
-        let objects =
-            keys.tables.len() + keys.domains.len() + keys.sequences.len() + keys.views.len();
+        let objects = keys.tables.len()
+            + keys.domains.len()
+            + keys.sequences.len()
+            + keys.views.len()
+            + keys.functions.len();
         if cache.as_ref().is_some_and(|c| c.holds(&keys)) {
             // Everything is there and nothing will be written back: the model can go, and the
             // entries are moved out of the cache, not copied.
@@ -144,6 +158,9 @@ impl Shadow {
                 }
                 for (q, k) in &keys.views {
                     out.views.extend(c.view(k).map(|v| (q.clone(), v)));
+                }
+                for k in keys.functions.values() {
+                    out.functions.extend(c.function(k).map(|f| (f.key(), f)));
                 }
             }
             return Ok(Normalized::Done {
@@ -185,6 +202,13 @@ impl Shadow {
             }
         }
         let names = cache::Names::of(&model);
+        let mut normalized_functions: BTreeMap<FunctionKey, Function> = BTreeMap::new();
+        for (k, key) in &keys.functions {
+            if let Some(f) = cache.as_ref().and_then(|c| c.function(key)) {
+                normalized_functions.insert(k.clone(), f);
+                cached += 1;
+            }
+        }
         for (q, key) in &keys.views {
             match cache.as_ref().and_then(|c| c.view(key)) {
                 Some(v) => {
@@ -207,6 +231,50 @@ impl Shadow {
                         }
                     }
                     missing.views.insert(q.clone(), v.clone());
+                }
+            }
+        }
+        if cached < objects {
+            // What is created may call any of the model's functions (a CHECK, a default, a
+            // view), and a function may use a relation's row type.
+            // A SQL body is checked when it is created: what it reads must be there too.
+            missing.functions = model.functions.clone();
+            for f in model.functions.values() {
+                for d in f.depends_on.iter().filter(|d| d.kind.is_relation()) {
+                    if let Some(t) = model.tables.get(&d.name) {
+                        missing
+                            .tables
+                            .entry(d.name.clone())
+                            .or_insert_with(|| t.clone());
+                    }
+                }
+                if f.language != "sql" {
+                    continue;
+                }
+                let reads = cache::text_reads(&model, &names, &f.body, None);
+                for t in reads.tables {
+                    missing
+                        .tables
+                        .entry(t.clone())
+                        .or_insert_with(|| model.tables[t].clone());
+                }
+                for r in reads.views {
+                    let v = &model.views[r];
+                    for t in cache::view_reads(&model, &names, v).tables {
+                        missing
+                            .tables
+                            .entry(t.clone())
+                            .or_insert_with(|| model.tables[t].clone());
+                    }
+                    missing.views.entry(r.clone()).or_insert_with(|| v.clone());
+                }
+                for d in reads.types {
+                    if let Some(dom) = model.domains.get(d) {
+                        missing
+                            .domains
+                            .entry(d.clone())
+                            .or_insert_with(|| dom.clone());
+                    }
                 }
             }
         }
@@ -251,9 +319,20 @@ impl Shadow {
                     out.views.insert(q.clone(), v.clone());
                 }
             }
+            for (k, f) in model.functions.iter().filter(|(_, f)| !f.normalized) {
+                if let Some(n) = normalized_form(f, &model.functions, &normalized.functions) {
+                    normalized_functions.insert(k.clone(), n.clone());
+                }
+            }
+        }
+        // A function the shadow could not match keeps its model form (it then shows as a
+        // change, never as silently equal).
+        for (k, f) in model.functions.iter().filter(|(_, f)| !f.normalized) {
+            let n = normalized_functions.get(k).unwrap_or(f);
+            out.functions.insert(n.key(), n.clone());
         }
         if let Some(mut c) = cache {
-            c.store(&keys, &out);
+            c.store(&keys, &out, &normalized_functions);
             c.save(objects);
         }
         Ok(Normalized::Done {

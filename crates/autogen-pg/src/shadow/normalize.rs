@@ -13,7 +13,7 @@ use crate::conn::error_text;
 use crate::error::Error;
 use crate::filter::SchemaFilter;
 use crate::inspect::inspect;
-use autogen_core::diff::{Change, ViewChange, diff};
+use autogen_core::diff::{Change, FunctionChange, ViewChange, diff};
 use autogen_core::plan::plan;
 use autogen_core::render::RenderOptions;
 use autogen_model::ir::Schema;
@@ -46,8 +46,12 @@ fn normalize_all(model: &Schema, dev_url: &str, platform: &Platform) -> Result<S
     let (early, rest): (Vec<Change>, Vec<Change>) = changes
         .into_iter()
         .partition(|c| matches!(c, Change::CreateSchema(_) | Change::CreateExtension(_)));
+    // Views, and the functions whose SQL bodies read views, are created once the rest is.
     let (views, rest): (Vec<Change>, Vec<Change>) =
         rest.into_iter().partition(|c| matches!(c, Change::View(_)));
+    let (late, rest): (Vec<Change>, Vec<Change>) = rest.into_iter().partition(
+        |c| matches!(c, Change::Function(FunctionChange::Create(_, u)) if u.reads_views),
+    );
     let opts = RenderOptions::default();
     apply_scratch(&mut client, &plan(early), &opts)
         .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
@@ -55,6 +59,8 @@ fn normalize_all(model: &Schema, dev_url: &str, platform: &Platform) -> Result<S
     apply_scratch(&mut client, &plan(rest), &opts)
         .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
     create_views(&mut client, &views, &opts)?;
+    apply_scratch(&mut client, &plan(late), &opts)
+        .map_err(|e| Error::Shadow(format!("the model cannot be created: {e}")))?;
     let filter = SchemaFilter {
         include: own.into_iter().collect(),
         exclude: Vec::new(),

@@ -6,7 +6,9 @@ use autogen_core::diff::{Change, CommentTarget, EnumPosition};
 use autogen_model::ir::quote::column_type;
 use autogen_model::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
 
+mod function;
 mod view;
+use function::{function_differences, function_drift};
 use view::{pair_views, view_drift};
 
 /// One object and how it differs.
@@ -346,12 +348,40 @@ pub fn explain(c: &Change) -> Vec<Drift> {
             },
         ),
         View(v) => view_drift(v),
+        Function(f) => function_drift(f),
     }
 }
 
 /// Every change explained, sorted by object so a report reads the same on every run.
 pub fn explain_all(changes: &[Change]) -> Vec<Drift> {
-    let mut out: Vec<Drift> = pair_views(changes);
+    use autogen_core::diff::FunctionChange;
+    // A function dropped and created again (a change `CREATE OR REPLACE` cannot make) is one
+    // function that differs.
+    let dropped: std::collections::BTreeMap<_, _> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Function(FunctionChange::Drop(f, _)) => Some((f.key(), f)),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut paired = std::collections::BTreeSet::new();
+    for c in changes {
+        if let Change::Function(FunctionChange::Create(f, _)) = c {
+            if let Some(before) = dropped.get(&f.key()) {
+                out.extend(each(f.describe(), function_differences(before, f)));
+                paired.insert(f.key());
+            }
+        }
+    }
+    let rest: Vec<Change> = changes
+        .iter()
+        .filter(|c| {
+            !matches!(c, Change::Function(FunctionChange::Drop(f, _) | FunctionChange::Create(f, _)) if paired.contains(&f.key()))
+        })
+        .cloned()
+        .collect();
+    out.extend(pair_views(&rest));
     out.sort_by(|a, b| (&a.object, &a.what).cmp(&(&b.object, &b.what)));
     out.dedup();
     out

@@ -16,6 +16,10 @@ impl<'a> Cursor<'a> {
         &self.text[self.pos..]
     }
 
+    pub(super) fn advance(&mut self, bytes: usize) {
+        self.pos = (self.pos + bytes).min(self.text.len());
+    }
+
     pub(super) fn skip_space(&mut self) {
         let r = self.rest();
         self.pos += r.len() - r.trim_start().len();

@@ -1,14 +1,15 @@
 //! SQL model files (`*.sql`) -> a model document. Bodies are easier to write and review as SQL
-//! than as YAML strings, so a service may declare its views as the `CREATE VIEW` statements a
-//! team already writes; what Postgres makes of them is read back through the shadow, as for a
-//! YAML model.
+//! than as YAML strings, so a service may declare its views and functions as the `CREATE`
+//! statements a team already writes; what Postgres makes of them is read back through the
+//! shadow, as for a YAML model.
 //!
 //! Input: the text of one file and the path used in messages. Output: a [`FileDoc`] of one
-//! schema's views (with their comments and a materialized view's indexes), each with the line
-//! it was declared on. Read: `SET search_path` (its first schema is the file's), `CREATE [OR
-//! REPLACE] [MATERIALIZED] VIEW`, `COMMENT ON [MATERIALIZED] VIEW`, and `CREATE [UNIQUE] INDEX`
-//! on one of the file's materialized views. Any other statement is an error naming its line:
-//! nothing in a model file is ever ignored.
+//! schema's views (with their comments and a materialized view's indexes) and functions, each
+//! with the line it was declared on. Read: `SET search_path` (its first schema is the file's),
+//! `CREATE [OR REPLACE] [MATERIALIZED] VIEW`, `CREATE [OR REPLACE] FUNCTION | PROCEDURE`,
+//! `COMMENT ON [MATERIALIZED] VIEW | FUNCTION | PROCEDURE`, and `CREATE [UNIQUE] INDEX` on one of
+//! the file's materialized views. Any other statement is an error naming its line: nothing in a
+//! model file is ever ignored.
 
 use super::doc::{FileDoc, IndexDoc, ViewDoc};
 use super::dump::sp;
@@ -17,6 +18,7 @@ use crate::sqltext::{statements, without_comments};
 use std::path::Path;
 
 mod cursor;
+mod function;
 use cursor::Cursor;
 
 /// The words a statement ends with, if its last words are these (case-insensitive), and the
@@ -100,6 +102,66 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             if !c.eat("on") {
                 return Err(unread(&at, &st.sql));
             }
+            let procedure = c.eat("procedure");
+            if procedure || c.eat("function") {
+                let kind = if procedure { "procedure" } else { "function" };
+                let (s, name) = c.qualified().ok_or_else(|| {
+                    at(
+                        format!("`COMMENT ON {}` names none", kind.to_uppercase()),
+                        "name it with its arguments",
+                    )
+                })?;
+                let s = take_schema(s, &c)?;
+                let args = c.paren_list().map(|a| a.join(", "));
+                if !c.eat("is") {
+                    return Err(at(
+                        "`COMMENT ON` without `IS`".into(),
+                        "write `COMMENT ON FUNCTION name(args) IS '...'`",
+                    ));
+                }
+                let text = if c.eat("null") {
+                    None
+                } else {
+                    Some(c.literal().ok_or_else(|| {
+                        at(
+                            "the comment is not a string literal ('...')".into(),
+                            "write the comment as '...', doubling any quote inside it",
+                        )
+                    })?)
+                };
+                let signature = |a: &str| {
+                    crate::ir::parse_arguments(a)
+                        .map(|a| crate::ir::signature_of(&a, &s, procedure))
+                        .unwrap_or_default()
+                };
+                let wanted = args.as_deref().map(signature);
+                let found: Vec<&String> = doc
+                    .functions
+                    .iter()
+                    .filter(|(label, f)| {
+                        f.value.name.as_deref().unwrap_or(label.as_str()) == name
+                            && f.value.procedure == procedure
+                            && wanted
+                                .as_ref()
+                                .is_none_or(|w| *w == signature(&f.value.arguments))
+                    })
+                    .map(|(label, _)| label)
+                    .collect();
+                let [label] = found.as_slice() else {
+                    return Err(at(
+                        format!(
+                            "`COMMENT ON {} {s}.{name}`: no single such {kind} earlier in this file",
+                            kind.to_uppercase()
+                        ),
+                        "comment on a function after its CREATE, in the same file, naming its argument types",
+                    ));
+                };
+                let label = (*label).clone();
+                if let Some(f) = doc.functions.get_mut(&label) {
+                    f.value.comment = text;
+                }
+                continue;
+            }
             let materialized = c.eat("materialized");
             if !c.eat("view") {
                 return Err(at(
@@ -150,6 +212,38 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             return Err(unread(&at, &st.sql));
         }
         let replace = c.eat("or") && c.eat("replace");
+        let procedure = c.eat("procedure");
+        if procedure || c.eat("function") {
+            let (s, name, f) = function::parse(&mut c, procedure).map_err(|(m, h)| at(m, &h))?;
+            let s = take_schema(s, &c)?;
+            let sig = crate::ir::parse_arguments(&f.arguments)
+                .map(|a| crate::ir::signature_of(&a, &s, procedure))
+                .unwrap_or_default();
+            let clash = doc.functions.iter().any(|(label, g)| {
+                g.value.name.as_deref().unwrap_or(label.as_str()) == name
+                    && crate::ir::parse_arguments(&g.value.arguments)
+                        .map(|a| crate::ir::signature_of(&a, &s, g.value.procedure))
+                        .unwrap_or_default()
+                        == sig
+            });
+            if clash {
+                return Err(at(
+                    format!("function `{s}.{name}({sig})` is created twice in this file"),
+                    "declare each function once",
+                ));
+            }
+            let mut f = f;
+            let label = if doc.functions.contains_key(&name) {
+                f.name = Some(name.clone());
+                format!("{name}({sig})")
+            } else {
+                name
+            };
+            doc.sql_lines
+                .insert(format!("function {label}"), st.line as u64);
+            doc.functions.insert(label, sp(f));
+            continue;
+        }
         let unique = !replace && c.eat("unique");
         if c.eat("index") {
             let name = c.ident().filter(|n| n != "on").ok_or_else(|| {
@@ -324,7 +418,7 @@ fn first_line(sql: &str) -> &str {
 fn unread(at: &impl Fn(String, &str) -> ModelError, sql: &str) -> ModelError {
     at(
         format!("`{}` is not read from a SQL model file", first_line(sql)),
-        "a SQL model file declares views (CREATE VIEW, CREATE MATERIALIZED VIEW, their COMMENT ON and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
+        "a SQL model file declares views and functions (CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, CREATE PROCEDURE, their COMMENT ON and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
     )
 }
 
@@ -384,6 +478,58 @@ CREATE UNIQUE INDEX counts_owner ON counts (owner) WHERE n > 0;
         assert_eq!(doc.sql_lines["Open Notes"], 4);
         assert_eq!(doc.sql_lines["counts"], 11);
         assert_eq!(doc.sql_lines["counts_owner"], 14);
+    }
+
+    #[test]
+    fn functions_and_procedures_are_read_with_every_clause() {
+        let text = "SET search_path TO app;
+CREATE OR REPLACE FUNCTION f(a integer, b text DEFAULT 'x;y') RETURNS SETOF app.t
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER LEAKPROOF PARALLEL SAFE COST 5 ROWS 20
+  SET search_path = 'My S', public SET work_mem TO '8MB'
+AS $body$ BEGIN RETURN QUERY SELECT 1; -- kept
+END $body$;
+CREATE FUNCTION f(a numeric) RETURNS TABLE (x int, y text) LANGUAGE sql
+BEGIN ATOMIC
+  SELECT 1, 'a';
+END;
+COMMENT ON FUNCTION f(numeric) IS 'the numeric one';
+CREATE PROCEDURE p(INOUT n int) LANGUAGE sql AS 'SELECT n + 1';
+";
+        let doc = parse(Path::new("f.sql"), text).expect("parses");
+        let f = &doc.functions["f"].value;
+        assert_eq!(f.arguments, "a integer, b text DEFAULT 'x;y'");
+        assert_eq!(f.returns.as_deref(), Some("SETOF app.t"));
+        assert_eq!(f.language.as_deref(), Some("plpgsql"));
+        assert_eq!(f.volatility.as_deref(), Some("stable"));
+        assert!(f.strict && f.security_definer && f.leakproof);
+        assert_eq!(f.parallel.as_deref(), Some("safe"));
+        assert_eq!((f.cost, f.rows), (Some(5.0), Some(20.0)));
+        assert_eq!(f.set["search_path"], "\"My S\", public");
+        assert_eq!(f.set["work_mem"], "8MB");
+        assert_eq!(f.body, " BEGIN RETURN QUERY SELECT 1; -- kept\nEND ");
+        let g = &doc.functions["f(numeric)"].value;
+        assert_eq!(g.name.as_deref(), Some("f"));
+        assert_eq!(g.returns.as_deref(), Some("TABLE (x int, y text)"));
+        assert!(
+            g.body.starts_with("BEGIN ATOMIC") && g.body.ends_with("END"),
+            "{}",
+            g.body
+        );
+        assert_eq!(g.comment.as_deref(), Some("the numeric one"));
+        let p = &doc.functions["p"].value;
+        assert!(p.procedure && p.returns.is_none());
+        assert_eq!(p.body, "SELECT n + 1");
+        assert_eq!(doc.sql_lines["function f(numeric)"], 7);
+        let bad = parse(
+            Path::new("f.sql"),
+            "CREATE FUNCTION w() RETURNS int LANGUAGE sql WINDOW AS 'select 1';",
+        )
+        .expect_err("refused");
+        assert!(
+            bad.message.contains("`WINDOW` is not read"),
+            "{}",
+            bad.message
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 -- Views and materialized views, each with its query as Postgres stores it (read with the empty
 -- search_path the inspector sets, so every name outside pg_catalog is qualified), its output
 -- columns, reloptions, populated state, comment, the privileges granted on it, and what it
--- reads, from pg_depend: the relations and columns its rewrite rule reads, and the user types
+-- reads, from pg_depend: the relations and columns its rewrite rule reads, the functions it
+-- calls (with their signatures), and the user types
 -- its query or its columns use (an array type stands for its element). Objects an extension created are skipped.
 SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind = 'm' AS materialized,
        pg_catalog.pg_get_viewdef(c.oid) AS query,
@@ -38,6 +39,19 @@ CROSS JOIN LATERAL (
     LEFT JOIN pg_catalog.pg_attribute a
       ON a.attrelid = r.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
     WHERE rw.ev_class = c.oid
+    UNION
+    -- The functions it calls, by name and input argument types.
+    SELECT DISTINCT 'function', pn.nspname::text, pr.proname::text,
+           COALESCE((SELECT string_agg(pg_catalog.format_type(ft.oid, NULL), ', ' ORDER BY fa.ord)
+                     FROM unnest(pr.proargtypes::oid[]) WITH ORDINALITY AS fa(typ, ord)
+                     JOIN pg_catalog.pg_type ft ON ft.oid = fa.typ), '')
+    FROM pg_catalog.pg_rewrite rw
+    JOIN pg_catalog.pg_depend d
+      ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = rw.oid
+     AND d.refclassid = 'pg_catalog.pg_proc'::regclass
+    JOIN pg_catalog.pg_proc pr ON pr.oid = d.refobjid
+    JOIN pg_catalog.pg_namespace pn ON pn.oid = pr.pronamespace
+    WHERE rw.ev_class = c.oid AND pn.nspname <> 'pg_catalog'
     UNION
     SELECT DISTINCT CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' ELSE 'type' END,
            tn.nspname::text, t.typname::text, ''

@@ -1,0 +1,140 @@
+//! Functions and procedures: created, dropped, replaced in place (`CREATE OR REPLACE`) where
+//! Postgres allows it, dropped and created again where it does not (a new result type, a
+//! renamed argument, a default taken away).
+//!
+//! A function whose signature uses a type being rebuilt is dropped and created around the
+//! rebuild.
+//!
+//! Input: both schemas and the changes the other kinds produced. Output: `Change::Function` steps, each with how its schema uses it (see
+//! [`FunctionUse`]), which `plan::order` turns into its place among the other steps. Views over a
+//! function dropped here are dropped and created again around it by `diff::views`.
+
+use super::change::{Change, FunctionChange, FunctionUse};
+use autogen_model::ir::{Function, ObjectKind, Schema, identifiers};
+use std::collections::BTreeSet;
+
+/// The words of every table expression, and the names of the views and tables of a schema,
+/// read once.
+struct Uses {
+    table_words: BTreeSet<String>,
+    views: BTreeSet<String>,
+    tables: BTreeSet<String>,
+}
+
+impl Uses {
+    fn of(s: &Schema) -> Uses {
+        let mut table_words = BTreeSet::new();
+        let mut add = |e: &autogen_model::ir::Expr| table_words.extend(identifiers(e.as_str()));
+        for t in s.tables.values() {
+            for c in t.columns.values() {
+                c.default.iter().chain(&c.generated).for_each(&mut add);
+            }
+            t.checks.values().for_each(|c| add(&c.expr));
+            for i in t.indexes.values() {
+                for e in &i.elements {
+                    if let autogen_model::ir::IndexKey::Expression(x) = &e.key {
+                        add(x);
+                    }
+                }
+                i.predicate.iter().for_each(&mut add);
+            }
+            for x in t.exclusions.values() {
+                x.predicate.iter().for_each(&mut add);
+            }
+        }
+        Uses {
+            table_words,
+            views: s.views.keys().map(|q| q.name.clone()).collect(),
+            tables: s.tables.keys().map(|q| q.name.clone()).collect(),
+        }
+    }
+
+    fn of_function(&self, f: &Function) -> FunctionUse {
+        // Only a SQL body is read when the function is created; other languages' bodies are
+        // read when called.
+        let words = if f.language == "sql" {
+            identifiers(&f.body)
+        } else {
+            Vec::new()
+        };
+        FunctionUse {
+            by_tables: self.table_words.contains(&f.name.name),
+            reads_views: words.iter().any(|w| self.views.contains(w)),
+            reads_tables: words.iter().any(|w| self.tables.contains(w)),
+            recreate: false,
+        }
+    }
+}
+
+pub(super) fn diff_functions(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    if from.functions.is_empty() && to.functions.is_empty() {
+        return;
+    }
+    // A type rebuilt (renamed away, created anew, dropped) cannot go while a function's
+    // signature uses it: such a function is dropped before and created after, even unchanged.
+    let rebuilt: BTreeSet<autogen_model::ir::QName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::RebuildEnum { before, .. } => Some(before.name.clone()),
+            Change::RebuildDomain { before, .. } => Some(before.name.clone()),
+            _ => None,
+        })
+        .collect();
+    let over_rebuilt = |f: &Function| {
+        f.depends_on.iter().any(|d| {
+            matches!(d.kind, ObjectKind::Enum | ObjectKind::Domain) && rebuilt.contains(&d.name)
+        })
+    };
+    let (old_uses, new_uses) = (Uses::of(from), Uses::of(to));
+    let mut push = |c: FunctionChange| out.push(Change::Function(c));
+    for (key, old) in &from.functions {
+        if !to.functions.contains_key(key) {
+            push(FunctionChange::Drop(old.clone(), old_uses.of_function(old)));
+        }
+    }
+    for (key, f) in &to.functions {
+        let uses = new_uses.of_function(f);
+        match from.functions.get(key) {
+            None => push(FunctionChange::Create(f.clone(), uses)),
+            Some(old) if over_rebuilt(old) => {
+                let again = |u: FunctionUse| FunctionUse {
+                    recreate: true,
+                    ..u
+                };
+                push(FunctionChange::Drop(
+                    old.clone(),
+                    again(old_uses.of_function(old)),
+                ));
+                push(FunctionChange::Create(f.clone(), again(uses)));
+            }
+            Some(old) if old.same(f) => {}
+            Some(old)
+                if old.same(&Function {
+                    comment: old.comment.clone(),
+                    ..f.clone()
+                }) =>
+            {
+                push(FunctionChange::Comment {
+                    before: old.clone(),
+                    after: f.clone(),
+                })
+            }
+            Some(old) if old.replaceable_by(f) => push(FunctionChange::Replace {
+                before: old.clone(),
+                after: f.clone(),
+                uses,
+            }),
+            Some(old) => {
+                let again = |u: FunctionUse| FunctionUse {
+                    recreate: true,
+                    ..u
+                };
+                push(FunctionChange::Drop(
+                    old.clone(),
+                    again(old_uses.of_function(old)),
+                ));
+                push(FunctionChange::Create(f.clone(), again(uses)));
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+INSERT INTO app.accounts VALUES (1), (2);
