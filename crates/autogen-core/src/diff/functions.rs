@@ -86,7 +86,8 @@ pub(super) fn diff_functions(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
         })
     };
     let (old_uses, new_uses) = (Uses::of(from), Uses::of(to));
-    let mut push = |c: FunctionChange| out.push(Change::Function(c));
+    let mut changes = Vec::new();
+    let mut push = |c: FunctionChange| changes.push(c);
     for (key, old) in &from.functions {
         if !to.functions.contains_key(key) {
             push(FunctionChange::Drop(old.clone(), old_uses.of_function(old)));
@@ -137,4 +138,52 @@ pub(super) fn diff_functions(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
             }
         }
     }
+    out.extend(callees_first(changes).into_iter().map(Change::Function));
+}
+
+/// The changes in their order, except that a function created or replaced comes after the
+/// functions created or replaced here whose names its SQL body names: Postgres checks a SQL
+/// body when it is created, so what it calls must exist by then. Ties, and cycles (which only
+/// words that look alike can make), keep the comparator's order.
+fn callees_first(changes: Vec<FunctionChange>) -> Vec<FunctionChange> {
+    let made = |c: &FunctionChange| {
+        matches!(
+            c,
+            FunctionChange::Create(..) | FunctionChange::Replace { .. }
+        )
+    };
+    let names: BTreeSet<String> = changes
+        .iter()
+        .filter(|c| made(c))
+        .map(|c| c.after().name.name.clone())
+        .collect();
+    let mut pending: Vec<(FunctionChange, BTreeSet<String>)> = changes
+        .into_iter()
+        .map(|c| {
+            let f = c.after();
+            let calls: BTreeSet<String> = if made(&c) && f.language == "sql" {
+                identifiers(&f.body)
+                    .into_iter()
+                    .filter(|w| names.contains(w) && *w != f.name.name)
+                    .collect()
+            } else {
+                BTreeSet::new()
+            };
+            (c, calls)
+        })
+        .collect();
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let waiting: BTreeSet<String> = pending
+            .iter()
+            .filter(|(c, _)| made(c))
+            .map(|(c, _)| c.after().name.name.clone())
+            .collect();
+        let next = pending
+            .iter()
+            .position(|(_, calls)| calls.iter().all(|n| !waiting.contains(n)))
+            .unwrap_or(0);
+        out.push(pending.remove(next).0);
+    }
+    out
 }

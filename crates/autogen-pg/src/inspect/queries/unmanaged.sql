@@ -16,7 +16,8 @@ WITH ns AS (
     WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f', 'c') AND NOT c.relispartition
   UNION ALL
     SELECT p.pronamespace, p.oid, 'pg_catalog.pg_proc'::regclass,
-           CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+           CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
+                          WHEN 'w' THEN 'window function' ELSE 'function' END,
            p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'
     FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
   UNION ALL
