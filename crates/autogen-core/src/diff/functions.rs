@@ -23,25 +23,12 @@ struct Uses {
 
 impl Uses {
     fn of(s: &Schema) -> Uses {
-        let mut table_words = BTreeSet::new();
-        let mut add = |e: &autogen_model::ir::Expr| table_words.extend(identifiers(e.as_str()));
-        for t in s.tables.values() {
-            for c in t.columns.values() {
-                c.default.iter().chain(&c.generated).for_each(&mut add);
-            }
-            t.checks.values().for_each(|c| add(&c.expr));
-            for i in t.indexes.values() {
-                for e in &i.elements {
-                    if let autogen_model::ir::IndexKey::Expression(x) = &e.key {
-                        add(x);
-                    }
-                }
-                i.predicate.iter().for_each(&mut add);
-            }
-            for x in t.exclusions.values() {
-                x.predicate.iter().for_each(&mut add);
-            }
-        }
+        let table_words = s
+            .tables
+            .values()
+            .flat_map(|t| t.expressions())
+            .flat_map(|e| identifiers(e.as_str()))
+            .collect();
         Uses {
             table_words,
             views: s.views.keys().map(|q| q.name.clone()).collect(),
@@ -97,34 +84,27 @@ pub(super) fn diff_functions(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
         let uses = new_uses.of_function(f);
         match from.functions.get(key) {
             None => push(FunctionChange::Create(f.clone(), uses)),
-            Some(old) if over_rebuilt(old) => {
-                let again = |u: FunctionUse| FunctionUse {
-                    recreate: true,
-                    ..u
-                };
-                push(FunctionChange::Drop(
-                    old.clone(),
-                    again(old_uses.of_function(old)),
-                ));
-                push(FunctionChange::Create(f.clone(), again(uses)));
-            }
-            Some(old) if old.same(f) => {}
+            Some(old) if !over_rebuilt(old) && old.same(f) => {}
             Some(old)
-                if old.same(&Function {
-                    comment: old.comment.clone(),
-                    ..f.clone()
-                }) =>
+                if !over_rebuilt(old)
+                    && old.same(&Function {
+                        comment: old.comment.clone(),
+                        ..f.clone()
+                    }) =>
             {
                 push(FunctionChange::Comment {
                     before: old.clone(),
                     after: f.clone(),
                 })
             }
-            Some(old) if old.replaceable_by(f) => push(FunctionChange::Replace {
-                before: old.clone(),
-                after: f.clone(),
-                uses,
-            }),
+            Some(old) if !over_rebuilt(old) && old.replaceable_by(f) => {
+                push(FunctionChange::Replace {
+                    before: old.clone(),
+                    after: f.clone(),
+                    uses,
+                })
+            }
+            // Not replaceable in place, or in the way of a type's rebuild.
             Some(old) => {
                 let again = |u: FunctionUse| FunctionUse {
                     recreate: true,

@@ -6,6 +6,7 @@
 //! or literal is spelled in SQL (`quote`, the only way model text reaches SQL) and how a column
 //! type converts to another (`convert`).
 
+mod arguments;
 pub mod convert;
 mod expr;
 mod function;
@@ -16,11 +17,12 @@ mod refs;
 mod types;
 mod view;
 
+pub use arguments::{Argument, parse_arguments, signature_of, spell_type, split_top_level};
 pub use convert::Conversion;
 pub use expr::{Expr, check_expression, identifiers};
 pub use function::{
-    Argument, Function, FunctionKey, Parallel, Volatility, adopt_normalized, cost_text,
-    normalized_form, parse_arguments, rows_text, signature_of, spell_type, split_top_level,
+    Function, FunctionKey, Parallel, Volatility, adopt_normalized, cost_text, normalized_form,
+    rows_text,
 };
 pub(crate) use keywords::needs_quotes;
 pub(crate) use names::split_qualified;
@@ -158,6 +160,31 @@ impl Table {
             indexes: BTreeMap::new(),
             comment: None,
         }
+    }
+
+    /// Every expression of the table (defaults, generated columns, CHECKs, index and exclusion
+    /// keys and predicates): where it can call a function.
+    pub fn expressions(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        for c in self.columns.values() {
+            out.extend(c.default.iter().chain(&c.generated));
+        }
+        out.extend(self.checks.values().map(|c| &c.expr));
+        fn key(e: &IndexElement) -> Option<&Expr> {
+            match &e.key {
+                IndexKey::Expression(x) => Some(x),
+                IndexKey::Column(_) => None,
+            }
+        }
+        for i in self.indexes.values() {
+            out.extend(i.elements.iter().filter_map(key));
+            out.extend(&i.predicate);
+        }
+        for x in self.exclusions.values() {
+            out.extend(x.elements.iter().filter_map(|(e, _)| key(e)));
+            out.extend(&x.predicate);
+        }
+        out
     }
 
     /// Every constraint of the table, in a fixed order (kind, then name).

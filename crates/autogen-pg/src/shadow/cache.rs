@@ -152,32 +152,11 @@ pub(crate) fn text_reads<'a>(
 /// The text of a table's expressions (defaults, generated columns, CHECKs, index keys and
 /// predicates, exclusions): where it can call a function.
 fn expressions(t: &Table) -> String {
-    let mut out = String::new();
-    let mut add = |e: &autogen_model::ir::Expr| {
-        out.push_str(e.as_str());
-        out.push(' ');
-    };
-    for c in t.columns.values() {
-        c.default.iter().chain(&c.generated).for_each(&mut add);
-    }
-    t.checks.values().for_each(|c| add(&c.expr));
-    for i in t.indexes.values() {
-        for e in &i.elements {
-            if let autogen_model::ir::IndexKey::Expression(x) = &e.key {
-                add(x);
-            }
-        }
-        i.predicate.iter().for_each(&mut add);
-    }
-    for x in t.exclusions.values() {
-        for (e, _) in &x.elements {
-            if let autogen_model::ir::IndexKey::Expression(x) = &e.key {
-                add(x);
-            }
-        }
-        x.predicate.iter().for_each(&mut add);
-    }
-    out
+    t.expressions()
+        .iter()
+        .map(|e| e.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn hash(parts: &impl Serialize) -> String {

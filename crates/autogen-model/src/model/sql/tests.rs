@@ -1,0 +1,151 @@
+//! The SQL model file reader, on files written as teams write them.
+use super::*;
+use crate::model::load_sources;
+use std::path::PathBuf;
+
+const FILE: &str = r#"-- Reporting views, as the team writes them.
+SET search_path TO reporting;
+
+CREATE OR REPLACE VIEW "Open Notes" (id, who) WITH (security_barrier, check_option = 'local') AS
+    SELECT n.id, n.owner   -- the owner's id
+    FROM notes.notes n
+    WHERE n.state = 'draft; not done'
+    WITH LOCAL CHECK OPTION;
+COMMENT ON VIEW "Open Notes" IS 'what''s left';
+
+CREATE MATERIALIZED VIEW counts WITH (fillfactor = 70) AS
+    SELECT owner, count(*) AS n FROM notes.notes GROUP BY owner
+    WITH NO DATA;
+CREATE UNIQUE INDEX counts_owner ON counts (owner) WHERE n > 0;
+"#;
+
+#[test]
+fn views_comments_and_indexes_are_read_with_their_lines() {
+    let doc = parse(Path::new("r.sql"), FILE).expect("parses");
+    assert_eq!(doc.schema.as_deref(), Some("reporting"));
+    let open = &doc.views["Open Notes"].value;
+    assert_eq!(open.columns, vec!["id", "who"]);
+    assert!(open.security_barrier && !open.materialized);
+    assert_eq!(open.check_option.as_deref(), Some("local"));
+    assert_eq!(open.comment.as_deref(), Some("what's left"));
+    assert!(
+        open.query.starts_with("SELECT n.id, n.owner"),
+        "{}",
+        open.query
+    );
+    assert!(
+        open.query.ends_with("WHERE n.state = 'draft; not done'"),
+        "{}",
+        open.query
+    );
+    assert!(!open.query.contains("owner's id"));
+    let counts = &doc.views["counts"].value;
+    assert!(counts.materialized);
+    assert_eq!(counts.with_data, Some(false));
+    assert_eq!(
+        counts.storage.get("fillfactor").map(String::as_str),
+        Some("70")
+    );
+    let idx = &counts.indexes["counts_owner"].value;
+    assert!(idx.unique);
+    assert_eq!(idx.columns, vec!["owner"]);
+    assert_eq!(idx.predicate.as_deref(), Some("n > 0"));
+    assert_eq!(doc.sql_lines["Open Notes"], 4);
+    assert_eq!(doc.sql_lines["counts"], 11);
+    assert_eq!(doc.sql_lines["counts_owner"], 14);
+}
+
+#[test]
+fn functions_and_procedures_are_read_with_every_clause() {
+    let text = "SET search_path TO app;
+CREATE OR REPLACE FUNCTION f(a integer, b text DEFAULT 'x;y') RETURNS SETOF app.t
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER LEAKPROOF PARALLEL SAFE COST 5 ROWS 20
+  SET search_path = 'My S', public SET work_mem TO '8MB'
+AS $body$ BEGIN RETURN QUERY SELECT 1; -- kept
+END $body$;
+CREATE FUNCTION f(a numeric) RETURNS TABLE (x int, y text) LANGUAGE sql
+BEGIN ATOMIC
+  SELECT 1, 'a';
+END;
+COMMENT ON FUNCTION f(numeric) IS 'the numeric one';
+CREATE PROCEDURE p(INOUT n int) LANGUAGE sql AS 'SELECT n + 1';
+";
+    let doc = parse(Path::new("f.sql"), text).expect("parses");
+    let f = &doc.functions["f"].value;
+    assert_eq!(f.arguments, "a integer, b text DEFAULT 'x;y'");
+    assert_eq!(f.returns.as_deref(), Some("SETOF app.t"));
+    assert_eq!(f.language.as_deref(), Some("plpgsql"));
+    assert_eq!(f.volatility.as_deref(), Some("stable"));
+    assert!(f.strict && f.security_definer && f.leakproof);
+    assert_eq!(f.parallel.as_deref(), Some("safe"));
+    assert_eq!((f.cost, f.rows), (Some(5.0), Some(20.0)));
+    assert_eq!(f.set["search_path"], "\"My S\", public");
+    assert_eq!(f.set["work_mem"], "8MB");
+    assert_eq!(f.body, " BEGIN RETURN QUERY SELECT 1; -- kept\nEND ");
+    let g = &doc.functions["f(numeric)"].value;
+    assert_eq!(g.name.as_deref(), Some("f"));
+    assert_eq!(g.returns.as_deref(), Some("TABLE (x int, y text)"));
+    assert!(
+        g.body.starts_with("BEGIN ATOMIC") && g.body.ends_with("END"),
+        "{}",
+        g.body
+    );
+    assert_eq!(g.comment.as_deref(), Some("the numeric one"));
+    let p = &doc.functions["p"].value;
+    assert!(p.procedure && p.returns.is_none());
+    assert_eq!(p.body, "SELECT n + 1");
+    assert_eq!(doc.sql_lines["function f(numeric)"], 7);
+    let bad = parse(
+        Path::new("f.sql"),
+        "CREATE FUNCTION w() RETURNS int LANGUAGE sql WINDOW AS 'select 1';",
+    )
+    .expect_err("refused");
+    assert!(
+        bad.message.contains("`WINDOW` is not read"),
+        "{}",
+        bad.message
+    );
+}
+
+#[test]
+fn anything_else_is_an_error_naming_its_line() {
+    let bad = |text: &str| {
+        parse(Path::new("r.sql"), text)
+            .err()
+            .map(|e| (e.line, e.message))
+    };
+    let (line, msg) =
+        bad("CREATE VIEW a AS SELECT 1;\n\nCREATE TABLE t (id int);").expect("refused");
+    assert_eq!(line, 3);
+    assert!(
+        msg.contains("`CREATE TABLE t (id int)` is not read"),
+        "{msg}"
+    );
+    let (_, msg) =
+        bad("CREATE VIEW a.v AS SELECT 1;\nCREATE VIEW b.v AS SELECT 1;").expect("refused");
+    assert!(
+        msg.contains("in schema `b`, but this file's objects are in `a`"),
+        "{msg}"
+    );
+    let (_, msg) = bad("CREATE INDEX ON v (x);").expect("refused");
+    assert!(msg.contains("needs a name"), "{msg}");
+    let (line, msg) = bad("CREATE VIEW v AS SELECT 1;\nDROP TABLE notes.notes;").expect("refused");
+    assert_eq!(line, 2);
+    assert!(msg.contains("DROP TABLE"), "{msg}");
+}
+
+#[test]
+fn the_same_view_in_yaml_and_sql_names_both_files() {
+    let sources = vec![
+        (
+            PathBuf::from("schema/r.yaml"),
+            "schema: reporting\nviews:\n  counts:\n    query: SELECT 1 AS n\n".to_string(),
+        ),
+        (PathBuf::from("schema/r.sql"), FILE.to_string()),
+    ];
+    let e = load_sources(&sources).expect_err("a clash").to_string();
+    assert!(
+        e.contains("schema/r.sql:11") && e.contains("declared at schema/r.yaml:4"),
+        "{e}"
+    );
+}
