@@ -171,6 +171,8 @@ fn functions_no_model_declares_are_left_alone_and_hand_edits_are_drift() {
     db.client()
         .batch_execute(
             "CREATE FUNCTION notes.by_hand() RETURNS int LANGUAGE sql AS 'SELECT 1';
+             CREATE FUNCTION notes.raw_length(text) RETURNS int LANGUAGE internal
+                 IMMUTABLE STRICT AS 'textlen';
              CREATE OR REPLACE FUNCTION notes.is_open(s notes.state) RETURNS boolean
                  LANGUAGE sql IMMUTABLE AS 'select s <> ''done''';",
         )
@@ -185,6 +187,11 @@ fn functions_no_model_declares_are_left_alone_and_hand_edits_are_drift() {
         out.contains("warning: notes.by_hand(): function, declared by no model or migration"),
         "{out}"
     );
+    // Its body is a symbol in the server: no model could recreate it, so it is named, not adopted.
+    assert!(
+        out.contains("warning: notes.raw_length(text): C function, not managed by autogen"),
+        "{out}"
+    );
     let (code, out, err) = p.run(&["revision", "--from-db", "-m", "fix", "--service", "notes"]);
     assert_eq!(code, 0, "{out}{err}");
     let all = format!("{out}{err}");
@@ -193,6 +200,27 @@ fn functions_no_model_declares_are_left_alone_and_hand_edits_are_drift() {
         "{all}"
     );
     assert!(!all.contains("DROP FUNCTION notes.by_hand"), "{all}");
+    assert!(!all.contains("raw_length"), "{all}");
+    let dir = p.dir.join("dumped");
+    let (code, out, err) = p.run(&[
+        "dump",
+        "--database-url",
+        &db.url(),
+        "--output",
+        dir.to_str().expect("utf8"),
+        "--schema",
+        "notes",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("C function notes.raw_length(text)"),
+        "dump names what it leaves out: {out}{err}"
+    );
+    let dumped = std::fs::read_to_string(dir.join("notes.yaml")).expect("notes.yaml");
+    assert!(
+        dumped.contains("open_count") && !dumped.contains("textlen"),
+        "{dumped}"
+    );
     assert!(
         all.contains("CREATE OR REPLACE FUNCTION notes.is_open(s notes.state)"),
         "{all}"

@@ -1,5 +1,6 @@
--- Functions and procedures (not aggregates or window functions, which no model declares yet:
--- the unmanaged listing names them), each with its argument list and result as Postgres prints
+-- Functions and procedures (not aggregates, window functions, or functions in C or internal,
+-- whose body is a symbol in a shared library no model can carry: the unmanaged listing names
+-- them), each with its argument list and result as Postgres prints
 -- them (read with the empty search_path the inspector sets, so every type outside pg_catalog is
 -- qualified), its input argument types (its identity with the name), body, attributes,
 -- comment, and the relations and user types its signature and a SQL-standard body use, from
@@ -54,7 +55,7 @@ CROSS JOIN LATERAL (
       AND dp.refclassid = 'pg_catalog.pg_class'::regclass
   ) x
 ) deps
-WHERE p.prokind IN ('f', 'p')
+WHERE p.prokind IN ('f', 'p') AND l.lanname NOT IN ('c', 'internal')
   AND n.nspname::text = ANY($1::text[])
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid

@@ -16,8 +16,13 @@ WITH ns AS (
     WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f', 'c') AND NOT c.relispartition
   UNION ALL
     SELECT p.pronamespace, p.oid, 'pg_catalog.pg_proc'::regclass,
-           CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
-                          WHEN 'w' THEN 'window function' ELSE 'function' END,
+           -- Languages internal and c have the fixed oids 12 and 13 (pg_language.dat); a body
+           -- in them is a library symbol, which no model carries.
+           CASE WHEN p.prokind = 'a' THEN 'aggregate'
+                WHEN p.prokind = 'w' THEN 'window function'
+                WHEN p.prolang IN (12, 13) THEN
+                     CASE p.prokind WHEN 'p' THEN 'C procedure' ELSE 'C function' END
+                WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END,
            p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'
     FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
   UNION ALL
