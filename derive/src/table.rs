@@ -16,6 +16,7 @@ const TABLE_KEYS: &[(&str, Kind)] = &[
     ("check", Kind::Group),
     ("index", Kind::Group),
     ("foreign_key", Kind::Group),
+    ("trigger", Kind::Group),
 ];
 
 const FIELD_KEYS: &[(&str, Kind)] = &[
@@ -67,7 +68,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let t = attrs::check(
         &entries,
         TABLE_KEYS,
-        &["unique", "check", "index", "foreign_key"],
+        &["unique", "check", "index", "foreign_key", "trigger"],
         "a table",
     )?;
     let ident_name = input.ident.to_string();
@@ -155,6 +156,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
     for e in t.all("foreign_key") {
         table_parts.push(foreign_key(e, &columns)?);
+    }
+    for e in t.all("trigger") {
+        table_parts.push(trigger(e, &columns)?);
     }
 
     let ty = &input.ident;
@@ -465,6 +469,94 @@ fn foreign_key(e: &attrs::Entry, columns: &[Column]) -> syn::Result<TokenStream>
             on_update: #on_update,
             match_type: #match_type,
             deferrable: #deferrable,
+        });
+    })
+}
+
+fn trigger(e: &attrs::Entry, columns: &[Column]) -> syn::Result<TokenStream> {
+    let c = group(
+        e,
+        &[
+            ("name", Kind::Str),
+            ("timing", Kind::Str),
+            ("events", Kind::Str),
+            ("columns", Kind::Str),
+            ("for_each", Kind::Str),
+            ("when", Kind::Str),
+            ("old_table", Kind::Str),
+            ("new_table", Kind::Str),
+            ("function", Kind::Str),
+            ("arguments", Kind::Str),
+            ("constraint", Kind::Flag),
+            ("deferrable", Kind::Str),
+            ("enabled", Kind::Str),
+            ("comment", Kind::Str),
+        ],
+        "a trigger",
+    )?;
+    let example = "trigger(name = \"stamp\", timing = \"before\", events = \"update\", for_each = \"row\", function = \"touch_updated_at\")";
+    let name = ident(required(&c, "name", e, example)?)?;
+    let timing = one_of(
+        required(&c, "timing", e, example)?,
+        &["before", "after"],
+        "trigger timing (a table's trigger fires before or after)",
+    )?;
+    let events_lit = required(&c, "events", e, example)?;
+    let events = name_list(events_lit)?;
+    for ev in &events {
+        if !["insert", "update", "delete", "truncate"].contains(&ev.as_str()) {
+            return Err(syn::Error::new(
+                events_lit.span(),
+                format!("`{ev}` is not a trigger event: use insert, update, delete, truncate"),
+            ));
+        }
+    }
+    let cols = match c.str("columns") {
+        Some(lit) => known_columns(lit, columns)?,
+        None => Vec::new(),
+    };
+    let function = required(&c, "function", e, example)?;
+    let arguments = match c.str("arguments") {
+        Some(lit) => lit
+            .value()
+            .split(',')
+            .map(|a| a.trim().to_string())
+            .collect(),
+        None => Vec::new(),
+    };
+    let choice = |key: &str, choices: &[&str], what: &str| -> syn::Result<TokenStream> {
+        Ok(opt_string(
+            c.str(key).map(|l| one_of(l, choices, what)).transpose()?,
+        ))
+    };
+    let for_each = choice("for_each", &["row", "statement"], "trigger level")?;
+    let deferrable = choice("deferrable", DEFERRABLE, "deferrable mode")?;
+    let enabled = choice(
+        "enabled",
+        &["origin", "disabled", "replica", "always"],
+        "trigger state",
+    )?;
+    let when = opt(&c, "when");
+    let old_table = opt(&c, "old_table");
+    let new_table = opt(&c, "new_table");
+    let comment = opt(&c, "comment");
+    let constraint = c.flag("constraint");
+    Ok(quote! {
+        t.triggers.push(::autogen_model::model::rust::TriggerDef {
+            name: #name.into(),
+            timing: #timing.into(),
+            events: ::std::vec![#(#events.into()),*],
+            columns: ::std::vec![#(#cols.into()),*],
+            for_each: #for_each,
+            when: #when,
+            old_table: #old_table,
+            new_table: #new_table,
+            function: #function.into(),
+            arguments: ::std::vec![#(#arguments.into()),*],
+            constraint: #constraint,
+            deferrable: #deferrable,
+            enabled: #enabled,
+            comment: #comment,
         });
     })
 }

@@ -295,9 +295,9 @@ fn the_readme_model_example_is_valid_and_applies() {
     );
 }
 
-/// A trigger (written by hand) is outside what autogen manages: `diff` and `dump` name it
-/// instead of leaving it out without a word. A view and a function are compared and dumped like
-/// a table.
+/// An aggregate (written by hand) is outside what autogen manages: `diff` and `dump` name it
+/// instead of leaving it out without a word. A view, a function and a trigger are compared and
+/// dumped like a table.
 #[test]
 fn diff_and_dump_name_what_they_leave_out() {
     let db = TestDb::new();
@@ -307,7 +307,8 @@ fn diff_and_dump_name_what_they_leave_out() {
              CREATE VIEW app.\"Recent\" AS SELECT id FROM app.t WHERE id > 10; \
              CREATE FUNCTION app.answer() RETURNS int LANGUAGE sql AS 'SELECT 42'; \
              CREATE FUNCTION app.stamp() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; \
-             CREATE TRIGGER stamp_t BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.stamp();",
+             CREATE TRIGGER stamp_t BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.stamp(); \
+             CREATE AGGREGATE app.total(int) (sfunc = int4pl, stype = int);",
         )
         .expect("fixture");
     let url = db.url();
@@ -328,7 +329,8 @@ fn diff_and_dump_name_what_they_leave_out() {
     );
     assert!(
         err.contains("the --from database holds 1 object(s) of kinds autogen does not manage yet")
-            && err.contains("trigger app.stamp_t on t")
+            && err.contains("aggregate app.total(integer)")
+            && !err.contains("stamp_t")
             && !err.contains("answer")
             && !err.contains("Recent"),
         "{err}"
@@ -348,7 +350,8 @@ fn diff_and_dump_name_what_they_leave_out() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(
         err.contains("not written to the model")
-            && err.contains("trigger app.stamp_t on t")
+            && err.contains("aggregate app.total(integer)")
+            && !err.contains("stamp_t")
             && !err.contains("answer")
             && !err.contains("Recent"),
         "{err}"
@@ -361,6 +364,10 @@ fn diff_and_dump_name_what_they_leave_out() {
     );
     assert!(
         dumped.contains("  answer:\n    returns: integer\n    body: SELECT 42\n"),
+        "{dumped}"
+    );
+    assert!(
+        dumped.contains("    triggers:\n      stamp_t:\n        timing: before\n        events:\n        - insert\n        for_each: row\n        function: stamp\n"),
         "{dumped}"
     );
 }

@@ -31,13 +31,16 @@ fn check_case(name: &str) {
     };
     let mut from = side("from");
     let mut to = side("to");
-    // A view's query and a function are only comparable as Postgres stores them, and what they
+    // A view's query, a function and a trigger's condition are only comparable as Postgres stores them, and what they
     // read is only known from pg_depend: sides with either go through the shadow, as every
     // command takes them.
     if !from.views.is_empty()
         || !to.views.is_empty()
         || !from.functions.is_empty()
         || !to.functions.is_empty()
+        || [&from, &to]
+            .iter()
+            .any(|s| s.tables.values().any(|t| !t.triggers.is_empty()))
     {
         let server = crate::harness::server_url();
         let platform = autogen::shadow::Platform::default();
@@ -327,6 +330,9 @@ cases!(
     timestamp_precision,
     timestamp_to_timestamptz,
     timestamptz_to_timestamp,
+    trigger_change,
+    trigger_create,
+    trigger_recreate_around_changes,
     unconstrained_to_numeric,
     unique_deferrable,
     unique_nulls_not_distinct,

@@ -21,6 +21,7 @@ mod safety;
 mod services;
 mod support;
 mod tls;
+mod triggers;
 mod views;
 mod views_in_the_way;
 mod workflow;

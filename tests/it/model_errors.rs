@@ -171,3 +171,83 @@ fn domain_with_unknown_base_type_points_at_it() {
         "{e}"
     );
 }
+
+const TRIGGER_TABLE: &str = "schema: app
+tables:
+  notes:
+    columns:
+      id: { type: int }
+      title: { type: text }
+functions:
+  touch:
+    returns: trigger
+    language: plpgsql
+    body: BEGIN RETURN NEW; END
+";
+
+/// Each trigger of `triggers` (YAML under `notes:`), loaded with the table and its function.
+fn trigger_error(triggers: &str) -> String {
+    let yaml = TRIGGER_TABLE.replace(
+        "      title: { type: text }\n",
+        &format!("      title: {{ type: text }}\n    triggers:\n{triggers}"),
+    );
+    error_of(&[("schema/app.yaml", &yaml)])
+}
+
+#[test]
+fn triggers_postgres_would_refuse_are_model_errors_with_their_line() {
+    let cases = [
+        (
+            "      t:\n        timing: before\n        events: [insert]\n        function: nowhere\n",
+            "function `nowhere` is no function of schema `app`",
+        ),
+        (
+            "      t:\n        timing: instead of\n        events: [insert]\n        for_each: row\n        function: touch\n",
+            "INSTEAD OF trigger is only for a view",
+        ),
+        (
+            "      t:\n        timing: after\n        events: [update]\n        columns: [missing]\n        function: touch\n",
+            "`columns` names `missing`, which is not a column of the table",
+        ),
+        (
+            "      t:\n        timing: after\n        events: [insert, update]\n        new_table: added\n        function: touch\n",
+            "transition tables fires on one event only",
+        ),
+        (
+            "      t:\n        timing: before\n        events: [truncate]\n        for_each: row\n        function: touch\n",
+            "a TRUNCATE trigger is FOR EACH STATEMENT",
+        ),
+        (
+            "      t:\n        timing: before\n        events: [insert]\n        function: app.touch\n        enabled: sometimes\n",
+            "`enabled: sometimes` is not a trigger state",
+        ),
+    ];
+    for (triggers, wanted) in cases {
+        let e = trigger_error(triggers);
+        assert!(e.starts_with("schema/app.yaml:9:"), "{e}");
+        assert!(
+            e.contains("trigger `t` on `app.notes`") && e.contains(wanted),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_trigger_in_yaml_and_in_sql_names_both_files_and_one_on_no_table_is_refused() {
+    let yaml = TRIGGER_TABLE.replace(
+        "      title: { type: text }\n",
+        "      title: { type: text }\n    triggers:\n      t:\n        timing: before\n        events: [insert]\n        function: touch\n",
+    );
+    let sql = "SET search_path TO app;\n\nCREATE TRIGGER t BEFORE INSERT ON notes\n  EXECUTE FUNCTION touch();\n";
+    let e = error_of(&[("schema/app.yaml", &yaml), ("schema/app.sql", sql)]);
+    assert!(
+        e.contains("schema/app.sql:3") && e.contains("also at schema/app.yaml:9"),
+        "{e}"
+    );
+    let sql = "SET search_path TO app;\nCREATE TRIGGER t BEFORE INSERT ON nowhere EXECUTE FUNCTION touch();\n";
+    let e = error_of(&[("schema/app.yaml", TRIGGER_TABLE), ("schema/app.sql", sql)]);
+    assert!(
+        e.starts_with("schema/app.sql:2") && e.contains("`app.nowhere`, which is no table or view"),
+        "{e}"
+    );
+}

@@ -501,3 +501,110 @@ fn a_rust_model_crate_depends_on_the_model_crate_alone() {
         );
     }
 }
+
+// Two triggers that share a setting (`for_each = "row"`) repeat it, which clippy's
+// `duplicated_attributes` reads as a mistake: it does not know derive helper attributes.
+#[allow(clippy::duplicated_attributes)]
+#[derive(Table)]
+#[autogen(
+    schema = "app",
+    name = "posts",
+    trigger(
+        name = "stamp",
+        timing = "before",
+        events = "insert, update",
+        columns = "title",
+        for_each = "row",
+        when = "new.title <> ''",
+        function = "touch",
+        arguments = "updated_at, x",
+        comment = "keeps updated_at current"
+    )
+)]
+#[autogen(trigger(
+    name = "audited",
+    timing = "after",
+    events = "delete",
+    for_each = "row",
+    constraint,
+    deferrable = "initially_deferred",
+    enabled = "replica",
+    function = "app.touch"
+))]
+#[allow(dead_code)]
+struct Post {
+    #[autogen(primary_key)]
+    id: i64,
+    title: String,
+    updated_at: Option<std::time::SystemTime>,
+}
+
+const TOUCH: &str = "schema: app
+functions:
+  touch:
+    returns: trigger
+    language: plpgsql
+    body: BEGIN NEW.updated_at := now(); RETURN NEW; END
+";
+
+#[test]
+fn a_rust_table_names_its_trigger_function_declared_in_yaml_and_the_triggers_fire() {
+    let model = Model::new()
+        .table::<Post>()
+        .yaml("schema/app/functions.yaml", TOUCH)
+        .expect("the YAML part")
+        .build()
+        .expect("the Rust model is valid");
+    let yaml = TOUCH.replace(
+        "functions:\n",
+        "tables:
+  posts:
+    columns:
+      id: { type: bigint, primary_key: true }
+      title: { type: text }
+      updated_at: { type: timestamptz, nullable: true }
+    triggers:
+      stamp:
+        timing: before
+        events: [insert, update]
+        columns: [title]
+        for_each: row
+        when: new.title <> ''
+        function: touch
+        arguments: [updated_at, x]
+        comment: keeps updated_at current
+      audited:
+        timing: after
+        events: [delete]
+        for_each: row
+        constraint: true
+        deferrable: initially_deferred
+        enabled: replica
+        function: app.touch
+functions:
+",
+    );
+    let from_yaml =
+        autogen::model::load_sources(&[(PathBuf::from("app.yaml"), yaml)]).expect("the YAML twin");
+    assert_eq!(model, from_yaml);
+    let t = &model.tables[&autogen::ir::QName::new("app", "posts")];
+    assert_eq!(t.triggers.len(), 2);
+    assert_eq!(t.triggers["stamp"].arguments, ["updated_at", "x"]);
+    let db = TestDb::new();
+    let mut c = db.client();
+    let normalized = normalize(&model, &server_url(), &Default::default()).expect("normalize");
+    create(&mut c, &model);
+    assert_same(
+        &read(&mut c, &autogen::model::model_schemas(&model)),
+        &normalized,
+        "after creating the Rust model",
+    );
+    let stamped: bool = c
+        .query_one(
+            "INSERT INTO app.posts (id, title) VALUES (1, 'hello') RETURNING updated_at IS NOT NULL",
+            &[],
+        )
+        .expect("insert")
+        .get(0);
+    assert!(stamped, "the BEFORE trigger set updated_at");
+}

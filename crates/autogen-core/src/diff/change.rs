@@ -2,7 +2,7 @@
 
 use autogen_model::ir::{
     Column, Constraint, Conversion, Domain, Enum, Extension, Function, Index, Namespace, QName,
-    Sequence, Table, View,
+    Sequence, Table, Trigger, View,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -160,6 +160,96 @@ pub enum Change {
     View(ViewChange),
     /// A function or procedure (`diff::functions`, `render::function`).
     Function(FunctionChange),
+    /// A trigger on a table or view (`diff::triggers`, `render::trigger`).
+    Trigger(TriggerChange),
+}
+
+/// The table or view a trigger is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerOn {
+    pub relation: QName,
+    pub view: bool,
+}
+
+/// The changes to a trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TriggerChange {
+    /// `recreate`: it comes back after a change Postgres refuses under it (or that
+    /// `CREATE OR REPLACE TRIGGER` cannot make).
+    Create {
+        on: TriggerOn,
+        trigger: Trigger,
+        recreate: bool,
+    },
+    Drop {
+        on: TriggerOn,
+        trigger: Trigger,
+        recreate: bool,
+    },
+    /// `CREATE OR REPLACE TRIGGER`: neither is a constraint trigger.
+    Replace {
+        on: TriggerOn,
+        before: Trigger,
+        after: Trigger,
+    },
+    /// Only the enabled state or the comment differs.
+    Alter {
+        on: TriggerOn,
+        before: Trigger,
+        after: Trigger,
+    },
+}
+
+impl TriggerChange {
+    pub fn on(&self) -> &TriggerOn {
+        match self {
+            TriggerChange::Create { on, .. }
+            | TriggerChange::Drop { on, .. }
+            | TriggerChange::Replace { on, .. }
+            | TriggerChange::Alter { on, .. } => on,
+        }
+    }
+
+    /// The trigger as it is once the change is made (as it was, for a drop).
+    pub fn after(&self) -> &Trigger {
+        match self {
+            TriggerChange::Create { trigger, .. } | TriggerChange::Drop { trigger, .. } => trigger,
+            TriggerChange::Replace { after, .. } | TriggerChange::Alter { after, .. } => after,
+        }
+    }
+
+    pub fn invert(&self) -> TriggerChange {
+        match self.clone() {
+            TriggerChange::Create {
+                on,
+                trigger,
+                recreate,
+            } => TriggerChange::Drop {
+                on,
+                trigger,
+                recreate,
+            },
+            TriggerChange::Drop {
+                on,
+                trigger,
+                recreate,
+            } => TriggerChange::Create {
+                on,
+                trigger,
+                recreate,
+            },
+            TriggerChange::Replace { on, before, after } => TriggerChange::Replace {
+                on,
+                before: after,
+                after: before,
+            },
+            TriggerChange::Alter { on, before, after } => TriggerChange::Alter {
+                on,
+                before: after,
+                after: before,
+            },
+        }
+    }
 }
 
 /// Where a function sits among the other objects, as the schema it is created in (or dropped
@@ -381,6 +471,7 @@ impl Change {
             }),
             View(v) => v.invert().into_iter().map(View).collect(),
             Function(f) => f.invert().into_iter().map(Function).collect(),
+            Trigger(t) => one(Trigger(t.invert())),
             CreateIndex(i) => one(DropIndex(i)),
             DropIndex(i) => one(CreateIndex(i)),
             SetComment {

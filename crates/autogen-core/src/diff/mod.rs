@@ -10,10 +10,12 @@ mod enums;
 mod functions;
 mod renames;
 mod tables;
+mod triggers;
 mod views;
 
 pub use change::{
-    Change, CommentTarget, EnumPosition, FunctionChange, FunctionUse, TypeUsage, ViewChange,
+    Change, CommentTarget, EnumPosition, FunctionChange, FunctionUse, TriggerChange, TriggerOn,
+    TypeUsage, ViewChange,
 };
 pub use views::Blocked;
 
@@ -74,6 +76,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     tables::diff_tables(&from, to, &rebuilt, &mut out);
     functions::diff_functions(&from, to, &mut out);
     views::diff_views(&from, to, &mut out);
+    triggers::diff_triggers(&from, to, &mut out);
     out
 }
 

@@ -90,6 +90,23 @@ impl Renames {
                 *table = self.table(table);
             }
             CreateIndex(i) | DropIndex(i) => self.index(i),
+            Trigger(t) => {
+                use crate::diff::TriggerChange as T;
+                let (on, triggers) = match t {
+                    T::Create { on, trigger, .. } | T::Drop { on, trigger, .. } => {
+                        (on, vec![trigger])
+                    }
+                    T::Replace { on, before, after } | T::Alter { on, before, after } => {
+                        (on, vec![before, after])
+                    }
+                };
+                if !on.view {
+                    for t in triggers {
+                        self.columns(&on.relation, &mut t.columns);
+                    }
+                }
+                on.relation = self.table(&on.relation);
+            }
             SetComment { target, .. } => match target {
                 crate::diff::CommentTarget::Table(q) => *q = self.table(q),
                 crate::diff::CommentTarget::Column(q, col) => {

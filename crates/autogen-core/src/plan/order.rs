@@ -19,6 +19,10 @@ pub(super) fn phase(c: &Change) -> u16 {
         View(crate::diff::ViewChange::Drop(_)) => 40,
         View(_) => 130,
         Function(f) => function_phase(f),
+        // Triggers go before anything they stand on (their relation, function, columns, the
+        // views they are on) changes or goes, and come back once it all exists.
+        Trigger(crate::diff::TriggerChange::Drop { .. }) => 38,
+        Trigger(_) => 137,
         CreateSchema(_) => 0,
         CreateExtension(_) | AlterExtensionSchema { .. } => 10,
         RenameEnum { .. }

@@ -80,6 +80,7 @@ pub fn describe(c: &Change) -> String {
         SetComment { target, .. } => format!("set comment on {}", target_text(target)),
         View(v) => super::view::describe(v),
         Function(f) => super::function::describe(f),
+        Trigger(t) => super::trigger::describe(t),
     }
 }
 
@@ -321,6 +322,7 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
         SetComment { target, after, .. } => vec![comment_sql(target, after)],
         View(v) => super::view::statements(v),
         Function(f) => super::function::statements(f),
+        Trigger(t) => super::trigger::statements(t),
     }
 }
 

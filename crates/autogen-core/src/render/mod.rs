@@ -8,6 +8,7 @@ mod ddl;
 mod domain;
 mod function;
 mod objects;
+mod trigger;
 mod view;
 
 pub use ddl::{describe, online_phases, statements};

@@ -247,6 +247,16 @@ pub fn revision(
                         ));
                     }
                 }
+                // Triggers likewise, by table and name.
+                let left =
+                    live.retain_triggers(|q, n| to.has_trigger(q, n) || head.has_trigger(q, n));
+                for (q, n) in left {
+                    warnings.push(format!(
+                        "[{name}] the trigger `{n}` on `{q}` in the database is declared by no \
+                         model or snapshot: left alone (neither compared nor dropped); declare it \
+                         in the model to manage it"
+                    ));
+                }
                 live
             }
             None => head.clone(),

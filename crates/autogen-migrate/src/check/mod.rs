@@ -181,6 +181,7 @@ pub fn check(
     let mut owned = BTreeMap::new();
     let mut declared = BTreeSet::new();
     let mut declared_functions = BTreeSet::new();
+    let mut declared_triggers = BTreeSet::new();
     for st in &streams {
         let mut model = migrate::load_service_model(project, &st.service)?;
         migrate::with_views_of(&mut model, &all);
@@ -190,6 +191,11 @@ pub fn check(
         }
         declared.extend(head.views.keys().cloned());
         declared_functions.extend(head.functions.keys().map(|(q, _)| q.clone()));
+        let triggers = head.tables.values().map(|t| (&t.name, &t.triggers));
+        let triggers = triggers.chain(head.views.values().map(|v| (&v.name, &v.triggers)));
+        for (q, ts) in triggers {
+            declared_triggers.extend(ts.keys().map(|n| (q.clone(), n.clone())));
+        }
         if !st.problems.is_empty() {
             continue;
         }
@@ -237,6 +243,7 @@ pub fn check(
             owned: &owned,
             declared: &declared,
             declared_functions: &declared_functions,
+            declared_triggers: &declared_triggers,
             created: &created,
         };
         report
@@ -370,6 +377,7 @@ fn in_schemas(
     live.views.retain(|q, _| expected.views.contains_key(q));
     live.functions
         .retain(|k, _| expected.functions.contains_key(k));
+    live.retain_triggers(|q, n| expected.has_trigger(q, n));
     let mut expected = normalized(expected, shadow)?;
     expected.retain_schemas(|s| owned.contains(s));
     Ok(drift_findings(kind, service, &expected, &live, fix))

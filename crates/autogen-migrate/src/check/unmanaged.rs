@@ -19,6 +19,8 @@ pub(super) struct Known<'a> {
     pub declared: &'a BTreeSet<autogen_model::ir::QName>,
     /// Functions and procedures the services' snapshots declare (any overload of the name).
     pub declared_functions: &'a BTreeSet<autogen_model::ir::QName>,
+    /// Triggers the services' snapshots declare, by relation and name.
+    pub declared_triggers: &'a BTreeSet<(autogen_model::ir::QName, String)>,
     /// Objects (schema, kind, name) the project's own migrations create, hand-written parts
     /// included: found on the replay.
     pub created: &'a BTreeSet<(String, String, String)>,
@@ -51,6 +53,14 @@ pub(super) fn unmanaged(
         if let Some(service) = owned.get(&o.schema) {
             let view = o.kind == "view" || o.kind == "materialized view";
             let function = o.kind == "function" || o.kind == "procedure";
+            let trigger = o.kind == "trigger";
+            // Listed as `name on relation`.
+            let tq = o.name.split_once(" on ").map(|(n, r)| {
+                (
+                    autogen_model::ir::QName::new(o.schema.clone(), r),
+                    n.to_string(),
+                )
+            });
             let q = autogen_model::ir::QName::new(o.schema.clone(), o.name.clone());
             // Listed as `name(arguments)`.
             let fq = autogen_model::ir::QName::new(
@@ -62,13 +72,15 @@ pub(super) fn unmanaged(
                 .contains(&(o.schema.clone(), o.kind.clone(), o.name.clone()))
                 || (view && known.declared.contains(&q))
                 || (function && known.declared_functions.contains(&fq))
+                || (trigger && tq.is_some_and(|t| known.declared_triggers.contains(&t)))
                 || (!view
                     && !function
+                    && !trigger
                     && autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()))
             {
                 continue;
             }
-            let (message, fix) = if view || function {
+            let (message, fix) = if view || function || trigger {
                 (
                     format!("{}, declared by no model or migration", o.kind),
                     "autogen leaves it alone: declare it in the model (`autogen dump` writes its \

@@ -14,6 +14,7 @@ mod keywords;
 mod names;
 pub mod quote;
 mod refs;
+mod trigger;
 mod types;
 mod view;
 
@@ -28,6 +29,7 @@ pub(crate) use keywords::needs_quotes;
 pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
 pub use refs::column_refs;
+pub use trigger::{Trigger, TriggerEnabled, TriggerEvent, TriggerTiming};
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
 pub use view::{ObjectId, ObjectKind, VIEW_OPTIONS, View, ViewColumn, ViewGrant};
 
@@ -145,6 +147,9 @@ pub struct Table {
     pub exclusions: BTreeMap<String, Exclusion>,
     pub indexes: BTreeMap<String, Index>,
     pub comment: Option<String>,
+    /// Compared and changed by `diff::triggers`, never with the table's own parts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, Trigger>,
 }
 
 impl Table {
@@ -159,6 +164,7 @@ impl Table {
             exclusions: BTreeMap::new(),
             indexes: BTreeMap::new(),
             comment: None,
+            triggers: BTreeMap::new(),
         }
     }
 
@@ -418,6 +424,36 @@ impl Schema {
         self.tables.retain(|n, _| keep(&n.schema));
         self.views.retain(|n, _| keep(&n.schema));
         self.functions.retain(|(n, _), _| keep(&n.schema));
+    }
+
+    /// Whether a table or view `relation` of this schema has the trigger `name`.
+    pub fn has_trigger(&self, relation: &QName, name: &str) -> bool {
+        self.tables
+            .get(relation)
+            .map(|t| &t.triggers)
+            .or_else(|| self.views.get(relation).map(|v| &v.triggers))
+            .is_some_and(|t| t.contains_key(name))
+    }
+
+    /// Keeps the triggers (on tables and views) that `keep` accepts, given their relation and
+    /// name; returns the others as `(relation, name)`.
+    pub fn retain_triggers(&mut self, keep: impl Fn(&QName, &str) -> bool) -> Vec<(QName, String)> {
+        let mut out = Vec::new();
+        let lists = self
+            .tables
+            .values_mut()
+            .map(|t| (&t.name, &mut t.triggers))
+            .chain(self.views.values_mut().map(|v| (&v.name, &mut v.triggers)));
+        for (q, triggers) in lists {
+            triggers.retain(|n, _| {
+                let k = keep(q, n);
+                if !k {
+                    out.push((q.clone(), n.clone()));
+                }
+                k
+            });
+        }
+        out
     }
 
     /// Columns whose type is the enum or domain `name` (directly or as an array).

@@ -157,6 +157,10 @@ pub struct View {
     /// dropped and created around a change.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<ViewGrant>,
+    /// Its (`INSTEAD OF` and statement) triggers: compared and changed by `diff::triggers`, not
+    /// by [`View::same`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, super::Trigger>,
 }
 
 /// One privilege granted on a view: `GRANT privilege ON view TO grantee [WITH GRANT OPTION]`.

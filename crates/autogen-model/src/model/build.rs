@@ -207,6 +207,8 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
     super::view::convert_views(&mut ctx, docs)?;
     // Pass 2c: functions, whose signatures may use the relations' row types.
     super::function::convert_functions(&mut ctx, docs)?;
+    // Pass 2d: triggers, on the tables and views of any file, calling the functions.
+    super::trigger::convert_triggers(&mut ctx, docs)?;
     // A foreign key that names no columns references its target's primary key.
     let pks: BTreeMap<QName, Vec<String>> = ctx
         .schema

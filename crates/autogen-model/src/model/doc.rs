@@ -34,6 +34,64 @@ pub struct FileDoc {
     /// with their values).
     #[serde(skip)]
     pub sql_lines: std::collections::BTreeMap<String, u64>,
+    /// For a SQL model file: its `CREATE TRIGGER`s, on tables or views of its schema that may
+    /// be declared in another file of the service.
+    #[serde(skip)]
+    pub sql_triggers: Vec<SqlTrigger>,
+}
+
+/// A trigger read from a SQL model file.
+#[derive(Debug)]
+pub struct SqlTrigger {
+    /// The table or view it is on, in the file's schema.
+    pub relation: String,
+    pub name: String,
+    pub doc: TriggerDoc,
+    pub line: u64,
+}
+
+/// A trigger on a table or view, as `CREATE TRIGGER` declares it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerDoc {
+    /// `before`, `after` or `instead of`.
+    pub timing: String,
+    /// `insert`, `update`, `delete`, `truncate`.
+    pub events: Vec<String>,
+    /// `UPDATE OF` these columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// `row` or `statement` (the default, as in Postgres).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<String>,
+    /// The `WHEN` condition, over `OLD` and `NEW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// `REFERENCING OLD TABLE AS` this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_table: Option<String>,
+    /// `REFERENCING NEW TABLE AS` this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_table: Option<String>,
+    /// The trigger function: `name` (of the table's schema) or `schema.name`.
+    pub function: String,
+    /// Its arguments (`TG_ARGV`), as strings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<String>,
+    /// `CREATE CONSTRAINT TRIGGER`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub constraint: bool,
+    /// A constraint trigger's `deferrable` or `initially_deferred`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<String>,
+    /// A constraint trigger's `FROM` table: `name` or `schema.name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `origin` (the default: `ENABLE`), `disabled`, `replica` or `always`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A view or (`materialized: true`) a materialized view. Its query may name its own schema's
@@ -64,6 +122,8 @@ pub struct ViewDoc {
     pub indexes: IndexMap<String, Spanned<IndexDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub triggers: IndexMap<String, Spanned<TriggerDoc>>,
     /// Written in snapshots only: the output columns' types, as Postgres spells them, in the
     /// order of `columns`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -216,6 +276,8 @@ pub struct TableDoc {
     pub exclusions: IndexMap<String, Spanned<ExclusionDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub indexes: IndexMap<String, Spanned<IndexDoc>>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub triggers: IndexMap<String, Spanned<TriggerDoc>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -3,12 +3,13 @@
 
 use super::doc::{
     ColumnDoc, DomainDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc,
-    FunctionDoc, IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc, ViewDoc,
+    FunctionDoc, IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc, TriggerDoc, ViewDoc,
 };
 use crate::ir::quote;
 use crate::ir::{
     BaseType, Column, Deferrable, FkAction, Function, Identity, Index, IndexElement, IndexKey,
-    Parallel, QName, Schema, Sequence, Table, View, Volatility, default_constraint_name,
+    Parallel, QName, Schema, Sequence, Table, Trigger, TriggerEnabled, TriggerTiming, View,
+    Volatility, default_constraint_name,
 };
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
@@ -93,12 +94,14 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
                 .insert(s.name.name.clone(), sp(sequence_doc(s)));
         }
         for t in schema.tables.values().filter(|t| t.name.schema == ns) {
-            doc.tables
-                .insert(t.name.name.clone(), sp(table_doc(t, &serial_seqs, &ns)));
+            let mut d = table_doc(t, &serial_seqs, &ns);
+            d.triggers = triggers_doc(&t.triggers, &ns, schema);
+            doc.tables.insert(t.name.name.clone(), sp(d));
         }
         for v in schema.views.values().filter(|v| v.name.schema == ns) {
-            doc.views
-                .insert(v.name.name.clone(), sp(view_doc(v, snapshot)));
+            let mut d = view_doc(v, snapshot);
+            d.triggers = triggers_doc(&v.triggers, &ns, schema);
+            doc.views.insert(v.name.name.clone(), sp(d));
         }
         for f in schema.functions.values().filter(|f| f.name.schema == ns) {
             // The first of a name under its name; an overload under a label that shows its
@@ -375,6 +378,7 @@ fn view_doc(v: &View, snapshot: bool) -> ViewDoc {
         },
         indexes,
         comment: v.comment.clone(),
+        triggers: Default::default(),
         column_types: if snapshot {
             v.columns.iter().map(|c| c.ty.clone()).collect()
         } else {
@@ -386,6 +390,49 @@ fn view_doc(v: &View, snapshot: bool) -> ViewDoc {
             Vec::new()
         },
     }
+}
+
+/// A relation's triggers; a function of the relation's own schema that the dump also writes is
+/// named unqualified, as its author would, any other qualified.
+fn triggers_doc(
+    triggers: &std::collections::BTreeMap<String, Trigger>,
+    ns: &str,
+    schema: &Schema,
+) -> indexmap::IndexMap<String, Spanned<TriggerDoc>> {
+    let name = |q: &QName| {
+        if q.schema == ns && schema.functions.contains_key(&(q.clone(), String::new())) {
+            quote::ident(&q.name)
+        } else {
+            quote::qname(q)
+        }
+    };
+    triggers
+        .values()
+        .map(|t| {
+            let d = TriggerDoc {
+                timing: match t.timing {
+                    TriggerTiming::Before => "before",
+                    TriggerTiming::After => "after",
+                    TriggerTiming::InsteadOf => "instead of",
+                }
+                .into(),
+                events: t.events.iter().map(|e| e.sql().to_lowercase()).collect(),
+                columns: t.columns.clone(),
+                for_each: t.for_each_row.then(|| "row".into()),
+                when: t.when.clone(),
+                old_table: t.old_table.clone(),
+                new_table: t.new_table.clone(),
+                function: name(&t.function),
+                arguments: t.arguments.clone(),
+                constraint: t.constraint.is_some(),
+                deferrable: t.constraint.and_then(deferrable),
+                from: t.from.as_ref().map(quote::qname),
+                enabled: (t.enabled != TriggerEnabled::Origin).then(|| t.enabled.word().into()),
+                comment: t.comment.clone(),
+            };
+            (t.name.clone(), sp(d))
+        })
+        .collect()
 }
 
 fn function_doc(f: &Function, snapshot: bool) -> FunctionDoc {

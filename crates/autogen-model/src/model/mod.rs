@@ -16,6 +16,7 @@ pub mod rust;
 pub mod source;
 mod sql;
 mod table;
+mod trigger;
 mod view;
 
 pub use doc::FileDoc;

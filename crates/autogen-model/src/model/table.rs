@@ -456,7 +456,7 @@ fn action(a: Option<&str>, at: &Origin) -> Result<FkAction, ModelError> {
     )
 }
 
-fn deferrable(d: Option<&str>, at: &Origin) -> Result<Deferrable, ModelError> {
+pub(crate) fn deferrable(d: Option<&str>, at: &Origin) -> Result<Deferrable, ModelError> {
     Ok(match d {
         None => Deferrable::No,
         Some("deferrable" | "initially_immediate") => Deferrable::InitiallyImmediate,

@@ -191,5 +191,6 @@ fn convert(
         comment: d.comment.clone(),
         depends_on,
         grants: Vec::new(),
+        triggers: BTreeMap::new(),
     })
 }

@@ -26,6 +26,7 @@ pub(crate) fn add_row(s: &mut Schema, query: &str, r: &Row) -> Result<(), Error>
         "views" => views_row(s, r),
         "indexes" => indexes_row(s, r),
         "functions" => super::function_rows::functions_row(s, r),
+        "triggers" => super::trigger_rows::triggers_row(s, r),
         other => Err(bad(other, "no such catalog query".into())),
     }
 }
@@ -383,6 +384,7 @@ fn views_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
             comment: r.get("comment"),
             depends_on,
             grants: grants(r),
+            triggers: Default::default(),
         },
     );
     Ok(())

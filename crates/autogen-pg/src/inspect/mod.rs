@@ -7,6 +7,7 @@
 
 mod assemble;
 mod function_rows;
+mod trigger_rows;
 
 use crate::conn::error_text;
 use crate::error::Error;
@@ -28,10 +29,12 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
     ("views", include_str!("queries/views.sql")),
     ("indexes", include_str!("queries/indexes.sql")),
     ("functions", include_str!("queries/functions.sql")),
+    // After tables and views: each trigger goes onto its relation.
+    ("triggers", include_str!("queries/triggers.sql")),
 ];
 
 /// Catalog queries per inspection, after the one statement that sets up the session.
-pub const QUERY_COUNT: usize = 11;
+pub const QUERY_COUNT: usize = 12;
 
 /// Which of `relations` and `types` (quoted qualified names) the database has, relations first:
 /// one round trip, however many names.
@@ -108,8 +111,9 @@ pub struct CatalogObject {
 }
 
 /// The kinds of object a model declares; every other kind in [`catalog_objects`] is unmanaged.
-pub const MANAGED_KINDS: [&str; 8] = [
+pub const MANAGED_KINDS: [&str; 9] = [
     "table",
+    "trigger",
     "function",
     "procedure",
     "sequence",
@@ -282,6 +286,12 @@ fn for_each_row(
         std::borrow::Cow::Owned(sql.replace("i.indnullsnotdistinct", "false"))
     } else {
         std::borrow::Cow::Borrowed(sql)
+    };
+    // Before PostgreSQL 13, a partition's clone of its parent's trigger is internal.
+    let sql = if version < 130000 {
+        std::borrow::Cow::Owned(sql.replace("t.tgparentid = 0", "true"))
+    } else {
+        sql
     };
     // SQL-standard bodies are new in PostgreSQL 14.
     let sql = if version < 140000 {

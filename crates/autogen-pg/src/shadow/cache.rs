@@ -150,11 +150,19 @@ pub(crate) fn text_reads<'a>(
 }
 
 /// The text of a table's expressions (defaults, generated columns, CHECKs, index keys and
-/// predicates, exclusions): where it can call a function.
+/// predicates, exclusions) and its triggers' conditions and functions: where it can call a
+/// function.
 fn expressions(t: &Table) -> String {
+    let triggers = t.triggers.values().flat_map(|g| {
+        g.when
+            .iter()
+            .map(String::as_str)
+            .chain([g.function.name.as_str()])
+    });
     t.expressions()
         .iter()
         .map(|e| e.as_str())
+        .chain(triggers)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -273,7 +281,14 @@ impl Keys {
                         enums,
                         domains,
                         &extensions,
-                        called(&|| v.query.clone()),
+                        called(&|| {
+                            let mut text = v.query.clone();
+                            for t in v.triggers.values() {
+                                text.push(' ');
+                                text.push_str(&t.function.name);
+                            }
+                            text
+                        }),
                     ));
                     (q.clone(), key)
                 })

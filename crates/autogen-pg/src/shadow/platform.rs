@@ -108,6 +108,9 @@ pub struct Needs {
     /// User types that none of the schemas declares; created as a domain over text unless they
     /// exist by then (an extension's, or the setup file's).
     types: BTreeSet<QName>,
+    /// Trigger functions that none of the schemas declares; created as a function that does
+    /// nothing unless they exist by then.
+    trigger_functions: BTreeSet<QName>,
 }
 
 impl Needs {
@@ -156,6 +159,21 @@ impl Needs {
                     if !st.keys.contains(&fk.ref_columns) {
                         st.keys.push(fk.ref_columns.clone());
                     }
+                }
+            }
+            let triggers = s
+                .tables
+                .values()
+                .flat_map(|t| t.triggers.values())
+                .chain(s.views.values().flat_map(|v| v.triggers.values()));
+            for t in triggers {
+                let f = &t.function;
+                let declared = schemas
+                    .iter()
+                    .any(|s| s.functions.contains_key(&(f.clone(), String::new())));
+                if !declared && f.schema != "pg_catalog" {
+                    n.schemas.insert(f.schema.clone());
+                    n.trigger_functions.insert(f.clone());
                 }
             }
             let used = s
@@ -290,6 +308,23 @@ pub fn prepare_references(client: &mut Client, needs: &Needs) -> Result<(), Erro
         if !exists {
             // A type managed elsewhere: a domain stands in, so a column of that type can exist.
             sql.push_str(&format!("CREATE DOMAIN {} AS text;\n", qname(q)));
+        }
+    }
+    for f in &needs.trigger_functions {
+        let exists: bool = client
+            .query_one(
+                "SELECT to_regprocedure($1) IS NOT NULL",
+                &[&format!("{}()", qname(f))],
+            )
+            .map_err(|e| shadow_error("cannot read the shadow's functions", &e))?
+            .get(0);
+        if !exists {
+            // A trigger function managed elsewhere: one that does nothing stands in, so the
+            // triggers that call it can be created.
+            sql.push_str(&format!(
+                "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';\n",
+                qname(f)
+            ));
         }
     }
     for (table, t) in &needs.tables {

@@ -7,8 +7,10 @@ use autogen_model::ir::quote::column_type;
 use autogen_model::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
 
 mod function;
+mod trigger;
 mod view;
 use function::{function_differences, function_drift};
+use trigger::{pair_triggers, trigger_drift};
 use view::{pair_views, view_drift};
 
 /// One object and how it differs.
@@ -349,6 +351,7 @@ pub fn explain(c: &Change) -> Vec<Drift> {
         ),
         View(v) => view_drift(v),
         Function(f) => function_drift(f),
+        Trigger(t) => trigger_drift(t),
     }
 }
 
@@ -381,6 +384,8 @@ pub fn explain_all(changes: &[Change]) -> Vec<Drift> {
         })
         .cloned()
         .collect();
+    let (triggers, rest) = pair_triggers(rest);
+    out.extend(triggers);
     out.extend(pair_views(&rest));
     out.sort_by(|a, b| (&a.object, &a.what).cmp(&(&b.object, &b.what)));
     out.dedup();

@@ -4,6 +4,7 @@ use super::{EnumDef, TableDef};
 use crate::ir::default_constraint_name;
 use crate::model::doc::{
     ColumnDoc, EnumDoc, FileDoc, Flex, ForeignKeyDoc, IdentityDoc, IndexDoc, KeyDoc, TableDoc,
+    TriggerDoc,
 };
 use crate::model::dump::sp;
 
@@ -88,6 +89,27 @@ pub(super) fn table_doc(t: TableDef) -> FileDoc {
                 include: i.include,
                 predicate: i.predicate,
                 nulls_not_distinct: i.nulls_not_distinct,
+            }),
+        );
+    }
+    for g in t.triggers {
+        doc.triggers.insert(
+            g.name,
+            sp(TriggerDoc {
+                timing: g.timing,
+                events: g.events,
+                columns: g.columns,
+                for_each: g.for_each,
+                when: g.when,
+                old_table: g.old_table,
+                new_table: g.new_table,
+                function: g.function,
+                arguments: g.arguments,
+                constraint: g.constraint,
+                deferrable: g.deferrable,
+                from: None,
+                enabled: g.enabled,
+                comment: g.comment,
             }),
         );
     }

@@ -53,6 +53,29 @@ pub struct TableDef {
     pub checks: Vec<(String, String)>,
     pub foreign_keys: Vec<ForeignKeyDef>,
     pub indexes: Vec<IndexDef>,
+    pub triggers: Vec<TriggerDef>,
+}
+
+/// `trigger(...)` on a table: its function is declared in the service's YAML or SQL model
+/// files (or is one Postgres ships), and named here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TriggerDef {
+    pub name: String,
+    /// `before`, `after`.
+    pub timing: String,
+    pub events: Vec<String>,
+    pub columns: Vec<String>,
+    /// `row` or `statement`.
+    pub for_each: Option<String>,
+    pub when: Option<String>,
+    pub old_table: Option<String>,
+    pub new_table: Option<String>,
+    pub function: String,
+    pub arguments: Vec<String>,
+    pub constraint: bool,
+    pub deferrable: Option<String>,
+    pub enabled: Option<String>,
+    pub comment: Option<String>,
 }
 
 impl TableDef {
@@ -198,7 +221,8 @@ impl Model {
     }
 
     /// Adds a model document written in YAML (for what has no attribute: domains, sequences,
-    /// exclusion constraints, extensions). `label` names it in messages.
+    /// exclusion constraints, extensions, functions), or in SQL when `label` ends in `.sql` (a
+    /// SQL model file's views, functions and triggers). `label` names it in messages.
     pub fn yaml(mut self, label: &str, text: &str) -> Result<Model, Error> {
         let path = PathBuf::from(label);
         let doc = super::parse_file(&path, text)?;

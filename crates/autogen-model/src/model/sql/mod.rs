@@ -19,6 +19,7 @@ use std::path::Path;
 
 mod cursor;
 mod function;
+mod trigger;
 use cursor::Cursor;
 
 /// The words a statement ends with, if its last words are these (case-insensitive), and the
@@ -98,9 +99,80 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             schema = Some(first);
             continue;
         }
+        if c.eat("alter") {
+            // `ALTER TABLE t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`: a trigger's state.
+            if !(c.eat("table") || c.eat("view")) {
+                return Err(unread(&at, &st.sql));
+            }
+            c.eat("only");
+            let relation = c.qualified();
+            let state = if c.eat("disable") {
+                Some("disabled")
+            } else if c.eat("enable") {
+                Some(if c.eat("replica") {
+                    "replica"
+                } else if c.eat("always") {
+                    "always"
+                } else {
+                    "origin"
+                })
+            } else {
+                None
+            };
+            let (Some((s, relation)), Some(state), true) = (relation, state, c.eat("trigger"))
+            else {
+                return Err(at(
+                    format!("`{}` is not read from a model file", first_line(&st.sql)),
+                    "a SQL model file alters only a trigger's state: `ALTER TABLE t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`",
+                ));
+            };
+            let name = c.ident().unwrap_or_default();
+            let s = take_schema(s, &c)?;
+            let Some(t) = doc
+                .sql_triggers
+                .iter_mut()
+                .find(|t| t.relation == relation && t.name == name)
+            else {
+                return Err(at(
+                    format!(
+                        "`{}`: no trigger `{name}` on `{s}.{relation}` earlier in this file",
+                        first_line(&st.sql)
+                    ),
+                    "set a trigger's state after its CREATE TRIGGER, in the same file",
+                ));
+            };
+            t.doc.enabled = Some(state.into());
+            continue;
+        }
         if c.eat("comment") {
             if !c.eat("on") {
                 return Err(unread(&at, &st.sql));
+            }
+            if c.eat("trigger") {
+                let name = c.ident();
+                let relation = if c.eat("on") { c.qualified() } else { None };
+                let (Some(name), Some((s, relation))) = (name, relation) else {
+                    return Err(at(
+                        "`COMMENT ON TRIGGER` names no trigger and table".into(),
+                        "write `COMMENT ON TRIGGER name ON table IS '...'`",
+                    ));
+                };
+                let s = take_schema(s, &c)?;
+                let text = comment_text(&mut c, &at)?;
+                let Some(t) = doc
+                    .sql_triggers
+                    .iter_mut()
+                    .find(|t| t.relation == relation && t.name == name)
+                else {
+                    return Err(at(
+                        format!(
+                            "`COMMENT ON TRIGGER {name} ON {s}.{relation}`: no such trigger earlier in this file"
+                        ),
+                        "comment on a trigger after its CREATE TRIGGER, in the same file",
+                    ));
+                };
+                t.doc.comment = text;
+                continue;
             }
             let procedure = c.eat("procedure");
             if procedure || c.eat("function") {
@@ -212,6 +284,32 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             return Err(unread(&at, &st.sql));
         }
         let replace = c.eat("or") && c.eat("replace");
+        let constraint = c.eat("constraint");
+        if constraint || c.eat("trigger") {
+            if constraint && !c.eat("trigger") {
+                return Err(unread(&at, &st.sql));
+            }
+            let (s, relation, name, t) =
+                trigger::parse(&mut c, constraint).map_err(|(m, h)| at(m, &h))?;
+            take_schema(s, &c)?;
+            if doc
+                .sql_triggers
+                .iter()
+                .any(|x| x.relation == relation && x.name == name)
+            {
+                return Err(at(
+                    format!("trigger `{name}` on `{relation}` is created twice in this file"),
+                    "declare each trigger once",
+                ));
+            }
+            doc.sql_triggers.push(super::doc::SqlTrigger {
+                relation,
+                name,
+                doc: t,
+                line: st.line as u64,
+            });
+            continue;
+        }
         let procedure = c.eat("procedure");
         if procedure || c.eat("function") {
             let (s, name, f) = function::parse(&mut c, procedure).map_err(|(m, h)| at(m, &h))?;
@@ -411,6 +509,28 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
     Ok(doc)
 }
 
+/// `IS 'text'` or `IS NULL` of a `COMMENT ON`.
+fn comment_text(
+    c: &mut Cursor,
+    at: &impl Fn(String, &str) -> ModelError,
+) -> Result<Option<String>, ModelError> {
+    if !c.eat("is") {
+        return Err(at(
+            "`COMMENT ON` without `IS`".into(),
+            "write `COMMENT ON ... IS '...'`",
+        ));
+    }
+    if c.eat("null") {
+        return Ok(None);
+    }
+    c.literal().map(Some).ok_or_else(|| {
+        at(
+            "the comment is not a string literal ('...')".into(),
+            "write the comment as '...', doubling any quote inside it",
+        )
+    })
+}
+
 fn first_line(sql: &str) -> &str {
     sql.lines().next().unwrap_or_default()
 }
@@ -418,7 +538,7 @@ fn first_line(sql: &str) -> &str {
 fn unread(at: &impl Fn(String, &str) -> ModelError, sql: &str) -> ModelError {
     at(
         format!("`{}` is not read from a SQL model file", first_line(sql)),
-        "a SQL model file declares views and functions (CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, CREATE PROCEDURE, their COMMENT ON and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
+        "a SQL model file declares views, functions and triggers (CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, their COMMENT ON, a trigger's ALTER TABLE ... ENABLE|DISABLE TRIGGER and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
     )
 }
 

@@ -149,3 +149,73 @@ fn the_same_view_in_yaml_and_sql_names_both_files() {
         "{e}"
     );
 }
+
+const TRIGGERS: &str = r#"SET search_path TO app;
+
+CREATE OR REPLACE TRIGGER "Stamp It" BEFORE INSERT OR UPDATE OF title, "Body" ON notes
+    FOR EACH ROW
+    WHEN (old.title IS DISTINCT FROM new.title AND new.note <> 'WHEN (x)')
+    EXECUTE FUNCTION stamp('a,b', 42, plain);
+COMMENT ON TRIGGER "Stamp It" ON notes IS 'it''s';
+ALTER TABLE ONLY notes ENABLE REPLICA TRIGGER "Stamp It";
+
+create constraint trigger later after delete on app.notes from audit.log
+    deferrable initially deferred for each row execute procedure audit.check_it();
+
+CREATE TRIGGER bulk AFTER UPDATE ON notes REFERENCING OLD TABLE AS gone NEW TABLE fresh
+    FOR EACH STATEMENT EXECUTE FUNCTION audit.record();
+"#;
+
+#[test]
+fn triggers_are_read_clause_by_clause() {
+    let doc = parse(Path::new("t.sql"), TRIGGERS).expect("parses");
+    let [stamp, later, bulk] = doc.sql_triggers.as_slice() else {
+        panic!("three triggers: {:?}", doc.sql_triggers);
+    };
+    assert_eq!(
+        (stamp.relation.as_str(), stamp.name.as_str()),
+        ("notes", "Stamp It")
+    );
+    assert_eq!(stamp.line, 3);
+    let d = &stamp.doc;
+    assert_eq!(d.timing, "before");
+    assert_eq!(d.events, ["insert", "update"]);
+    assert_eq!(d.columns, ["title", "Body"]);
+    assert_eq!(d.for_each.as_deref(), Some("row"));
+    assert_eq!(
+        d.when.as_deref(),
+        Some("old.title IS DISTINCT FROM new.title AND new.note <> 'WHEN (x)'")
+    );
+    assert_eq!(d.function, "stamp");
+    assert_eq!(d.arguments, ["a,b", "42", "plain"]);
+    assert_eq!(d.comment.as_deref(), Some("it's"));
+    assert_eq!(d.enabled.as_deref(), Some("replica"));
+    let l = &later.doc;
+    assert!(l.constraint);
+    assert_eq!(l.deferrable.as_deref(), Some("initially_deferred"));
+    assert_eq!(l.from.as_deref(), Some("audit.log"));
+    assert_eq!(l.function, "audit.check_it");
+    let b = &bulk.doc;
+    assert_eq!(
+        (b.old_table.as_deref(), b.new_table.as_deref()),
+        (Some("gone"), Some("fresh"))
+    );
+    assert_eq!(b.for_each.as_deref(), Some("statement"));
+}
+
+#[test]
+fn a_trigger_clause_out_of_place_is_an_error_with_its_line() {
+    let e = parse(
+        Path::new("t.sql"),
+        "SET search_path TO app;\nCREATE TRIGGER t BEFORE INSERT ON notes EXECUTE FUNCTION f() FOR EACH ROW;\n",
+    )
+    .expect_err("refused");
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("`FOR EACH ROW` is not read"), "{e}");
+    let e = parse(
+        Path::new("t.sql"),
+        "SET search_path TO app;\nALTER TABLE notes DISABLE TRIGGER nothing;\n",
+    )
+    .expect_err("refused");
+    assert!(e.message.contains("no trigger `nothing`"), "{e}");
+}

@@ -26,11 +26,17 @@ WITH ns AS (
            p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'
     FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
   UNION ALL
-    SELECT c.relnamespace, t.oid, 'pg_catalog.pg_trigger'::regclass, 'trigger',
+    -- A partition's clone of its parent's trigger comes with the parent's (tgparentid, read
+    -- through jsonb as it is new in PostgreSQL 13).
+    SELECT c.relnamespace, t.oid, 'pg_catalog.pg_trigger'::regclass,
+           CASE WHEN c.relispartition THEN 'trigger on a partition'
+                WHEN c.relkind IN ('r', 'p', 'v') THEN 'trigger'
+                ELSE 'trigger on a foreign table' END,
            t.tgname || ' on ' || c.relname
     FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
     JOIN ns ON ns.oid = c.relnamespace
     WHERE NOT t.tgisinternal
+      AND COALESCE((pg_catalog.to_jsonb(t) ->> 'tgparentid')::oid, 0) = 0
   UNION ALL
     SELECT c.relnamespace, p.oid, 'pg_catalog.pg_policy'::regclass, 'policy',
            p.polname || ' on ' || c.relname

@@ -1,0 +1,1 @@
+INSERT INTO app.notes (id, title) VALUES (1, 'first'), (2, 'second');
