@@ -108,6 +108,36 @@ fn hand_written_schemas_round_trip() {
     );
     assert!(at("CREATE FUNCTION journal.is_public") < at("CREATE VIEW reporting.public_entries"));
     assert!(at("CREATE TABLE habits.checkins") < at("CREATE FUNCTION habits.streak"));
+    // Triggers: the one whose condition reads the rebuilt enum, and the one on the column whose
+    // type changes, go before and come back after; a state and a comment altered in place; one
+    // gone; a constraint trigger on a new table once it exists.
+    assert!(
+        at("DROP TRIGGER status_changed ON journal.entries")
+            < at("rebuild enum `journal.entry_status`")
+    );
+    assert!(
+        at("DROP TRIGGER customers_created_at ON billing.customers")
+            < at("ALTER TABLE billing.customers ALTER COLUMN created_at TYPE")
+    );
+    assert!(
+        at("ALTER TABLE billing.customers ALTER COLUMN created_at TYPE")
+            < at(
+                "CREATE TRIGGER customers_created_at AFTER UPDATE OF created_at ON billing.customers"
+            )
+    );
+    assert!(
+        at("rebuild enum `journal.entry_status`")
+            < at(
+                "CREATE TRIGGER status_changed AFTER UPDATE OF status ON journal.entries FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (new.status = 'published'::journal.entry_status)))"
+            )
+    );
+    assert!(
+        up.contains("ALTER TABLE billing.customers ENABLE ALWAYS TRIGGER customers_changed;")
+            && up.contains("DROP TRIGGER invoices_gone ON billing.invoices;")
+            && !up.contains("TRIGGER entries_created"),
+        "{up}"
+    );
+    assert!(at("CREATE TABLE habits.checkins") < at("CREATE CONSTRAINT TRIGGER checkins_checked"));
     // A view that only makes way keeps its grants, which autogen does not manage yet.
     assert!(
         up.contains("GRANT SELECT ON reporting.customer_overview TO PUBLIC;\nGRANT REFERENCES, SELECT ON reporting.customer_overview TO pg_monitor WITH GRANT OPTION;"),
