@@ -131,6 +131,18 @@ pub struct Table {
     pub comment: Option<String>,
     /// Columns a view reads: left alone by drops, as a team would have to.
     pub viewed: Vec<String>,
+    /// A `BEFORE UPDATE` row trigger calling the service's `touch()`, with its `WHEN`.
+    pub trigger: Option<Option<String>>,
+}
+
+/// A function: its name, argument list, result, language and body.
+#[derive(Clone)]
+pub struct Function {
+    pub name: String,
+    pub arguments: String,
+    pub returns: String,
+    pub language: &'static str,
+    pub body: String,
 }
 
 /// A view (or materialized view) over a table or another view, with a fully qualified query so
@@ -148,6 +160,7 @@ pub struct Service {
     pub enums: Vec<(String, Vec<String>)>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
+    pub functions: Vec<Function>,
 }
 
 #[derive(Clone)]
@@ -165,6 +178,8 @@ pub struct Counts {
     pub enums: usize,
     pub views: usize,
     pub materialized: usize,
+    pub functions: usize,
+    pub triggers: usize,
 }
 
 impl Model {
@@ -174,6 +189,8 @@ impl Model {
             c.enums += s.enums.len();
             c.views += s.views.iter().filter(|v| !v.materialized).count();
             c.materialized += s.views.iter().filter(|v| v.materialized).count();
+            c.functions += s.functions.len();
+            c.triggers += s.tables.iter().filter(|t| t.trigger.is_some()).count();
             for t in &s.tables {
                 c.tables += 1;
                 c.columns += t.columns.len();
@@ -205,6 +222,7 @@ pub fn generate(seed: u64, n: usize) -> Model {
                 enums: Vec::new(),
                 tables: Vec::new(),
                 views: Vec::new(),
+                functions: Vec::new(),
             })
             .collect(),
     };
@@ -260,6 +278,29 @@ pub fn generate(seed: u64, n: usize) -> Model {
                 previous = Some(view.name.clone());
             }
             svc.views.push(view);
+        }
+    }
+    // One table in ten keeps a trigger calling its service's `touch()`, and has a SQL function
+    // of its own: about one function and one trigger per ten tables.
+    for svc in &mut model.services {
+        svc.functions.push(Function {
+            name: "touch".into(),
+            arguments: String::new(),
+            returns: "trigger".into(),
+            language: "plpgsql",
+            body: "BEGIN RETURN NEW; END".into(),
+        });
+        for (k, t) in svc.tables.iter_mut().enumerate() {
+            if k % 10 == 3 {
+                t.trigger = Some(None);
+                svc.functions.push(Function {
+                    name: format!("next_{}", t.name),
+                    arguments: "x bigint".into(),
+                    returns: "bigint".into(),
+                    language: "sql",
+                    body: format!("SELECT x + {k}"),
+                });
+            }
         }
     }
     // Cross-service references, as services do point at a shared users table and the like.
@@ -338,6 +379,7 @@ fn table(rng: &mut Rng, service: &Service, i: usize) -> Table {
     });
     let mut t = Table {
         viewed: Vec::new(),
+        trigger: None,
         name,
         uuid_key,
         columns,
@@ -558,6 +600,24 @@ pub fn mutate(model: &Model, seed: u64) -> Model {
             }
         }
     }
+    // One trigger in four gains a condition, one function in five a new body: replaced in place.
+    for svc in &mut m.services {
+        for (k, t) in svc
+            .tables
+            .iter_mut()
+            .filter(|t| t.trigger.is_some())
+            .enumerate()
+        {
+            if k % 4 == 0 {
+                t.trigger = Some(Some("old.* IS DISTINCT FROM new.*".into()));
+            }
+        }
+        for (k, f) in svc.functions.iter_mut().enumerate() {
+            if k % 5 == 1 && f.language == "sql" {
+                f.body = f.body.replace("x +", "x * 2 +");
+            }
+        }
+    }
     // One view in twenty reads other rows: replaced in place.
     for svc in &mut m.services {
         for (k, v) in svc.views.iter_mut().enumerate() {
@@ -670,6 +730,30 @@ impl Service {
                 for i in &t.indexes {
                     let _ = writeln!(y, "      {}: {{ {} }}", i.name, i.body);
                 }
+            }
+            if let Some(when) = &t.trigger {
+                let when = when
+                    .as_ref()
+                    .map(|w| format!(", when: {}", quoted(w)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    y,
+                    "    triggers:\n      stamp: {{ timing: before, events: [update], for_each: row{when}, function: touch }}"
+                );
+            }
+        }
+        if !self.functions.is_empty() {
+            y.push_str("functions:\n");
+            for f in &self.functions {
+                let _ = writeln!(
+                    y,
+                    "  {}: {{ arguments: {}, returns: {}, language: {}, body: {} }}",
+                    f.name,
+                    quoted(&f.arguments),
+                    f.returns,
+                    f.language,
+                    quoted(&f.body)
+                );
             }
         }
         if !self.views.is_empty() {

@@ -258,14 +258,16 @@ fn main() {
         let load_b = bench.load(&b, &dir.join("mutated"));
         let counts = base.counts();
         eprintln!(
-            "N={n}: {} tables, {} columns, {} indexes, {} foreign keys, {} enums, {} views, {} materialized views; loaded in {load_a:.1}s and {load_b:.1}s",
+            "N={n}: {} tables, {} columns, {} indexes, {} foreign keys, {} enums, {} views, {} materialized views, {} functions, {} triggers; loaded in {load_a:.1}s and {load_b:.1}s",
             counts.tables,
             counts.columns,
             counts.indexes,
             counts.foreign_keys,
             counts.enums,
             counts.views,
-            counts.materialized
+            counts.materialized,
+            counts.functions,
+            counts.triggers
         );
         loads.push((n, counts, load_a + load_b));
         let (url_a, url_b) = (bench.url(&a), bench.url(&b));
@@ -364,12 +366,20 @@ fn report(
         o.seed,
         o.runs
     );
-    r.push_str("| N | tables | columns | indexes | FKs | enums | views | materialized | load both (s) |\n|---|---|---|---|---|---|---|---|---|\n");
+    r.push_str("| N | tables | columns | indexes | FKs | enums | views | materialized | functions | triggers | load both (s) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (n, c, secs) in loads {
         let _ = writeln!(
             r,
-            "| {n} | {} | {} | {} | {} | {} | {} | {} | {secs:.1} |",
-            c.tables, c.columns, c.indexes, c.foreign_keys, c.enums, c.views, c.materialized
+            "| {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {secs:.1} |",
+            c.tables,
+            c.columns,
+            c.indexes,
+            c.foreign_keys,
+            c.enums,
+            c.views,
+            c.materialized,
+            c.functions,
+            c.triggers
         );
     }
     r.push_str(
