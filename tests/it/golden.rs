@@ -288,6 +288,7 @@ cases!(
     function_change_attributes,
     function_create,
     function_overloads,
+    function_recreate_with_table_dependents,
     function_recreate_with_view,
     function_used_by_table_expressions,
     generated_column_add,

@@ -3,14 +3,15 @@
 //! renamed argument, a default taken away).
 //!
 //! A function whose signature uses a type being rebuilt is dropped and created around the
-//! rebuild.
+//! rebuild. The CHECKs and indexes that call a function dropped to come back are dropped before
+//! it and added again after.
 //!
 //! Input: both schemas and the changes the other kinds produced. Output: `Change::Function` steps, each with how its schema uses it (see
 //! [`FunctionUse`]), which `plan::order` turns into its place among the other steps. Views over a
 //! function dropped here are dropped and created again around it by `diff::views`.
 
 use super::change::{Change, FunctionChange, FunctionUse};
-use autogen_model::ir::{Function, ObjectKind, Schema, identifiers};
+use autogen_model::ir::{Constraint, Function, IndexKey, ObjectKind, Schema, identifiers};
 use std::collections::BTreeSet;
 
 /// The words of every table expression, and the names of the views and tables of a schema,
@@ -118,7 +119,78 @@ pub(super) fn diff_functions(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
             }
         }
     }
+    let recreated: BTreeSet<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            FunctionChange::Drop(f, u) if u.recreate => Some(f.name.name.clone()),
+            _ => None,
+        })
+        .collect();
     out.extend(callees_first(changes).into_iter().map(Change::Function));
+    make_way_in_tables(from, to, &recreated, out);
+}
+
+/// The CHECKs and indexes of tables that stay which call a function dropped to come back:
+/// Postgres refuses the `DROP FUNCTION` under them, so they are dropped before and added again
+/// after (unless the comparison already changes them). Found by the function's name among
+/// their words: more than call it, never fewer.
+fn make_way_in_tables(
+    from: &Schema,
+    to: &Schema,
+    recreated: &BTreeSet<String>,
+    out: &mut Vec<Change>,
+) {
+    if recreated.is_empty() {
+        return;
+    }
+    let calls = |e: &autogen_model::ir::Expr| {
+        identifiers(e.as_str())
+            .iter()
+            .any(|w| recreated.contains(w))
+    };
+    let mut extra = Vec::new();
+    for (q, old) in &from.tables {
+        let Some(new) = to.tables.get(q) else {
+            continue;
+        };
+        for (name, check) in &old.checks {
+            let touched = out.iter().any(|c| matches!(c, Change::DropConstraint { table, constraint } if table == q && constraint.name() == name));
+            if touched || !calls(&check.expr) {
+                continue;
+            }
+            extra.push(Change::DropConstraint {
+                table: q.clone(),
+                constraint: Constraint::Check(check.clone()),
+            });
+            if let Some(again) = new.checks.get(name) {
+                extra.push(Change::AddConstraint {
+                    table: q.clone(),
+                    constraint: Constraint::Check(again.clone()),
+                });
+            }
+        }
+        for (name, index) in &old.indexes {
+            let touched = out
+                .iter()
+                .any(|c| matches!(c, Change::DropIndex(i) if &i.table == q && &i.name == name));
+            let expressions = index
+                .elements
+                .iter()
+                .filter_map(|e| match &e.key {
+                    IndexKey::Expression(x) => Some(x),
+                    IndexKey::Column(_) => None,
+                })
+                .chain(&index.predicate);
+            if touched || !expressions.into_iter().any(calls) {
+                continue;
+            }
+            extra.push(Change::DropIndex(index.clone()));
+            if let Some(again) = new.indexes.get(name) {
+                extra.push(Change::CreateIndex(again.clone()));
+            }
+        }
+    }
+    out.extend(extra);
 }
 
 /// The changes in their order, except that a function created or replaced comes after the

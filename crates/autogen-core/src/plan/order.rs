@@ -69,11 +69,13 @@ pub(super) fn phase(c: &Change) -> u16 {
 /// whose SQL body reads a view comes after the views; the rest come once the tables and their
 /// columns exist (a SQL body is checked against them when it is created) and before what may
 /// call them (constraints, indexes, views) is created. One dropped to be created again goes
-/// once the views over it are gone, before anything is created.
+/// once the views, CHECKs and indexes that call it are gone; if tables call it, it comes back
+/// after the types rebuilt under it and before the new tables.
 fn function_phase(c: &crate::diff::FunctionChange) -> u16 {
     use crate::diff::FunctionChange::*;
     match c {
-        Drop(_, u) if u.recreate => 45,
+        Drop(_, u) if u.recreate => 55,
+        Create(_, u) if u.by_tables && u.recreate => 95,
         Create(_, u) if u.by_tables => 46,
         Drop(f, u) if f.uses_relations() && !u.by_tables => 75,
         Drop(..) => 145,
