@@ -78,32 +78,20 @@ pub(super) fn triggers_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
 pub(super) fn when_of(definition: &str) -> Option<String> {
     let bytes = definition.as_bytes();
     let mut depth = 0usize;
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            // A doubled quote inside a quoted part is an escaped one: leaving and entering again
-            // reads it right.
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'\'' | b'"' => quote = Some(b),
-                b'(' => depth += 1,
-                b')' => depth = depth.saturating_sub(1),
-                b'W' if depth == 0
-                    && definition[i..].starts_with("WHEN (")
-                    && i > 0
-                    && bytes[i - 1] == b' ' =>
-                {
-                    let start = i + "WHEN (".len();
-                    return group_end(definition, start)
-                        .map(|end| definition[start..end].to_string());
-                }
-                _ => {}
-            },
+    for (i, b) in outside_quotes(definition, 0) {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'W' if depth == 0
+                && definition[i..].starts_with("WHEN (")
+                && i > 0
+                && bytes[i - 1] == b' ' =>
+            {
+                let start = i + "WHEN (".len();
+                return group_end(definition, start).map(|end| definition[start..end].to_string());
+            }
+            _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -111,25 +99,42 @@ pub(super) fn when_of(definition: &str) -> Option<String> {
 /// The index of the `)` that closes a group whose text starts at `start`.
 fn group_end(text: &str, start: usize) -> Option<usize> {
     let mut depth = 1usize;
-    let mut quote: Option<u8> = None;
-    for (i, b) in text.bytes().enumerate().skip(start) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'\'' | b'"' => quote = Some(b),
-                b'(' => depth += 1,
-                b')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(i);
-                    }
+    for (i, b) in outside_quotes(text, start) {
+        match b {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
                 }
-                _ => {}
-            },
+            }
+            _ => {}
         }
     }
     None
+}
+
+/// The bytes of `text` from `start` that are outside string literals and quoted identifiers,
+/// with their indexes. A doubled quote inside a quoted part is an escaped one: leaving and
+/// entering again reads it right.
+fn outside_quotes(text: &str, start: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut quote: Option<u8> = None;
+    text.bytes()
+        .enumerate()
+        .skip(start)
+        .filter(move |&(_, b)| match quote {
+            Some(q) => {
+                if b == q {
+                    quote = None;
+                }
+                false
+            }
+            None if b == b'\'' || b == b'"' => {
+                quote = Some(b);
+                false
+            }
+            None => true,
+        })
 }
 
 #[cfg(test)]

@@ -59,16 +59,7 @@ pub(super) fn function_differences(before: &Function, after: &Function) -> Vec<S
         &before.config.join("; "),
         &after.config.join("; "),
     );
-    if before.comment != after.comment {
-        out.push(
-            if after.comment.is_some() {
-                "comment changed"
-            } else {
-                "comment removed"
-            }
-            .into(),
-        );
-    }
+    out.extend(super::comment_difference(&before.comment, &after.comment));
     out
 }
 

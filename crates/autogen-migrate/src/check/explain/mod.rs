@@ -48,6 +48,18 @@ fn each(object: String, whats: Vec<String>) -> Vec<Drift> {
         .collect()
 }
 
+/// `comment changed` or `comment removed`, when the comments differ.
+fn comment_difference(before: &Option<String>, after: &Option<String>) -> Option<String> {
+    (before != after).then(|| {
+        if after.is_some() {
+            "comment changed"
+        } else {
+            "comment removed"
+        }
+        .into()
+    })
+}
+
 fn one(object: String, what: impl Into<String>) -> Vec<Drift> {
     vec![Drift {
         object,

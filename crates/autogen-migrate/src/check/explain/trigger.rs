@@ -72,16 +72,7 @@ pub(super) fn trigger_differences(before: &Trigger, after: &Trigger) -> Vec<Stri
         before.enabled.word().into(),
         after.enabled.word().into(),
     );
-    if before.comment != after.comment {
-        out.push(
-            if after.comment.is_some() {
-                "comment changed"
-            } else {
-                "comment removed"
-            }
-            .into(),
-        );
-    }
+    out.extend(super::comment_difference(&before.comment, &after.comment));
     out
 }
 

@@ -79,16 +79,7 @@ fn view_differences(before: &View, after: &View) -> Vec<String> {
             Some(_) => {}
         }
     }
-    if before.comment != after.comment {
-        out.push(
-            if after.comment.is_some() {
-                "comment changed"
-            } else {
-                "comment removed"
-            }
-            .into(),
-        );
-    }
+    out.extend(super::comment_difference(&before.comment, &after.comment));
     out
 }
 

@@ -1,15 +1,16 @@
 //! SQL model files (`*.sql`) -> a model document. Bodies are easier to write and review as SQL
-//! than as YAML strings, so a service may declare its views and functions as the `CREATE`
+//! than as YAML strings, so a service may declare its views, functions and triggers as the `CREATE`
 //! statements a team already writes; what Postgres makes of them is read back through the
 //! shadow, as for a YAML model.
 //!
 //! Input: the text of one file and the path used in messages. Output: a [`FileDoc`] of one
-//! schema's views (with their comments and a materialized view's indexes) and functions, each
-//! with the line it was declared on. Read: `SET search_path` (its first schema is the file's),
+//! schema's views (with their comments and a materialized view's indexes), functions and
+//! triggers, each with the line it was declared on. Read: `SET search_path` (its first schema is the file's),
 //! `CREATE [OR REPLACE] [MATERIALIZED] VIEW`, `CREATE [OR REPLACE] FUNCTION | PROCEDURE`,
-//! `COMMENT ON [MATERIALIZED] VIEW | FUNCTION | PROCEDURE`, and `CREATE [UNIQUE] INDEX` on one of
-//! the file's materialized views. Any other statement is an error naming its line: nothing in a
-//! model file is ever ignored.
+//! `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER`, `COMMENT ON [MATERIALIZED] VIEW | FUNCTION |
+//! PROCEDURE | TRIGGER`, `ALTER TABLE ... ENABLE|DISABLE ... TRIGGER`, and `CREATE [UNIQUE]
+//! INDEX` on one of the file's materialized views. Any other statement is an error naming its
+//! line: nothing in a model file is ever ignored.
 
 use super::doc::{FileDoc, IndexDoc, ViewDoc};
 use super::dump::sp;
@@ -128,11 +129,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             };
             let name = c.ident().unwrap_or_default();
             let s = take_schema(s, &c)?;
-            let Some(t) = doc
-                .sql_triggers
-                .iter_mut()
-                .find(|t| t.relation == relation && t.name == name)
-            else {
+            let Some(t) = earlier_trigger(&mut doc, &relation, &name) else {
                 return Err(at(
                     format!(
                         "`{}`: no trigger `{name}` on `{s}.{relation}` earlier in this file",
@@ -159,11 +156,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
                 };
                 let s = take_schema(s, &c)?;
                 let text = comment_text(&mut c, &at)?;
-                let Some(t) = doc
-                    .sql_triggers
-                    .iter_mut()
-                    .find(|t| t.relation == relation && t.name == name)
-                else {
+                let Some(t) = earlier_trigger(&mut doc, &relation, &name) else {
                     return Err(at(
                         format!(
                             "`COMMENT ON TRIGGER {name} ON {s}.{relation}`: no such trigger earlier in this file"
@@ -185,22 +178,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
                 })?;
                 let s = take_schema(s, &c)?;
                 let args = c.paren_list().map(|a| a.join(", "));
-                if !c.eat("is") {
-                    return Err(at(
-                        "`COMMENT ON` without `IS`".into(),
-                        "write `COMMENT ON FUNCTION name(args) IS '...'`",
-                    ));
-                }
-                let text = if c.eat("null") {
-                    None
-                } else {
-                    Some(c.literal().ok_or_else(|| {
-                        at(
-                            "the comment is not a string literal ('...')".into(),
-                            "write the comment as '...', doubling any quote inside it",
-                        )
-                    })?)
-                };
+                let text = comment_text(&mut c, &at)?;
                 let signature = |a: &str| {
                     crate::ir::parse_arguments(a)
                         .map(|a| crate::ir::signature_of(&a, &s, procedure))
@@ -245,23 +223,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
                 .qualified()
                 .ok_or_else(|| at("`COMMENT ON VIEW` names no view".into(), "name the view"))?;
             let s = take_schema(s, &c)?;
-            let text = if c.eat("is") {
-                if c.eat("null") {
-                    None
-                } else {
-                    Some(c.literal().ok_or_else(|| {
-                        at(
-                            "the comment is not a string literal ('...')".into(),
-                            "write the comment as '...', doubling any quote inside it",
-                        )
-                    })?)
-                }
-            } else {
-                return Err(at(
-                    "`COMMENT ON` without `IS`".into(),
-                    "write `COMMENT ON VIEW name IS '...'`",
-                ));
-            };
+            let text = comment_text(&mut c, &at)?;
             let Some(v) = doc.views.get_mut(&name) else {
                 return Err(at(
                     format!("`COMMENT ON VIEW {s}.{name}`: no such view earlier in this file"),
@@ -292,11 +254,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             let (s, relation, name, t) =
                 trigger::parse(&mut c, constraint).map_err(|(m, h)| at(m, &h))?;
             take_schema(s, &c)?;
-            if doc
-                .sql_triggers
-                .iter()
-                .any(|x| x.relation == relation && x.name == name)
-            {
+            if earlier_trigger(&mut doc, &relation, &name).is_some() {
                 return Err(at(
                     format!("trigger `{name}` on `{relation}` is created twice in this file"),
                     "declare each trigger once",
@@ -507,6 +465,17 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
     }
     doc.schema = schema;
     Ok(doc)
+}
+
+/// The trigger `name` on `relation` that the file created before the statement being read.
+fn earlier_trigger<'a>(
+    doc: &'a mut FileDoc,
+    relation: &str,
+    name: &str,
+) -> Option<&'a mut super::doc::SqlTrigger> {
+    doc.sql_triggers
+        .iter_mut()
+        .find(|t| t.relation == relation && t.name == name)
 }
 
 /// `IS 'text'` or `IS NULL` of a `COMMENT ON`.
