@@ -3,15 +3,15 @@
 //! renamed argument, a default taken away).
 //!
 //! A function whose signature uses a type being rebuilt is dropped and created around the
-//! rebuild. The CHECKs and indexes that call a function dropped to come back are dropped before
-//! it and added again after.
+//! rebuild. The defaults, CHECKs and indexes that call a function dropped to come back are
+//! dropped before it and added again after.
 //!
 //! Input: both schemas and the changes the other kinds produced. Output: `Change::Function` steps, each with how its schema uses it (see
 //! [`FunctionUse`]), which `plan::order` turns into its place among the other steps. Views over a
 //! function dropped here are dropped and created again around it by `diff::views`.
 
 use super::change::{Change, FunctionChange, FunctionUse};
-use autogen_model::ir::{Constraint, Function, IndexKey, ObjectKind, Schema, identifiers};
+use autogen_model::ir::{Column, Constraint, Function, IndexKey, ObjectKind, Schema, identifiers};
 use std::collections::BTreeSet;
 
 /// The words of every table expression, and the names of the views and tables of a schema,
@@ -130,7 +130,8 @@ pub(super) fn diff_functions(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
     make_way_in_tables(from, to, &recreated, out);
 }
 
-/// The CHECKs and indexes of tables that stay which call a function dropped to come back:
+/// The defaults, CHECKs and indexes of tables that stay which call a function dropped to come
+/// back:
 /// Postgres refuses the `DROP FUNCTION` under them, so they are dropped before and added again
 /// after (unless the comparison already changes them). Found by the function's name among
 /// their words: more than call it, never fewer.
@@ -153,6 +154,53 @@ fn make_way_in_tables(
         let Some(new) = to.tables.get(q) else {
             continue;
         };
+        // A default goes early (a default dropped is its own phase) and comes back with the
+        // rest of the column's change, if any.
+        for oc in old.columns.values() {
+            let (Some(d), Some(nc)) = (&oc.default, new.columns.get(&oc.name)) else {
+                continue;
+            };
+            if !calls(d) {
+                continue;
+            }
+            let a = Column {
+                comment: None,
+                ..oc.clone()
+            };
+            let bare = Column {
+                default: None,
+                ..a.clone()
+            };
+            let existing = out.iter().position(|c| {
+                matches!(c, Change::AlterColumn { table, before, .. } if table == q && before.name == oc.name)
+            });
+            let (after, conversion) = match existing.map(|i| out.remove(i)) {
+                Some(Change::AlterColumn {
+                    after, conversion, ..
+                }) => (after, conversion),
+                _ => (
+                    Column {
+                        comment: None,
+                        ..nc.clone()
+                    },
+                    Default::default(),
+                ),
+            };
+            extra.push(Change::AlterColumn {
+                table: q.clone(),
+                before: a,
+                after: bare.clone(),
+                conversion: Default::default(),
+            });
+            if after != bare {
+                extra.push(Change::AlterColumn {
+                    table: q.clone(),
+                    before: bare,
+                    after,
+                    conversion,
+                });
+            }
+        }
         for (name, check) in &old.checks {
             let touched = out.iter().any(|c| matches!(c, Change::DropConstraint { table, constraint } if table == q && constraint.name() == name));
             if touched || !calls(&check.expr) {

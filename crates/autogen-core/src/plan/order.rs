@@ -50,6 +50,17 @@ pub(super) fn phase(c: &Change) -> u16 {
         DropTable(_) => 80,
         RebuildEnum { .. } | RebuildDomain { .. } => 90,
         CreateTable(_) => 100,
+        // A default that only goes, goes early: before a function it calls is dropped.
+        AlterColumn { before, after, .. }
+            if before.default.is_some()
+                && *after
+                    == (autogen_model::ir::Column {
+                        default: None,
+                        ..before.clone()
+                    }) =>
+        {
+            52
+        }
         AddColumn { .. } | AlterColumn { .. } | AlterDomain { .. } => 110,
         AddConstraint {
             constraint: Constraint::ForeignKey(_),
