@@ -131,10 +131,9 @@ pub(super) fn diff_functions(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
 }
 
 /// The defaults, CHECKs and indexes of tables that stay which call a function dropped to come
-/// back:
-/// Postgres refuses the `DROP FUNCTION` under them, so they are dropped before and added again
-/// after (unless the comparison already changes them). Found by the function's name among
-/// their words: more than call it, never fewer.
+/// back: Postgres refuses the `DROP FUNCTION` under them, so they are dropped before and added
+/// again after (unless the comparison already changes them). Found by the function's name
+/// among their words: more than call it, never fewer.
 fn make_way_in_tables(
     from: &Schema,
     to: &Schema,
