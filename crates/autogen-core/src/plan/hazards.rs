@@ -335,7 +335,27 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
         }
         View(v) => view_hazards(v),
         Function(f) => function_hazards(f),
+        Trigger(t) => trigger_hazards(t),
         _ => Vec::new(),
+    }
+}
+
+fn trigger_hazards(c: &crate::diff::TriggerChange) -> Vec<Hazard> {
+    use crate::diff::TriggerChange::*;
+    let on = &c.on().relation;
+    match c {
+        Drop { .. } => vec![Hazard::AccessExclusiveLock(format!(
+            "brief, on `{on}`, to drop the trigger"
+        ))],
+        Create { .. } | Replace { .. } => vec![Hazard::BlocksWrites(format!(
+            "briefly, on `{on}` (SHARE ROW EXCLUSIVE), to add the trigger"
+        ))],
+        Alter { before, after, .. } if before.enabled != after.enabled => {
+            vec![Hazard::BlocksWrites(format!(
+                "briefly, on `{on}` (SHARE ROW EXCLUSIVE), to change when the trigger fires"
+            ))]
+        }
+        Alter { .. } => Vec::new(),
     }
 }
 

@@ -101,13 +101,15 @@ pub fn plan_down_with(up: &[Change], opts: PlanOptions) -> Plan {
     build(invert(up), &lossy, opts, true)
 }
 
-/// The table a change creates something on, for changes that have a lock-friendly form.
+/// The table a change creates something on: for changes that have a lock-friendly form, and
+/// for those whose hazards a table created by the same plan does not have.
 fn target_table(c: &Change) -> Option<&QName> {
     match c {
         Change::AddColumn { table, .. }
         | Change::AlterColumn { table, .. }
         | Change::AddConstraint { table, .. } => Some(table),
         Change::CreateIndex(i) => Some(&i.table),
+        Change::Trigger(t) => Some(&t.on().relation),
         _ => None,
     }
 }
