@@ -101,33 +101,8 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             continue;
         }
         if c.eat("alter") {
-            // `ALTER TABLE t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`: a trigger's state.
-            if !(c.eat("table") || c.eat("view")) {
-                return Err(unread(&at, &st.sql));
-            }
-            c.eat("only");
-            let relation = c.qualified();
-            let state = if c.eat("disable") {
-                Some("disabled")
-            } else if c.eat("enable") {
-                Some(if c.eat("replica") {
-                    "replica"
-                } else if c.eat("always") {
-                    "always"
-                } else {
-                    "origin"
-                })
-            } else {
-                None
-            };
-            let (Some((s, relation)), Some(state), true) = (relation, state, c.eat("trigger"))
-            else {
-                return Err(at(
-                    format!("`{}` is not read from a model file", first_line(&st.sql)),
-                    "a SQL model file alters only a trigger's state: `ALTER TABLE t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`",
-                ));
-            };
-            let name = c.ident().unwrap_or_default();
+            let (s, relation, name, state) =
+                trigger::parse_state(&mut c, first_line(&st.sql)).map_err(|(m, h)| at(m, &h))?;
             let s = take_schema(s, &c)?;
             let Some(t) = earlier_trigger(&mut doc, &relation, &name) else {
                 return Err(at(
@@ -146,14 +121,8 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
                 return Err(unread(&at, &st.sql));
             }
             if c.eat("trigger") {
-                let name = c.ident();
-                let relation = if c.eat("on") { c.qualified() } else { None };
-                let (Some(name), Some((s, relation))) = (name, relation) else {
-                    return Err(at(
-                        "`COMMENT ON TRIGGER` names no trigger and table".into(),
-                        "write `COMMENT ON TRIGGER name ON table IS '...'`",
-                    ));
-                };
+                let (s, relation, name) =
+                    trigger::parse_comment_target(&mut c).map_err(|(m, h)| at(m, &h))?;
                 let s = take_schema(s, &c)?;
                 let text = comment_text(&mut c, &at)?;
                 let Some(t) = earlier_trigger(&mut doc, &relation, &name) else {

@@ -212,6 +212,61 @@ pub(super) fn parse(c: &mut Cursor, constraint: bool) -> Result<Parsed, Failure>
     Ok((schema, relation, name, doc))
 }
 
+/// `ALTER TABLE [ONLY] t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`, the cursor past
+/// `ALTER`: the relation (schema as written), the trigger and its state in the model's words.
+pub(super) fn parse_state(
+    c: &mut Cursor,
+    statement: &str,
+) -> Result<(Option<String>, String, String, &'static str), Failure> {
+    let what = |c: &mut Cursor| {
+        if !(c.eat("table") || c.eat("view")) {
+            return None;
+        }
+        c.eat("only");
+        let relation = c.qualified()?;
+        let state = if c.eat("disable") {
+            "disabled"
+        } else if c.eat("enable") {
+            if c.eat("replica") {
+                "replica"
+            } else if c.eat("always") {
+                "always"
+            } else {
+                "origin"
+            }
+        } else {
+            return None;
+        };
+        if !c.eat("trigger") {
+            return None;
+        }
+        let name = c.ident()?;
+        Some((relation, name, state))
+    };
+    match what(c) {
+        Some(((s, relation), name, state)) => Ok((s, relation, name, state)),
+        None => fail(
+            format!("`{statement}` is not read from a model file"),
+            "a SQL model file alters only a trigger's state: `ALTER TABLE t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`",
+        ),
+    }
+}
+
+/// `name ON table` of `COMMENT ON TRIGGER`, the cursor past `TRIGGER`.
+pub(super) fn parse_comment_target(
+    c: &mut Cursor,
+) -> Result<(Option<String>, String, String), Failure> {
+    let name = c.ident();
+    let relation = if c.eat("on") { c.qualified() } else { None };
+    match (name, relation) {
+        (Some(name), Some((s, relation))) => Ok((s, relation, name)),
+        _ => fail(
+            "`COMMENT ON TRIGGER` names no trigger and table".into(),
+            "write `COMMENT ON TRIGGER name ON table IS '...'`",
+        ),
+    }
+}
+
 /// A name as the model's own text for it: quoted when it would not read back unquoted.
 fn quote(name: &str) -> String {
     crate::ir::quote::ident(name)
