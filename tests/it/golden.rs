@@ -333,6 +333,7 @@ cases!(
     timestamptz_to_timestamp,
     trigger_change,
     trigger_create,
+    trigger_on_renamed_table_and_column,
     trigger_recreate_around_changes,
     unconstrained_to_numeric,
     unique_deferrable,

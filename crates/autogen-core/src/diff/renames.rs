@@ -153,6 +153,10 @@ fn rename_column(s: &mut Schema, table: &QName, old: &str, new: &str) {
                 }
             }
         }
+        // Postgres keeps a trigger's `UPDATE OF` columns by number: they follow the rename.
+        for g in t.triggers.values_mut() {
+            g.columns.iter_mut().for_each(swap);
+        }
     }
     for t in s.tables.values_mut() {
         for fk in t.foreign_keys.values_mut() {
