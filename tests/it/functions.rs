@@ -36,13 +36,6 @@ BEGIN ATOMIC
 END;
 ";
 
-fn scalar(db: &TestDb, sql: &str) -> String {
-    db.client()
-        .query_one(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
 #[test]
 fn functions_go_through_revision_upgrade_check_and_downgrade() {
     let db = TestDb::new();
@@ -84,7 +77,7 @@ fn functions_go_through_revision_upgrade_check_and_downgrade() {
     let snapshot = p.read("snapshots/notes/20260101000001.yaml");
     assert!(snapshot.contains("signature: notes.state"), "{snapshot}");
     p.ok(&["upgrade"]);
-    assert_eq!(scalar(&db, "SELECT notes.twice(21)::text"), "42");
+    assert_eq!(db.value::<String>("SELECT notes.twice(21)::text"), "42");
     let out = p.ok(&["check"]);
     assert!(out.ends_with("in sync\n"), "{out}");
     assert!(
@@ -131,26 +124,17 @@ fn functions_go_through_revision_upgrade_check_and_downgrade() {
     let out = p.ok(&["check"]);
     assert!(out.ends_with("in sync\n"), "{out}");
     assert_eq!(
-        scalar(
-            &db,
-            "SELECT proargnames::text FROM pg_proc WHERE proname = 'twice'"
-        ),
+        db.value::<String>("SELECT proargnames::text FROM pg_proc WHERE proname = 'twice'"),
         "{n}"
     );
     p.ok(&["downgrade", "20260101000001", "--yes"]);
     assert_eq!(
-        scalar(
-            &db,
-            "SELECT proargnames::text FROM pg_proc WHERE proname = 'twice'"
-        ),
+        db.value::<String>("SELECT proargnames::text FROM pg_proc WHERE proname = 'twice'"),
         "{x}"
     );
     assert!(
-        scalar(
-            &db,
-            "SELECT prosrc FROM pg_proc WHERE proname = 'open_count'"
-        )
-        .ends_with("state = 'draft'")
+        db.value::<String>("SELECT prosrc FROM pg_proc WHERE proname = 'open_count'")
+            .ends_with("state = 'draft'")
     );
 }
 

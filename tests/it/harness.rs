@@ -53,6 +53,14 @@ impl TestDb {
         self.db.connect().expect("connect to test database")
     }
 
+    /// The one value `sql` returns, on a connection of its own.
+    pub fn value<T: postgres::types::FromSqlOwned>(&self, sql: &str) -> T {
+        self.client()
+            .query_one(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+    }
+
     /// A `postgres://` URL for the CLI.
     pub fn url(&self) -> String {
         let base = server_url();

@@ -48,13 +48,6 @@ COMMENT ON TRIGGER audited ON notes IS 'kept as SQL';
 ALTER TABLE notes DISABLE TRIGGER audited;
 ";
 
-fn scalar(db: &TestDb, sql: &str) -> String {
-    db.client()
-        .query_one(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
 #[test]
 fn triggers_go_through_revision_upgrade_check_and_downgrade() {
     let db = TestDb::new();
@@ -101,9 +94,7 @@ fn triggers_go_through_revision_upgrade_check_and_downgrade() {
     .expect("rows");
     // It fires, and only when its condition holds.
     assert_eq!(
-        scalar(
-            &db,
-            "SELECT string_agg(title || '=' || coalesce(updated_at::date::text, '-'), ',' ORDER BY id) FROM notes.notes"
+        db.value::<String>("SELECT string_agg(title || '=' || coalesce(updated_at::date::text, '-'), ',' ORDER BY id) FROM notes.notes"
         ),
         "uno=2000-01-01,two=-"
     );
@@ -181,10 +172,7 @@ fn triggers_go_through_revision_upgrade_check_and_downgrade() {
     assert!(!out.contains("error"), "{out}");
     p.ok(&["downgrade", "20260101000001", "--yes"]);
     assert_eq!(
-        scalar(
-            &db,
-            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'stamp'"
-        ),
+        db.value::<String>("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'stamp'"),
         "CREATE TRIGGER stamp BEFORE UPDATE ON notes.notes FOR EACH ROW WHEN ((old.title IS DISTINCT FROM new.title)) EXECUTE FUNCTION notes.stamp()"
     );
 }

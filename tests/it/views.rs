@@ -19,13 +19,6 @@ const NOTES_VIEWS: &str = "views:
     query: SELECT id FROM open_notes ORDER BY id DESC LIMIT 10
 ";
 
-fn read_view(db: &TestDb, sql: &str) -> i64 {
-    db.client()
-        .query_one(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
 #[test]
 fn views_go_through_revision_upgrade_check_and_downgrade() {
     let db = TestDb::new();
@@ -118,8 +111,8 @@ fn views_go_through_revision_upgrade_check_and_downgrade() {
         .batch_execute("REVOKE SELECT ON notes.open_notes FROM PUBLIC")
         .expect("revoke");
     p.ok(&["upgrade"]);
-    assert_eq!(read_view(&db, "SELECT count(*) FROM notes.open_notes"), 1);
-    assert_eq!(read_view(&db, "SELECT n FROM notes.open_count"), 1);
+    assert_eq!(db.value::<i64>("SELECT count(*) FROM notes.open_notes"), 1);
+    assert_eq!(db.value::<i64>("SELECT n FROM notes.open_count"), 1);
     let (code, out, err) = p.run(&["check"]);
     assert_eq!(code, 0, "{out}{err}");
 
@@ -170,8 +163,7 @@ fn views_go_through_revision_upgrade_check_and_downgrade() {
 
     // All the way down and up again: every down file restores its parent.
     p.ok(&["downgrade", "base", "--yes"]);
-    let views: i64 = read_view(
-        &db,
+    let views: i64 = db.value::<i64>(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('v', 'm') AND n.nspname = 'notes'",
     );

@@ -191,11 +191,7 @@ pub fn check(
         }
         declared.extend(head.views.keys().cloned());
         declared_functions.extend(head.functions.keys().map(|(q, _)| q.clone()));
-        let triggers = head.tables.values().map(|t| (&t.name, &t.triggers));
-        let triggers = triggers.chain(head.views.values().map(|v| (&v.name, &v.triggers)));
-        for (q, ts) in triggers {
-            declared_triggers.extend(ts.keys().map(|n| (q.clone(), n.clone())));
-        }
+        declared_triggers.extend(head.triggers().map(|(q, t)| (q.clone(), t.name.clone())));
         if !st.problems.is_empty() {
             continue;
         }

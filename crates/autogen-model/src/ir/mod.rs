@@ -435,6 +435,15 @@ impl Schema {
             .is_some_and(|t| t.contains_key(name))
     }
 
+    /// Every trigger, on tables and on views, with the relation it is on.
+    pub fn triggers(&self) -> impl Iterator<Item = (&QName, &Trigger)> {
+        let tables = self.tables.values().map(|t| (&t.name, &t.triggers));
+        let views = self.views.values().map(|v| (&v.name, &v.triggers));
+        tables
+            .chain(views)
+            .flat_map(|(q, ts)| ts.values().map(move |t| (q, t)))
+    }
+
     /// Keeps the triggers (on tables and views) that `keep` accepts, given their relation and
     /// name; returns the others as `(relation, name)`.
     pub fn retain_triggers(&mut self, keep: impl Fn(&QName, &str) -> bool) -> Vec<(QName, String)> {

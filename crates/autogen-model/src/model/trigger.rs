@@ -200,21 +200,21 @@ fn convert(
             "split it into one trigger per event",
         );
     }
-    if d.old_table.is_some()
-        && !events
-            .iter()
-            .any(|e| matches!(e, TriggerEvent::Update | TriggerEvent::Delete))
-    {
+    // With its one event: OLD rows exist for an update or delete, NEW rows for an insert or
+    // update.
+    let (old_ok, new_ok) = match events.first() {
+        Some(TriggerEvent::Update) => (true, true),
+        Some(TriggerEvent::Delete) => (true, false),
+        Some(TriggerEvent::Insert) => (false, true),
+        _ => (false, false),
+    };
+    if d.old_table.is_some() && !old_ok {
         return refuse(
             "`old_table` needs an update or delete event",
             "remove it, or add the event",
         );
     }
-    if d.new_table.is_some()
-        && !events
-            .iter()
-            .any(|e| matches!(e, TriggerEvent::Update | TriggerEvent::Insert))
-    {
+    if d.new_table.is_some() && !new_ok {
         return refuse(
             "`new_table` needs an insert or update event",
             "remove it, or add the event",

@@ -161,12 +161,7 @@ impl Needs {
                     }
                 }
             }
-            let triggers = s
-                .tables
-                .values()
-                .flat_map(|t| t.triggers.values())
-                .chain(s.views.values().flat_map(|v| v.triggers.values()));
-            for t in triggers {
+            for (_, t) in s.triggers() {
                 let f = &t.function;
                 let declared = schemas
                     .iter()
