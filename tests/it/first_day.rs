@@ -77,12 +77,8 @@ fn a_supabase_project_adopted_from_its_database_passes_check() {
         out.contains("next: the baseline is recorded as applied"),
         "{out}"
     );
-    // The policy is not modelled yet: named, not dropped in silence; the platform's own
-    // function (`auth.uid()`) is left out with the platform.
-    assert!(
-        out.contains("not adopted") && out.contains("policy public.own notes on notes"),
-        "{out}"
-    );
+    // Row-level security and the policy are adopted; nothing is left out to name.
+    assert!(!out.contains("not adopted"), "{out}");
     assert!(!out.contains("auth.uid"), "{out}");
     let config = p.read("autogen.toml");
     assert!(
@@ -94,7 +90,7 @@ fn a_supabase_project_adopted_from_its_database_passes_check() {
     let model = p.read("schema/public.yaml");
     assert!(model.contains("auth.users"), "{model}");
     // A view over the platform's `auth.users` is adopted (the shadow knows Supabase's columns of
-    // it), and so is a function; a policy is not modelled yet: the baseline says so.
+    // it), and so are a function, row-level security and the policy calling `auth.uid()`.
     assert!(model.contains("  profile_emails:\n    query:"), "{model}");
     assert!(
         model.contains("  note_count:\n    arguments: who uuid\n"),
@@ -107,10 +103,16 @@ fn a_supabase_project_adopted_from_its_database_passes_check() {
         .map(|n| p.read(&format!("migrations/app/{n}")))
         .unwrap_or_default();
     assert!(
-        baseline.contains("-- Not adopted: ")
-            && baseline.contains("--   policy public.own notes on notes")
-            && !baseline.contains("--   function")
-            && baseline.contains("CREATE FUNCTION public.note_count(who uuid)"),
+        model.contains("    rls: true\n    policies:\n      own notes:\n        command: select\n        roles:\n        - authenticated\n        using: (owner = auth.uid())\n"),
+        "{model}"
+    );
+    assert!(
+        !baseline.contains("-- Not adopted: ")
+            && baseline.contains("CREATE FUNCTION public.note_count(who uuid)")
+            && baseline.contains("ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;")
+            && baseline.contains(
+                "CREATE POLICY \"own notes\" ON public.notes FOR SELECT TO authenticated USING ((owner = auth.uid()));"
+            ),
         "{baseline}"
     );
     assert!(!model.contains("buckets"), "{model}");

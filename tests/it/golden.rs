@@ -31,7 +31,7 @@ fn check_case(name: &str) {
     };
     let mut from = side("from");
     let mut to = side("to");
-    // A view's query, a function and a trigger's condition are only comparable as Postgres stores them, and what they
+    // A view's query, a function, a trigger's condition and a policy's expressions are only comparable as Postgres stores them, and what they
     // read is only known from pg_depend: sides with either go through the shadow, as every
     // command takes them.
     if !from.views.is_empty()
@@ -40,6 +40,8 @@ fn check_case(name: &str) {
         || !to.functions.is_empty()
         || from.triggers().next().is_some()
         || to.triggers().next().is_some()
+        || from.policies().next().is_some()
+        || to.policies().next().is_some()
     {
         let server = crate::harness::server_url();
         let platform = autogen::shadow::Platform::default();
@@ -311,6 +313,8 @@ cases!(
     multi_schema_cross_fk,
     numeric_precision_change,
     numeric_to_unconstrained,
+    policy_change,
+    policy_recreate_around_changes,
     rename_column,
     rename_constraint,
     rename_index,
@@ -318,6 +322,7 @@ cases!(
     rename_table,
     rename_table_and_change_it,
     rename_table_to_other_schema,
+    rls_policies_create,
     schema_comment,
     self_referencing_foreign_key,
     sequence_alter,

@@ -13,6 +13,7 @@ mod golden;
 mod harness;
 mod hostile;
 mod model_errors;
+mod policies;
 mod properties;
 mod repair;
 mod runner;

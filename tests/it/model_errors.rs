@@ -251,3 +251,73 @@ fn a_trigger_in_yaml_and_in_sql_names_both_files_and_one_on_no_table_is_refused(
         "{e}"
     );
 }
+
+const POLICY_TABLE: &str = "schema: app
+tables:
+  notes:
+    columns:
+      id: { type: integer, primary_key: true }
+      owner: { type: text }
+";
+
+#[test]
+fn policies_postgres_would_refuse_or_change_are_model_errors_with_their_line() {
+    let cases = [
+        (
+            "      p:\n        command: insert\n        using: owner = current_user\n",
+            "an INSERT policy has no `using`",
+        ),
+        (
+            "      p:\n        command: select\n        with_check: owner = current_user\n",
+            "a SELECT policy has no `with_check`",
+        ),
+        (
+            "      p:\n        command: upsert\n",
+            "`command: upsert` is not a policy command",
+        ),
+        (
+            "      p:\n        roles: [public, authenticated]\n        using: \"true\"\n",
+            "lists `public` with other roles",
+        ),
+        (
+            "      p:\n        roles: [current_user]\n        using: \"true\"\n",
+            "names whichever role runs the migration",
+        ),
+        (
+            "      p:\n        using: \"true); DROP TABLE app.notes; SELECT (1\"\n",
+            "`using` is not one expression",
+        ),
+    ];
+    for (policies, wanted) in cases {
+        let yaml = format!("{POLICY_TABLE}    policies:\n{policies}");
+        let e = error_of(&[("schema/app.yaml", &yaml)]);
+        assert!(e.starts_with("schema/app.yaml:9:"), "{e}");
+        assert!(
+            e.contains("policy `p` on `app.notes`") && e.contains(wanted),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_policy_in_yaml_and_in_sql_names_both_files_and_one_on_a_view_or_no_table_is_refused() {
+    let yaml = format!("{POLICY_TABLE}    policies:\n      p:\n        using: \"true\"\n");
+    let sql = "SET search_path TO app;\n\nCREATE POLICY p ON notes USING (false);\n";
+    let e = error_of(&[("schema/app.yaml", &yaml), ("schema/app.sql", sql)]);
+    assert!(
+        e.contains("schema/app.sql:3") && e.contains("also at schema/app.yaml:9"),
+        "{e}"
+    );
+    let sql = "SET search_path TO app;\nCREATE VIEW v AS SELECT id FROM app.notes;\nCREATE POLICY p ON v USING (true);\n";
+    let e = error_of(&[("schema/app.yaml", POLICY_TABLE), ("schema/app.sql", sql)]);
+    assert!(
+        e.starts_with("schema/app.sql:3") && e.contains("on the view `app.v`"),
+        "{e}"
+    );
+    let sql = "SET search_path TO app;\nALTER TABLE nowhere ENABLE ROW LEVEL SECURITY;\n";
+    let e = error_of(&[("schema/app.yaml", POLICY_TABLE), ("schema/app.sql", sql)]);
+    assert!(
+        e.starts_with("schema/app.sql:2") && e.contains("`app.nowhere`, which is no table"),
+        "{e}"
+    );
+}

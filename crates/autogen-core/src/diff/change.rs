@@ -1,8 +1,8 @@
 //! The change vocabulary: verb-object edits, each carrying what it needs to be inverted.
 
 use autogen_model::ir::{
-    Column, Constraint, Conversion, Domain, Enum, Extension, Function, Index, Namespace, QName,
-    Sequence, Table, Trigger, View,
+    Column, Constraint, Conversion, Domain, Enum, Extension, Function, Index, Namespace, Policy,
+    QName, RowSecurity, Sequence, Table, Trigger, View,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -162,6 +162,90 @@ pub enum Change {
     Function(FunctionChange),
     /// A trigger on a table or view (`diff::triggers`, `render::trigger`).
     Trigger(TriggerChange),
+    /// A table's row-level security or one of its policies (`diff::policies`,
+    /// `render::policy`).
+    Policy(PolicyChange),
+}
+
+/// The changes to a table's row-level security and policies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PolicyChange {
+    /// `recreate`: it comes back after a change Postgres refuses under it (or that
+    /// `ALTER POLICY` cannot make).
+    Create {
+        table: QName,
+        policy: Policy,
+        recreate: bool,
+    },
+    Drop {
+        table: QName,
+        policy: Policy,
+        recreate: bool,
+    },
+    /// `ALTER POLICY` (roles, `USING`, `WITH CHECK`) and its comment.
+    Alter {
+        table: QName,
+        before: Policy,
+        after: Policy,
+    },
+    /// `ALTER TABLE ... ENABLE | DISABLE | FORCE | NO FORCE ROW LEVEL SECURITY`.
+    RowSecurity {
+        table: QName,
+        before: RowSecurity,
+        after: RowSecurity,
+    },
+}
+
+impl PolicyChange {
+    pub fn table(&self) -> &QName {
+        match self {
+            PolicyChange::Create { table, .. }
+            | PolicyChange::Drop { table, .. }
+            | PolicyChange::Alter { table, .. }
+            | PolicyChange::RowSecurity { table, .. } => table,
+        }
+    }
+
+    pub fn invert(&self) -> PolicyChange {
+        match self.clone() {
+            PolicyChange::Create {
+                table,
+                policy,
+                recreate,
+            } => PolicyChange::Drop {
+                table,
+                policy,
+                recreate,
+            },
+            PolicyChange::Drop {
+                table,
+                policy,
+                recreate,
+            } => PolicyChange::Create {
+                table,
+                policy,
+                recreate,
+            },
+            PolicyChange::Alter {
+                table,
+                before,
+                after,
+            } => PolicyChange::Alter {
+                table,
+                before: after,
+                after: before,
+            },
+            PolicyChange::RowSecurity {
+                table,
+                before,
+                after,
+            } => PolicyChange::RowSecurity {
+                table,
+                before: after,
+                after: before,
+            },
+        }
+    }
 }
 
 /// The table or view a trigger is on.
@@ -472,6 +556,7 @@ impl Change {
             View(v) => v.invert().into_iter().map(View).collect(),
             Function(f) => f.invert().into_iter().map(Function).collect(),
             Trigger(t) => one(Trigger(t.invert())),
+            Policy(p) => one(Policy(p.invert())),
             CreateIndex(i) => one(DropIndex(i)),
             DropIndex(i) => one(CreateIndex(i)),
             SetComment {

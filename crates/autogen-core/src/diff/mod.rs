@@ -8,14 +8,15 @@ mod change;
 mod domains;
 mod enums;
 mod functions;
+mod policies;
 mod renames;
 mod tables;
 mod triggers;
 mod views;
 
 pub use change::{
-    Change, CommentTarget, EnumPosition, FunctionChange, FunctionUse, TriggerChange, TriggerOn,
-    TypeUsage, ViewChange,
+    Change, CommentTarget, EnumPosition, FunctionChange, FunctionUse, PolicyChange, TriggerChange,
+    TriggerOn, TypeUsage, ViewChange,
 };
 pub use views::Blocked;
 
@@ -77,6 +78,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     functions::diff_functions(&from, to, &mut out);
     views::diff_views(&from, to, &mut out);
     triggers::diff_triggers(&from, to, &mut out);
+    policies::diff_policies(&from, to, &mut out);
     out
 }
 

@@ -31,6 +31,9 @@ pub enum Hazard {
     /// What Postgres does not record as a dependency (a call from a plpgsql body or a SQL
     /// string body): neither checked nor ordered around.
     Untracked(String),
+    /// Who may read or write which rows changes beyond the step's own object: row-level
+    /// security switched, a policy dropped.
+    Access(String),
 }
 
 impl fmt::Display for Hazard {
@@ -50,6 +53,7 @@ impl fmt::Display for Hazard {
             ),
             Hazard::OutsideTransaction(why) => write!(f, "outside a transaction: {why}"),
             Hazard::Untracked(why) => write!(f, "not tracked by Postgres: {why}"),
+            Hazard::Access(why) => write!(f, "access: {why}"),
             Hazard::NotPopulated(v) => write!(
                 f,
                 "not populated: `{v}` is created WITH NO DATA; reading it fails until `REFRESH MATERIALIZED VIEW` runs"
@@ -336,7 +340,59 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
         View(v) => view_hazards(v),
         Function(f) => function_hazards(f),
         Trigger(t) => trigger_hazards(t),
+        Policy(p) => policy_hazards(p),
         _ => Vec::new(),
+    }
+}
+
+/// CREATE, ALTER and DROP POLICY and the row-level security switches take ACCESS EXCLUSIVE on
+/// the table (measured on Postgres 15); a comment does not.
+fn policy_hazards(c: &crate::diff::PolicyChange) -> Vec<Hazard> {
+    use crate::diff::PolicyChange::*;
+    let t = c.table();
+    let lock = |what: &str| Hazard::AccessExclusiveLock(format!("brief, on `{t}`, to {what}"));
+    match c {
+        Create { .. } => vec![lock("add the policy")],
+        Drop {
+            policy, recreate, ..
+        } => {
+            let mut h = vec![lock("drop the policy")];
+            if !recreate {
+                h.push(Hazard::Access(if policy.restrictive {
+                    format!(
+                        "the rows of `{t}` that the restrictive policy `{}` held back become visible to its roles",
+                        policy.name
+                    )
+                } else {
+                    format!(
+                        "the roles of `{}` lose the rows of `{t}` that only it let through",
+                        policy.name
+                    )
+                }));
+            }
+            h
+        }
+        Alter { before, after, .. } if before.same_definition(after) => Vec::new(),
+        Alter { .. } => vec![lock("alter the policy")],
+        RowSecurity { before, after, .. } => {
+            let mut h = vec![lock("switch row-level security")];
+            if after.enabled && !before.enabled {
+                h.push(Hazard::Access(format!(
+                    "roles other than the owner of `{t}` (and BYPASSRLS roles) see and write only the rows its policies let through; none, without a policy for them"
+                )));
+            }
+            if before.enabled && !after.enabled {
+                h.push(Hazard::Access(format!(
+                    "every role with privileges on `{t}` sees and writes all its rows; its policies stop applying"
+                )));
+            }
+            if after.forced && !before.forced {
+                h.push(Hazard::Access(format!(
+                    "the owner of `{t}` is held to its policies too"
+                )));
+            }
+            h
+        }
     }
 }
 

@@ -110,6 +110,7 @@ fn target_table(c: &Change) -> Option<&QName> {
         | Change::AddConstraint { table, .. } => Some(table),
         Change::CreateIndex(i) => Some(&i.table),
         Change::Trigger(t) => Some(&t.on().relation),
+        Change::Policy(p) => Some(p.table()),
         _ => None,
     }
 }
@@ -147,6 +148,15 @@ fn build(mut changes: Vec<Change>, not_restored: &[Change], opts: PlanOptions, d
             _ => None,
         })
         .collect();
+    // A trigger or policy dropped with its table (so that the down plan brings it back) locks
+    // nothing and exposes no row the DROP TABLE does not.
+    let dropped: Vec<QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable(t) => Some(t.name.clone()),
+            _ => None,
+        })
+        .collect();
     let ordered = order::order(changes);
     let mut steps: Vec<Step> = ordered
         .into_iter()
@@ -154,8 +164,10 @@ fn build(mut changes: Vec<Change>, not_restored: &[Change], opts: PlanOptions, d
             // A table created by this same plan is empty and unused: nothing on it can fail,
             // wait or block anyone, so it needs neither hazards nor the online form.
             let new_table = target_table(&change).is_some_and(|t| created.contains(t));
+            let with_table = matches!(change, Change::Trigger(_) | Change::Policy(_))
+                && target_table(&change).is_some_and(|t| dropped.contains(t));
             let online = opts.online && !new_table && has_online_form(&change);
-            let mut hazards = if new_table {
+            let mut hazards = if new_table || with_table {
                 Vec::new()
             } else {
                 hazards::hazards(&change, online)

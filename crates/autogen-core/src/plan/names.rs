@@ -107,6 +107,14 @@ impl Renames {
                 }
                 on.relation = self.table(&on.relation);
             }
+            Policy(p) => {
+                use crate::diff::PolicyChange as P;
+                let (P::Create { table, .. }
+                | P::Drop { table, .. }
+                | P::Alter { table, .. }
+                | P::RowSecurity { table, .. }) = p;
+                *table = self.table(table);
+            }
             SetComment { target, .. } => match target {
                 crate::diff::CommentTarget::Table(q) => *q = self.table(q),
                 crate::diff::CommentTarget::Column(q, col) => {

@@ -23,6 +23,9 @@ pub(super) fn phase(c: &Change) -> u16 {
         // views they are on) changes or goes, and come back once it all exists.
         Trigger(crate::diff::TriggerChange::Drop { .. }) => 38,
         Trigger(_) => 137,
+        // Policies likewise; row-level security is switched on once the table's policies
+        // exist, and off before they go, so no step closes a table to every role.
+        Policy(p) => policy_phase(p),
         CreateSchema(_) => 0,
         CreateExtension(_) | AlterExtensionSchema { .. } => 10,
         RenameEnum { .. }
@@ -72,6 +75,20 @@ pub(super) fn phase(c: &Change) -> u16 {
         DropEnum(_) => 160,
         DropExtension(_) => 170,
         DropSchema(_) => 180,
+    }
+}
+
+fn policy_phase(p: &crate::diff::PolicyChange) -> u16 {
+    use crate::diff::PolicyChange::*;
+    match p {
+        Drop { .. } => 38,
+        Create { .. } | Alter { .. } => 137,
+        RowSecurity { before, after, .. }
+            if (after.enabled && !before.enabled) || (after.forced && !before.forced) =>
+        {
+            138
+        }
+        RowSecurity { .. } => 37,
     }
 }
 

@@ -81,6 +81,7 @@ pub fn describe(c: &Change) -> String {
         View(v) => super::view::describe(v),
         Function(f) => super::function::describe(f),
         Trigger(t) => super::trigger::describe(t),
+        Policy(p) => super::policy::describe(p),
     }
 }
 
@@ -323,6 +324,7 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
         View(v) => super::view::statements(v),
         Function(f) => super::function::statements(f),
         Trigger(t) => super::trigger::statements(t),
+        Policy(p) => super::policy::statements(p),
     }
 }
 

@@ -8,6 +8,7 @@ mod ddl;
 mod domain;
 mod function;
 mod objects;
+mod policy;
 mod trigger;
 mod view;
 

@@ -257,6 +257,16 @@ pub fn revision(
                          in the model to manage it"
                     ));
                 }
+                // Policies likewise, by table and name.
+                let left =
+                    live.retain_policies(|q, n| to.has_policy(q, n) || head.has_policy(q, n));
+                for (q, n) in left {
+                    warnings.push(format!(
+                        "[{name}] the policy `{n}` on `{q}` in the database is declared by no \
+                         model or snapshot: left alone (neither compared nor dropped); declare it \
+                         in the model to manage it"
+                    ));
+                }
                 live
             }
             None => head.clone(),

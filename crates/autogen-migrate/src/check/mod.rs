@@ -182,6 +182,7 @@ pub fn check(
     let mut declared = BTreeSet::new();
     let mut declared_functions = BTreeSet::new();
     let mut declared_triggers = BTreeSet::new();
+    let mut declared_policies = BTreeSet::new();
     for st in &streams {
         let mut model = migrate::load_service_model(project, &st.service)?;
         migrate::with_views_of(&mut model, &all);
@@ -192,6 +193,7 @@ pub fn check(
         declared.extend(head.views.keys().cloned());
         declared_functions.extend(head.functions.keys().map(|(q, _)| q.clone()));
         declared_triggers.extend(head.triggers().map(|(q, t)| (q.clone(), t.name.clone())));
+        declared_policies.extend(head.policies().map(|(q, p)| (q.clone(), p.name.clone())));
         if !st.problems.is_empty() {
             continue;
         }
@@ -240,6 +242,7 @@ pub fn check(
             declared: &declared,
             declared_functions: &declared_functions,
             declared_triggers: &declared_triggers,
+            declared_policies: &declared_policies,
             created: &created,
         };
         report
@@ -374,6 +377,7 @@ fn in_schemas(
     live.functions
         .retain(|k, _| expected.functions.contains_key(k));
     live.retain_triggers(|q, n| expected.has_trigger(q, n));
+    live.retain_policies(|q, n| expected.has_policy(q, n));
     let mut expected = normalized(expected, shadow)?;
     expected.retain_schemas(|s| owned.contains(s));
     Ok(drift_findings(kind, service, &expected, &live, fix))

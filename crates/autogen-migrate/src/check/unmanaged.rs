@@ -21,6 +21,8 @@ pub(super) struct Known<'a> {
     pub declared_functions: &'a BTreeSet<autogen_model::ir::QName>,
     /// Triggers the services' snapshots declare, by relation and name.
     pub declared_triggers: &'a BTreeSet<(autogen_model::ir::QName, String)>,
+    /// Policies the services' snapshots declare, by table and name.
+    pub declared_policies: &'a BTreeSet<(autogen_model::ir::QName, String)>,
     /// Objects (schema, kind, name) the project's own migrations create, hand-written parts
     /// included: found on the replay.
     pub created: &'a BTreeSet<(String, String, String)>,
@@ -54,8 +56,10 @@ pub(super) fn unmanaged(
             let view = o.kind == "view" || o.kind == "materialized view";
             let function = o.kind == "function" || o.kind == "procedure";
             let trigger = o.kind == "trigger";
-            // Listed as `name on relation`.
-            let tq = o.name.split_once(" on ").map(|(n, r)| {
+            let policy = o.kind == "policy";
+            // Listed as `name on relation`; a policy's name is often a sentence with ` on ` in
+            // it, a table's name seldom.
+            let tq = o.name.rsplit_once(" on ").map(|(n, r)| {
                 (
                     autogen_model::ir::QName::new(o.schema.clone(), r),
                     n.to_string(),
@@ -72,15 +76,23 @@ pub(super) fn unmanaged(
                 .contains(&(o.schema.clone(), o.kind.clone(), o.name.clone()))
                 || (view && known.declared.contains(&q))
                 || (function && known.declared_functions.contains(&fq))
-                || (trigger && tq.is_some_and(|t| known.declared_triggers.contains(&t)))
+                || (trigger
+                    && tq
+                        .as_ref()
+                        .is_some_and(|t| known.declared_triggers.contains(t)))
+                || (policy
+                    && tq
+                        .as_ref()
+                        .is_some_and(|t| known.declared_policies.contains(t)))
                 || (!view
                     && !function
                     && !trigger
+                    && !policy
                     && autogen_pg::inspect::MANAGED_KINDS.contains(&o.kind.as_str()))
             {
                 continue;
             }
-            let (message, fix) = if view || function || trigger {
+            let (message, fix) = if view || function || trigger || policy {
                 (
                     format!("{}, declared by no model or migration", o.kind),
                     "autogen leaves it alone: declare it in the model (`autogen dump` writes its \

@@ -12,6 +12,7 @@ mod expr;
 mod function;
 mod keywords;
 mod names;
+mod policy;
 pub mod quote;
 mod refs;
 mod trigger;
@@ -28,6 +29,7 @@ pub use function::{
 pub(crate) use keywords::needs_quotes;
 pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
+pub use policy::{PUBLIC_ROLE, Policy, PolicyCommand, RowSecurity};
 pub use refs::column_refs;
 pub use trigger::{Trigger, TriggerEnabled, TriggerEvent, TriggerTiming};
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
@@ -150,6 +152,12 @@ pub struct Table {
     /// Compared and changed by `diff::triggers`, never with the table's own parts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, Trigger>,
+    /// Compared and changed by `diff::policies`, with the policies.
+    #[serde(default, skip_serializing_if = "RowSecurity::is_off")]
+    pub row_security: RowSecurity,
+    /// Compared and changed by `diff::policies`, never with the table's own parts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policies: BTreeMap<String, Policy>,
 }
 
 impl Table {
@@ -165,6 +173,8 @@ impl Table {
             indexes: BTreeMap::new(),
             comment: None,
             triggers: BTreeMap::new(),
+            row_security: RowSecurity::default(),
+            policies: BTreeMap::new(),
         }
     }
 
@@ -455,6 +465,37 @@ impl Schema {
             .chain(self.views.values_mut().map(|v| (&v.name, &mut v.triggers)));
         for (q, triggers) in lists {
             triggers.retain(|n, _| {
+                let k = keep(q, n);
+                if !k {
+                    out.push((q.clone(), n.clone()));
+                }
+                k
+            });
+        }
+        out
+    }
+
+    /// Whether the table `table` of this schema has the policy `name`.
+    pub fn has_policy(&self, table: &QName, name: &str) -> bool {
+        self.tables
+            .get(table)
+            .is_some_and(|t| t.policies.contains_key(name))
+    }
+
+    /// Every policy, with the table it is on.
+    pub fn policies(&self) -> impl Iterator<Item = (&QName, &Policy)> {
+        self.tables
+            .values()
+            .flat_map(|t| t.policies.values().map(move |p| (&t.name, p)))
+    }
+
+    /// Keeps the policies that `keep` accepts, given their table and name; returns the others
+    /// as `(table, name)`.
+    pub fn retain_policies(&mut self, keep: impl Fn(&QName, &str) -> bool) -> Vec<(QName, String)> {
+        let mut out = Vec::new();
+        for t in self.tables.values_mut() {
+            let q = &t.name;
+            t.policies.retain(|n, _| {
                 let k = keep(q, n);
                 if !k {
                     out.push((q.clone(), n.clone()));

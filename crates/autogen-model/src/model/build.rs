@@ -209,6 +209,8 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
     super::function::convert_functions(&mut ctx, docs)?;
     // Pass 2d: triggers, on the tables and views of any file, calling the functions.
     super::trigger::convert_triggers(&mut ctx, docs)?;
+    // Pass 2e: row-level security and policies, on the tables of any file.
+    super::policy::convert_policies(&mut ctx, docs)?;
     // A foreign key that names no columns references its target's primary key.
     let pks: BTreeMap<QName, Vec<String>> = ctx
         .schema

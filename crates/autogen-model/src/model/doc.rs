@@ -38,6 +38,62 @@ pub struct FileDoc {
     /// be declared in another file of the service.
     #[serde(skip)]
     pub sql_triggers: Vec<SqlTrigger>,
+    /// For a SQL model file: its `CREATE POLICY`s and row-level security switches, on tables
+    /// of its schema that are declared in another file of the service.
+    #[serde(skip)]
+    pub sql_policies: Vec<SqlPolicy>,
+    #[serde(skip)]
+    pub sql_row_security: Vec<SqlRowSecurity>,
+}
+
+/// A policy read from a SQL model file.
+#[derive(Debug)]
+pub struct SqlPolicy {
+    pub table: String,
+    pub name: String,
+    pub doc: PolicyDoc,
+    pub line: u64,
+}
+
+/// `ALTER TABLE ... ENABLE | DISABLE | FORCE | NO FORCE ROW LEVEL SECURITY` of a SQL model
+/// file: `enable` sets `rls`, `force` sets `force_rls`.
+#[derive(Debug)]
+pub struct SqlRowSecurity {
+    pub table: String,
+    pub force: bool,
+    pub on: bool,
+    pub line: u64,
+}
+
+/// A row-level security policy on a table, as `CREATE POLICY` declares it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDoc {
+    /// `all` (the default), `select`, `insert`, `update` or `delete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// `AS RESTRICTIVE`: rows must pass it as well as a permissive policy.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub restrictive: bool,
+    /// The roles it applies to; every role (`public`) when none are given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// `USING`: which existing rows it lets through.
+    #[serde(
+        default,
+        deserialize_with = "scalar_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub using: Option<String>,
+    /// `WITH CHECK`: which new rows it lets be written.
+    #[serde(
+        default,
+        deserialize_with = "scalar_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub with_check: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A trigger read from a SQL model file.
@@ -278,6 +334,14 @@ pub struct TableDoc {
     pub indexes: IndexMap<String, Spanned<IndexDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub triggers: IndexMap<String, Spanned<TriggerDoc>>,
+    /// `ENABLE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rls: bool,
+    /// `FORCE ROW LEVEL SECURITY`: the owner is held to the policies too.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub force_rls: bool,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub policies: IndexMap<String, Spanned<PolicyDoc>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

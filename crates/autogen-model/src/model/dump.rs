@@ -3,13 +3,14 @@
 
 use super::doc::{
     ColumnDoc, DomainDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc,
-    FunctionDoc, IdentityDoc, IndexDoc, KeyDoc, SequenceDoc, TableDoc, TriggerDoc, ViewDoc,
+    FunctionDoc, IdentityDoc, IndexDoc, KeyDoc, PolicyDoc, SequenceDoc, TableDoc, TriggerDoc,
+    ViewDoc,
 };
 use crate::ir::quote;
 use crate::ir::{
     BaseType, Column, Deferrable, FkAction, Function, Identity, Index, IndexElement, IndexKey,
-    Parallel, QName, Schema, Sequence, Table, Trigger, TriggerEnabled, TriggerTiming, View,
-    Volatility, default_constraint_name,
+    PUBLIC_ROLE, Parallel, PolicyCommand, QName, Schema, Sequence, Table, Trigger, TriggerEnabled,
+    TriggerTiming, View, Volatility, default_constraint_name,
 };
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
@@ -200,6 +201,9 @@ fn type_text(c: &Column, serial_seqs: &BTreeSet<QName>, table: &QName) -> (Strin
 fn table_doc(t: &Table, serial_seqs: &BTreeSet<QName>, ns: &str) -> TableDoc {
     let mut doc = TableDoc {
         comment: t.comment.clone(),
+        rls: t.row_security.enabled,
+        force_rls: t.row_security.forced,
+        policies: policies_doc(t),
         ..TableDoc::default()
     };
     for c in t.columns.values() {
@@ -390,6 +394,28 @@ fn view_doc(v: &View, snapshot: bool) -> ViewDoc {
             Vec::new()
         },
     }
+}
+
+/// A table's policies; every role (`public`) is the default, so it is not written.
+fn policies_doc(t: &Table) -> indexmap::IndexMap<String, Spanned<PolicyDoc>> {
+    t.policies
+        .values()
+        .map(|p| {
+            let d = PolicyDoc {
+                command: (p.command != PolicyCommand::All).then(|| p.command.sql().to_lowercase()),
+                restrictive: p.restrictive,
+                roles: if p.roles.len() == 1 && p.roles.contains(PUBLIC_ROLE) {
+                    Vec::new()
+                } else {
+                    p.roles.iter().cloned().collect()
+                },
+                using: p.using.clone(),
+                with_check: p.check.clone(),
+                comment: p.comment.clone(),
+            };
+            (p.name.clone(), sp(d))
+        })
+        .collect()
 }
 
 /// A relation's triggers; a function of the relation's own schema that the dump also writes is

@@ -12,6 +12,7 @@ mod domain;
 mod dump;
 mod function;
 pub mod interchange;
+mod policy;
 pub mod rust;
 pub mod source;
 mod sql;

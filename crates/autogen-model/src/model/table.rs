@@ -39,6 +39,10 @@ pub(crate) fn convert_table(
     ctx.table_origins.insert(q.clone(), at.clone());
     let mut t = Table::new(q.clone());
     t.comment = doc.comment.clone();
+    t.row_security = crate::ir::RowSecurity {
+        enabled: doc.rls,
+        forced: doc.force_rls,
+    };
     if let Some(old) = &doc.renamed_from {
         let old_q = QName::parse(old, schema).ok_or_else(|| {
             at.error(

@@ -27,6 +27,7 @@ pub(crate) fn add_row(s: &mut Schema, query: &str, r: &Row) -> Result<(), Error>
         "indexes" => indexes_row(s, r),
         "functions" => super::function_rows::functions_row(s, r),
         "triggers" => super::trigger_rows::triggers_row(s, r),
+        "policies" => policies_row(s, r),
         other => Err(bad(other, "no such catalog query".into())),
     }
 }
@@ -153,10 +154,44 @@ fn tables_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
     let q = qn(r, "schema", "name");
     let mut t = Table::new(q.clone());
     t.comment = r.get("comment");
+    t.row_security = autogen_model::ir::RowSecurity {
+        enabled: r.get("rls"),
+        forced: r.get("force_rls"),
+    };
     // Sized once: grown column by column, the maps of 5,000 tables waste a third of their memory.
     t.columns
         .reserve(r.get::<_, i32>("column_slots").max(0) as usize);
     s.tables.insert(q, t);
+    Ok(())
+}
+
+fn policies_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
+    let tq = qn(r, "schema", "table_name");
+    let Some(t) = s.tables.get_mut(&tq) else {
+        return Ok(());
+    };
+    let name: String = r.get("name");
+    let code: String = r.get("command");
+    let command = autogen_model::ir::PolicyCommand::from_code(&code).ok_or_else(|| {
+        bad(
+            "policies",
+            format!("policy `{name}` on `{tq}` has the unknown command `{code}`"),
+        )
+    })?;
+    // A role dropped since (Postgres refuses that while a policy names it) reads as NULL.
+    let roles: Vec<Option<String>> = r.get("roles");
+    t.policies.insert(
+        name.clone(),
+        autogen_model::ir::Policy {
+            name,
+            command,
+            restrictive: !r.get::<_, bool>("permissive"),
+            roles: roles.into_iter().flatten().collect(),
+            using: r.get("using_expr"),
+            check: r.get("check_expr"),
+            comment: r.get("comment"),
+        },
+    );
     Ok(())
 }
 

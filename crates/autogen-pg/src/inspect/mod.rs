@@ -31,10 +31,11 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
     ("functions", include_str!("queries/functions.sql")),
     // After tables and views: each trigger goes onto its relation.
     ("triggers", include_str!("queries/triggers.sql")),
+    ("policies", include_str!("queries/policies.sql")),
 ];
 
 /// Catalog queries per inspection, after the one statement that sets up the session.
-pub const QUERY_COUNT: usize = 12;
+pub const QUERY_COUNT: usize = 13;
 
 /// Which of `relations` and `types` (quoted qualified names) the database has, relations first:
 /// one round trip, however many names.
@@ -111,9 +112,10 @@ pub struct CatalogObject {
 }
 
 /// The kinds of object a model declares; every other kind in [`catalog_objects`] is unmanaged.
-pub const MANAGED_KINDS: [&str; 9] = [
+pub const MANAGED_KINDS: [&str; 10] = [
     "table",
     "trigger",
+    "policy",
     "function",
     "procedure",
     "sequence",

@@ -150,8 +150,8 @@ pub(crate) fn text_reads<'a>(
 }
 
 /// The text of a table's expressions (defaults, generated columns, CHECKs, index keys and
-/// predicates, exclusions) and its triggers' conditions and functions: where it can call a
-/// function.
+/// predicates, exclusions), its triggers' conditions and functions and its policies'
+/// expressions: where it can call a function.
 fn expressions(t: &Table) -> String {
     let triggers = t.triggers.values().flat_map(|g| {
         g.when
@@ -163,8 +163,32 @@ fn expressions(t: &Table) -> String {
         .iter()
         .map(|e| e.as_str())
         .chain(triggers)
+        .chain(policy_texts(t))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A table's policies' `USING` and `WITH CHECK` texts.
+pub(crate) fn policy_texts(t: &Table) -> impl Iterator<Item = &str> {
+    t.policies
+        .values()
+        .flat_map(|p| p.using.iter().chain(&p.check).map(String::as_str))
+}
+
+/// The tables, views and types a table's policies may read (`EXISTS (SELECT ... FROM
+/// members ...)`), which must exist where it is created and shape how its policies are stored.
+pub(crate) fn policy_reads<'a>(model: &'a Schema, names: &Names<'a>, t: &Table) -> ViewReads<'a> {
+    let text: Vec<&str> = policy_texts(t).collect();
+    if text.is_empty() {
+        return ViewReads {
+            tables: BTreeSet::new(),
+            views: BTreeSet::new(),
+            types: BTreeSet::new(),
+        };
+    }
+    let mut reads = text_reads(model, names, &text.join(" "), None);
+    reads.tables.remove(&t.name);
+    reads
 }
 
 fn hash(parts: &impl Serialize) -> String {
@@ -234,6 +258,17 @@ impl Keys {
                         .values()
                         .map(|fk| (&fk.ref_table, model.tables.get(&fk.ref_table)))
                         .collect();
+                    // What its policies read, without those tables' own policies: the
+                    // columns' types are what shape the stored text.
+                    let reads = policy_reads(model, &names, t);
+                    let read_columns: Vec<_> = reads
+                        .tables
+                        .iter()
+                        .filter_map(|r| model.tables.get(*r))
+                        .map(|r| (&r.name, &r.columns))
+                        .collect();
+                    let read_views: Vec<_> =
+                        reads.views.iter().map(|v| model.views.get(*v)).collect();
                     let key = hash(&(
                         FORMAT,
                         major,
@@ -245,6 +280,8 @@ impl Keys {
                         &extensions,
                         &sequences,
                         called(&|| expressions(t)),
+                        read_columns,
+                        read_views,
                     ));
                     (q.clone(), key)
                 })

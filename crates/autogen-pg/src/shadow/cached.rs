@@ -278,6 +278,42 @@ impl Shadow {
                 }
             }
         }
+        // What a missing table's policies read must exist in the scratch database too, and
+        // what those tables' policies read, in turn.
+        let mut queue: Vec<QName> = missing.tables.keys().cloned().collect();
+        while let Some(q) = queue.pop() {
+            let Some(t) = model.tables.get(&q) else {
+                continue;
+            };
+            let reads = cache::policy_reads(&model, &names, t);
+            for r in reads.tables {
+                if !missing.tables.contains_key(r) {
+                    missing.tables.insert(r.clone(), model.tables[r].clone());
+                    queue.push(r.clone());
+                }
+            }
+            for v in reads.views {
+                let view = &model.views[v];
+                for r in cache::view_reads(&model, &names, view).tables {
+                    if !missing.tables.contains_key(r) {
+                        missing.tables.insert(r.clone(), model.tables[r].clone());
+                        queue.push(r.clone());
+                    }
+                }
+                missing
+                    .views
+                    .entry(v.clone())
+                    .or_insert_with(|| view.clone());
+            }
+            for d in reads.types {
+                if let Some(dom) = model.domains.get(d) {
+                    missing
+                        .domains
+                        .entry(d.clone())
+                        .or_insert_with(|| dom.clone());
+                }
+            }
+        }
         // Domains a missing table's columns use must exist in the scratch database too.
         for t in missing.tables.values() {
             for c in t.columns.values() {

@@ -46,13 +46,14 @@ fn normalize_all(model: &Schema, dev_url: &str, platform: &Platform) -> Result<S
     let (early, rest): (Vec<Change>, Vec<Change>) = changes
         .into_iter()
         .partition(|c| matches!(c, Change::CreateSchema(_) | Change::CreateExtension(_)));
-    // Views, and the functions whose SQL bodies read views and the triggers on views, are
-    // created once the rest is.
+    // Views, and the functions whose SQL bodies read views, the triggers on views and the
+    // policies (whose expressions may read views), are created once the rest is.
     let (views, rest): (Vec<Change>, Vec<Change>) =
         rest.into_iter().partition(|c| matches!(c, Change::View(_)));
     let (late, rest): (Vec<Change>, Vec<Change>) = rest.into_iter().partition(|c| {
         matches!(c, Change::Function(FunctionChange::Create(_, u)) if u.reads_views)
             || matches!(c, Change::Trigger(t) if t.on().view)
+            || matches!(c, Change::Policy(_))
     });
     let opts = RenderOptions::default();
     apply_scratch(&mut client, &plan(early), &opts)

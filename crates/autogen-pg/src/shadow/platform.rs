@@ -111,6 +111,9 @@ pub struct Needs {
     /// Trigger functions that none of the schemas declares; created as a function that does
     /// nothing unless they exist by then.
     trigger_functions: BTreeSet<QName>,
+    /// Roles the schemas' policies apply to; created `NOLOGIN` on the shadow server when
+    /// missing, as the migrations' roles are.
+    roles: BTreeSet<String>,
 }
 
 impl Needs {
@@ -171,6 +174,12 @@ impl Needs {
                     n.trigger_functions.insert(f.clone());
                 }
             }
+            n.roles.extend(
+                s.policies()
+                    .flat_map(|(_, p)| p.roles.iter())
+                    .filter(|r| r.as_str() != autogen_model::ir::PUBLIC_ROLE)
+                    .cloned(),
+            );
             let used = s
                 .tables
                 .values()
@@ -219,6 +228,7 @@ pub fn prepare_platform(client: &mut Client, p: &Platform, needs: &Needs) -> Res
         })?;
     }
     let mut roles: BTreeSet<&str> = p.roles.iter().map(String::as_str).collect();
+    roles.extend(needs.roles.iter().map(String::as_str));
     let mut schemas: BTreeSet<&str> = needs.schemas.iter().map(String::as_str).collect();
     if p.supabase() {
         roles.extend(SUPABASE_ROLES);
@@ -280,7 +290,7 @@ fn create_roles(client: &mut Client, roles: &BTreeSet<&str>) -> Result<(), Error
             if !raced {
                 return Err(Error::Shadow(format!(
                     "cannot create the role `{r}` on the shadow server, which the project's \
-                     migrations or preset name: {}; create it there (`CREATE ROLE {} NOLOGIN`), \
+                     migrations, policies or preset name: {}; create it there (`CREATE ROLE {} NOLOGIN`), \
                      or give the shadow's role CREATEROLE",
                     error_text(&e),
                     ident(r)

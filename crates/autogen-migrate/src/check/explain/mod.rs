@@ -7,9 +7,11 @@ use autogen_model::ir::quote::column_type;
 use autogen_model::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
 
 mod function;
+mod policy;
 mod trigger;
 mod view;
 use function::{function_differences, function_drift};
+use policy::{pair_policies, policy_drift};
 use trigger::{pair_triggers, trigger_drift};
 use view::{pair_views, view_drift};
 
@@ -364,6 +366,7 @@ pub fn explain(c: &Change) -> Vec<Drift> {
         View(v) => view_drift(v),
         Function(f) => function_drift(f),
         Trigger(t) => trigger_drift(t),
+        Policy(p) => policy_drift(p),
     }
 }
 
@@ -398,6 +401,8 @@ pub fn explain_all(changes: &[Change]) -> Vec<Drift> {
         .collect();
     let (triggers, rest) = pair_triggers(rest);
     out.extend(triggers);
+    let (policies, rest) = pair_policies(rest);
+    out.extend(policies);
     out.extend(pair_views(&rest));
     out.sort_by(|a, b| (&a.object, &a.what).cmp(&(&b.object, &b.what)));
     out.dedup();

@@ -2,6 +2,7 @@
 //! parenthesized lists and string literals, for the SQL model file reader.
 
 /// A statement's words and punctuation, quotes kept, as the parser walks them.
+#[derive(Clone)]
 pub(super) struct Cursor<'a> {
     pub text: &'a str,
     pos: usize,

@@ -1,16 +1,18 @@
 //! SQL model files (`*.sql`) -> a model document. Bodies are easier to write and review as SQL
-//! than as YAML strings, so a service may declare its views, functions and triggers as the `CREATE`
-//! statements a team already writes; what Postgres makes of them is read back through the
-//! shadow, as for a YAML model.
+//! than as YAML strings, so a service may declare its views, functions, triggers and policies
+//! as the `CREATE` statements a team already writes; what Postgres makes of them is read back
+//! through the shadow, as for a YAML model.
 //!
 //! Input: the text of one file and the path used in messages. Output: a [`FileDoc`] of one
-//! schema's views (with their comments and a materialized view's indexes), functions and
-//! triggers, each with the line it was declared on. Read: `SET search_path` (its first schema is the file's),
-//! `CREATE [OR REPLACE] [MATERIALIZED] VIEW`, `CREATE [OR REPLACE] FUNCTION | PROCEDURE`,
-//! `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER`, `COMMENT ON [MATERIALIZED] VIEW | FUNCTION |
-//! PROCEDURE | TRIGGER`, `ALTER TABLE ... ENABLE|DISABLE ... TRIGGER`, and `CREATE [UNIQUE]
-//! INDEX` on one of the file's materialized views. Any other statement is an error naming its
-//! line: nothing in a model file is ever ignored.
+//! schema's views (with their comments and a materialized view's indexes), functions,
+//! triggers, policies and row-level security switches, each with the line it was declared on.
+//! Read: `SET search_path` (its first schema is the file's), `CREATE [OR REPLACE]
+//! [MATERIALIZED] VIEW`, `CREATE [OR REPLACE] FUNCTION | PROCEDURE`, `CREATE [OR REPLACE]
+//! [CONSTRAINT] TRIGGER`, `CREATE POLICY`, `COMMENT ON [MATERIALIZED] VIEW | FUNCTION |
+//! PROCEDURE | TRIGGER | POLICY`, `ALTER TABLE ... ENABLE|DISABLE ... TRIGGER`, `ALTER TABLE
+//! ... ENABLE|DISABLE|FORCE|NO FORCE ROW LEVEL SECURITY`, and `CREATE [UNIQUE] INDEX` on one of
+//! the file's materialized views. Any other statement is an error naming its line: nothing in a
+//! model file is ever ignored.
 
 use super::doc::{FileDoc, IndexDoc, ViewDoc};
 use super::dump::sp;
@@ -20,6 +22,7 @@ use std::path::Path;
 
 mod cursor;
 mod function;
+mod policy;
 mod trigger;
 use cursor::Cursor;
 
@@ -101,6 +104,16 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             continue;
         }
         if c.eat("alter") {
+            if let Some((s, table, force, on)) = policy::parse_switch(&mut c) {
+                take_schema(s, &c)?;
+                doc.sql_row_security.push(super::doc::SqlRowSecurity {
+                    table,
+                    force,
+                    on,
+                    line: st.line as u64,
+                });
+                continue;
+            }
             let (s, relation, name, state) =
                 trigger::parse_state(&mut c, first_line(&st.sql)).map_err(|(m, h)| at(m, &h))?;
             let s = take_schema(s, &c)?;
@@ -120,9 +133,29 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             if !c.eat("on") {
                 return Err(unread(&at, &st.sql));
             }
+            if c.eat("policy") {
+                let (s, table, name) =
+                    trigger::parse_comment_target(&mut c, "POLICY").map_err(|(m, h)| at(m, &h))?;
+                let s = take_schema(s, &c)?;
+                let text = comment_text(&mut c, &at)?;
+                let Some(p) = doc
+                    .sql_policies
+                    .iter_mut()
+                    .find(|p| p.table == table && p.name == name)
+                else {
+                    return Err(at(
+                        format!(
+                            "`COMMENT ON POLICY {name} ON {s}.{table}`: no such policy earlier in this file"
+                        ),
+                        "comment on a policy after its CREATE POLICY, in the same file",
+                    ));
+                };
+                p.doc.comment = text;
+                continue;
+            }
             if c.eat("trigger") {
                 let (s, relation, name) =
-                    trigger::parse_comment_target(&mut c).map_err(|(m, h)| at(m, &h))?;
+                    trigger::parse_comment_target(&mut c, "TRIGGER").map_err(|(m, h)| at(m, &h))?;
                 let s = take_schema(s, &c)?;
                 let text = comment_text(&mut c, &at)?;
                 let Some(t) = earlier_trigger(&mut doc, &relation, &name) else {
@@ -215,6 +248,27 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             return Err(unread(&at, &st.sql));
         }
         let replace = c.eat("or") && c.eat("replace");
+        if !replace && c.eat("policy") {
+            let (s, table, name, p) = policy::parse(&mut c).map_err(|(m, h)| at(m, &h))?;
+            take_schema(s, &c)?;
+            if doc
+                .sql_policies
+                .iter()
+                .any(|o| o.table == table && o.name == name)
+            {
+                return Err(at(
+                    format!("policy `{name}` on `{table}` is created twice in this file"),
+                    "declare each policy once",
+                ));
+            }
+            doc.sql_policies.push(super::doc::SqlPolicy {
+                table,
+                name,
+                doc: p,
+                line: st.line as u64,
+            });
+            continue;
+        }
         let constraint = c.eat("constraint");
         if constraint || c.eat("trigger") {
             if constraint && !c.eat("trigger") {
@@ -476,7 +530,7 @@ fn first_line(sql: &str) -> &str {
 fn unread(at: &impl Fn(String, &str) -> ModelError, sql: &str) -> ModelError {
     at(
         format!("`{}` is not read from a SQL model file", first_line(sql)),
-        "a SQL model file declares views, functions and triggers (CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, their COMMENT ON, a trigger's ALTER TABLE ... ENABLE|DISABLE TRIGGER and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
+        "a SQL model file declares views, functions, triggers and policies (CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, CREATE POLICY, their COMMENT ON, a trigger's ALTER TABLE ... ENABLE|DISABLE TRIGGER, ALTER TABLE ... ENABLE|FORCE ROW LEVEL SECURITY and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
     )
 }
 

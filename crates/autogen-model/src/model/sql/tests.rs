@@ -219,3 +219,72 @@ fn a_trigger_clause_out_of_place_is_an_error_with_its_line() {
     .expect_err("refused");
     assert!(e.message.contains("no trigger `nothing`"), "{e}");
 }
+
+const POLICIES: &str = r#"SET search_path TO app;
+
+CREATE POLICY "Read, own (notes)" ON notes AS RESTRICTIVE FOR SELECT TO authenticated, "Team Lead"
+    USING (owner = auth.uid() AND note <> 'USING (x), WITH CHECK');
+COMMENT ON POLICY "Read, own (notes)" ON app.notes IS 'it''s';
+create policy add_own on app.notes for insert to public with check (owner = auth.uid());
+CREATE POLICY everything ON notes;
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ONLY app.notes FORCE ROW LEVEL SECURITY;
+ALTER TABLE notes NO FORCE ROW LEVEL SECURITY;
+"#;
+
+#[test]
+fn policies_and_row_level_security_are_read_clause_by_clause() {
+    let doc = parse(Path::new("p.sql"), POLICIES).expect("parses");
+    let [read, add, everything] = doc.sql_policies.as_slice() else {
+        panic!("three policies: {:?}", doc.sql_policies);
+    };
+    assert_eq!(
+        (read.table.as_str(), read.name.as_str(), read.line),
+        ("notes", "Read, own (notes)", 3)
+    );
+    let d = &read.doc;
+    assert!(d.restrictive);
+    assert_eq!(d.command.as_deref(), Some("select"));
+    assert_eq!(d.roles, ["authenticated", "Team Lead"]);
+    assert_eq!(
+        d.using.as_deref(),
+        Some("owner = auth.uid() AND note <> 'USING (x), WITH CHECK'")
+    );
+    assert_eq!(d.with_check, None);
+    assert_eq!(d.comment.as_deref(), Some("it's"));
+    let a = &add.doc;
+    assert_eq!(a.command.as_deref(), Some("insert"));
+    assert_eq!(a.roles, ["public"]);
+    assert_eq!(a.with_check.as_deref(), Some("owner = auth.uid()"));
+    let e = &everything.doc;
+    assert_eq!((e.command.as_deref(), e.using.as_deref()), (None, None));
+    let switches: Vec<(bool, bool)> = doc
+        .sql_row_security
+        .iter()
+        .map(|s| (s.force, s.on))
+        .collect();
+    assert_eq!(switches, [(false, true), (true, true), (true, false)]);
+}
+
+#[test]
+fn a_policy_clause_out_of_place_is_an_error_with_its_line() {
+    let e = parse(
+        Path::new("p.sql"),
+        "SET search_path TO app;\nCREATE POLICY p ON notes USING (true) FOR SELECT;\n",
+    )
+    .expect_err("refused");
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("`FOR SELECT` is not read"), "{e}");
+    let e = parse(
+        Path::new("p.sql"),
+        "SET search_path TO app;\nCOMMENT ON POLICY nothing ON notes IS 'x';\n",
+    )
+    .expect_err("refused");
+    assert!(e.message.contains("no such policy earlier"), "{e}");
+    let e = parse(
+        Path::new("p.sql"),
+        "ALTER TABLE notes ENABLE ROW LEVEL SECURITY, ADD COLUMN x int;\n",
+    )
+    .expect_err("refused");
+    assert!(e.message.contains("is not read from a model file"), "{e}");
+}

@@ -247,22 +247,27 @@ pub(super) fn parse_state(
         Some(((s, relation), name, state)) => Ok((s, relation, name, state)),
         None => fail(
             format!("`{statement}` is not read from a model file"),
-            "a SQL model file alters only a trigger's state: `ALTER TABLE t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`",
+            "a SQL model file alters only a trigger's state (`ALTER TABLE t ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER name`) and row-level security (`ALTER TABLE t ENABLE|DISABLE|FORCE|NO FORCE ROW LEVEL SECURITY`)",
         ),
     }
 }
 
-/// `name ON table` of `COMMENT ON TRIGGER`, the cursor past `TRIGGER`.
+/// `name ON table` of `COMMENT ON TRIGGER` or `COMMENT ON POLICY` (`kind`), the cursor past
+/// the kind.
 pub(super) fn parse_comment_target(
     c: &mut Cursor,
+    kind: &str,
 ) -> Result<(Option<String>, String, String), Failure> {
     let name = c.ident();
     let relation = if c.eat("on") { c.qualified() } else { None };
     match (name, relation) {
         (Some(name), Some((s, relation))) => Ok((s, relation, name)),
         _ => fail(
-            "`COMMENT ON TRIGGER` names no trigger and table".into(),
-            "write `COMMENT ON TRIGGER name ON table IS '...'`",
+            format!(
+                "`COMMENT ON {kind}` names no {} and table",
+                kind.to_lowercase()
+            ),
+            &format!("write `COMMENT ON {kind} name ON table IS '...'`"),
         ),
     }
 }

@@ -1,6 +1,7 @@
 -- Ordinary and partitioned tables; partitions themselves are not separate model objects.
 -- relnatts counts dropped columns too: an upper bound of the columns to come.
 SELECT n.nspname::text AS schema, c.relname::text AS name, c.relnatts::int4 AS column_slots,
+       c.relrowsecurity AS rls, c.relforcerowsecurity AS force_rls,
        descr.description AS comment
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -38,7 +38,8 @@ WITH ns AS (
     WHERE NOT t.tgisinternal
       AND COALESCE((pg_catalog.to_jsonb(t) ->> 'tgparentid')::oid, 0) = 0
   UNION ALL
-    SELECT c.relnamespace, p.oid, 'pg_catalog.pg_policy'::regclass, 'policy',
+    SELECT c.relnamespace, p.oid, 'pg_catalog.pg_policy'::regclass,
+           CASE WHEN c.relispartition THEN 'policy on a partition' ELSE 'policy' END,
            p.polname || ' on ' || c.relname
     FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
     JOIN ns ON ns.oid = c.relnamespace

@@ -1,0 +1,2 @@
+INSERT INTO app.members VALUES (1, 'alice');
+INSERT INTO app.notes (id, team, owner) VALUES (1, 1, 'alice');
