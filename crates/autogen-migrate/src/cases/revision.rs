@@ -213,6 +213,13 @@ pub fn revision(
                 live.retain_schemas(|s| owned.contains(s));
                 // A view neither the model nor a snapshot declares is not the service's (a
                 // hand-written migration's, or made by hand): left alone, and said so.
+                let left_alone = |what: String| {
+                    format!(
+                        "[{name}] the {what} in the database is declared by no model or \
+                         snapshot: left alone (neither compared nor dropped); declare it in the \
+                         model to manage it"
+                    )
+                };
                 let undeclared: Vec<autogen_model::ir::QName> = live
                     .views
                     .keys()
@@ -221,12 +228,7 @@ pub fn revision(
                     .collect();
                 for q in &undeclared {
                     if let Some(v) = live.views.remove(q) {
-                        warnings.push(format!(
-                            "[{name}] the {} `{q}` in the database is declared by no model or \
-                             snapshot: left alone (neither compared nor dropped); declare it in \
-                             the model to manage it",
-                            v.kind_text()
-                        ));
+                        warnings.push(left_alone(format!("{} `{q}`", v.kind_text())));
                     }
                 }
                 // Functions likewise, by name and signature.
@@ -238,34 +240,19 @@ pub fn revision(
                     .collect();
                 for k in &undeclared {
                     if let Some(f) = live.functions.remove(k) {
-                        warnings.push(format!(
-                            "[{name}] the {} `{}` in the database is declared by no model or \
-                             snapshot: left alone (neither compared nor dropped); declare it in \
-                             the model to manage it",
-                            f.kind_text(),
-                            f.describe()
-                        ));
+                        warnings.push(left_alone(format!("{} `{}`", f.kind_text(), f.describe())));
                     }
                 }
-                // Triggers likewise, by table and name.
+                // Triggers and policies likewise, by relation and name.
                 let left =
                     live.retain_triggers(|q, n| to.has_trigger(q, n) || head.has_trigger(q, n));
                 for (q, n) in left {
-                    warnings.push(format!(
-                        "[{name}] the trigger `{n}` on `{q}` in the database is declared by no \
-                         model or snapshot: left alone (neither compared nor dropped); declare it \
-                         in the model to manage it"
-                    ));
+                    warnings.push(left_alone(format!("trigger `{n}` on `{q}`")));
                 }
-                // Policies likewise, by table and name.
                 let left =
                     live.retain_policies(|q, n| to.has_policy(q, n) || head.has_policy(q, n));
                 for (q, n) in left {
-                    warnings.push(format!(
-                        "[{name}] the policy `{n}` on `{q}` in the database is declared by no \
-                         model or snapshot: left alone (neither compared nor dropped); declare it \
-                         in the model to manage it"
-                    ));
+                    warnings.push(left_alone(format!("policy `{n}` on `{q}`")));
                 }
                 live
             }

@@ -135,7 +135,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             }
             if c.eat("policy") {
                 let (s, table, name) =
-                    trigger::parse_comment_target(&mut c, "POLICY").map_err(|(m, h)| at(m, &h))?;
+                    comment_target(&mut c, "POLICY").map_err(|(m, h)| at(m, &h))?;
                 let s = take_schema(s, &c)?;
                 let text = comment_text(&mut c, &at)?;
                 let Some(p) = doc
@@ -155,7 +155,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             }
             if c.eat("trigger") {
                 let (s, relation, name) =
-                    trigger::parse_comment_target(&mut c, "TRIGGER").map_err(|(m, h)| at(m, &h))?;
+                    comment_target(&mut c, "TRIGGER").map_err(|(m, h)| at(m, &h))?;
                 let s = take_schema(s, &c)?;
                 let text = comment_text(&mut c, &at)?;
                 let Some(t) = earlier_trigger(&mut doc, &relation, &name) else {
@@ -499,6 +499,26 @@ fn earlier_trigger<'a>(
     doc.sql_triggers
         .iter_mut()
         .find(|t| t.relation == relation && t.name == name)
+}
+
+/// `name ON table` of `COMMENT ON TRIGGER` or `COMMENT ON POLICY` (`kind`), the cursor past
+/// the kind.
+fn comment_target(
+    c: &mut Cursor,
+    kind: &str,
+) -> Result<(Option<String>, String, String), (String, String)> {
+    let name = c.ident();
+    let relation = if c.eat("on") { c.qualified() } else { None };
+    match (name, relation) {
+        (Some(name), Some((s, relation))) => Ok((s, relation, name)),
+        _ => Err((
+            format!(
+                "`COMMENT ON {kind}` names no {} and table",
+                kind.to_lowercase()
+            ),
+            format!("write `COMMENT ON {kind} name ON table IS '...'`"),
+        )),
+    }
 }
 
 /// `IS 'text'` or `IS NULL` of a `COMMENT ON`.

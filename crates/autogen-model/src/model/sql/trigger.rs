@@ -252,26 +252,6 @@ pub(super) fn parse_state(
     }
 }
 
-/// `name ON table` of `COMMENT ON TRIGGER` or `COMMENT ON POLICY` (`kind`), the cursor past
-/// the kind.
-pub(super) fn parse_comment_target(
-    c: &mut Cursor,
-    kind: &str,
-) -> Result<(Option<String>, String, String), Failure> {
-    let name = c.ident();
-    let relation = if c.eat("on") { c.qualified() } else { None };
-    match (name, relation) {
-        (Some(name), Some((s, relation))) => Ok((s, relation, name)),
-        _ => fail(
-            format!(
-                "`COMMENT ON {kind}` names no {} and table",
-                kind.to_lowercase()
-            ),
-            &format!("write `COMMENT ON {kind} name ON table IS '...'`"),
-        ),
-    }
-}
-
 /// A name as the model's own text for it: quoted when it would not read back unquoted.
 fn quote(name: &str) -> String {
     crate::ir::quote::ident(name)
