@@ -17,6 +17,10 @@ const TABLE_KEYS: &[(&str, Kind)] = &[
     ("index", Kind::Group),
     ("foreign_key", Kind::Group),
     ("trigger", Kind::Group),
+    ("rls", Kind::Flag),
+    ("force_rls", Kind::Flag),
+    ("policy", Kind::Group),
+    ("grant", Kind::Group),
 ];
 
 const FIELD_KEYS: &[(&str, Kind)] = &[
@@ -35,6 +39,7 @@ const FIELD_KEYS: &[(&str, Kind)] = &[
     ("comment", Kind::Str),
     ("renamed_from", Kind::Str),
     ("skip", Kind::Flag),
+    ("grant", Kind::Group),
 ];
 
 const ACTIONS: &[&str] = &[
@@ -68,7 +73,15 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let t = attrs::check(
         &entries,
         TABLE_KEYS,
-        &["unique", "check", "index", "foreign_key", "trigger"],
+        &[
+            "unique",
+            "check",
+            "index",
+            "foreign_key",
+            "trigger",
+            "policy",
+            "grant",
+        ],
         "a table",
     )?;
     let ident_name = input.ident.to_string();
@@ -85,7 +98,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut column_defs = Vec::new();
     for field in &fields.named {
         let entries = attrs::parse(&field.attrs)?;
-        let f = attrs::check(&entries, FIELD_KEYS, &[], "a column")?;
+        let f = attrs::check(&entries, FIELD_KEYS, &["grant"], "a column")?;
         if f.flag("skip") {
             if let Some(span) = entries.iter().find(|e| e.key != "skip").map(|e| e.span) {
                 return Err(syn::Error::new(
@@ -160,6 +173,19 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     for e in t.all("trigger") {
         table_parts.push(trigger(e, &columns)?);
     }
+    if t.flag("rls") {
+        table_parts.push(quote! { t.rls = true; });
+    }
+    if t.flag("force_rls") {
+        table_parts.push(quote! { t.force_rls = true; });
+    }
+    for e in t.all("policy") {
+        table_parts.push(policy(e)?);
+    }
+    for e in t.all("grant") {
+        let g = grant(e)?;
+        table_parts.push(quote! { t.grants.push(#g); });
+    }
 
     let ty = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -232,6 +258,10 @@ fn column(f: &Checked, cname: &str, ty: &syn::Type) -> syn::Result<TokenStream> 
     }
     if f.flag("unique") {
         parts.push(quote! { unique: true, });
+    }
+    let grants = f.all("grant").map(grant).collect::<syn::Result<Vec<_>>>()?;
+    if !grants.is_empty() {
+        parts.push(quote! { grants: ::std::vec![#(#grants),*], });
     }
     Ok(quote! {
         ::autogen_model::model::rust::ColumnDef {
@@ -469,6 +499,80 @@ fn foreign_key(e: &attrs::Entry, columns: &[Column]) -> syn::Result<TokenStream>
             on_update: #on_update,
             match_type: #match_type,
             deferrable: #deferrable,
+        });
+    })
+}
+
+/// `grant(role = "anon", privileges = "select, insert")`: checked against the object's kind
+/// when the model is built, like a YAML model's grants.
+fn grant(e: &attrs::Entry) -> syn::Result<TokenStream> {
+    let c = group(
+        e,
+        &[("role", Kind::Str), ("privileges", Kind::Str)],
+        "a grant",
+    )?;
+    let example = "grant(role = \"anon\", privileges = \"select, insert\")";
+    let role = required(&c, "role", e, example)?;
+    if role.value().trim().is_empty() {
+        return Err(syn::Error::new(role.span(), "`role` cannot be empty"));
+    }
+    let privileges = name_list(required(&c, "privileges", e, example)?)?;
+    Ok(quote! {
+        ::autogen_model::model::rust::GrantDef {
+            role: #role.into(),
+            privileges: ::std::vec![#(#privileges.into()),*],
+        }
+    })
+}
+
+/// `policy(name = "...", command = "select", roles = "authenticated", using = "...")`.
+fn policy(e: &attrs::Entry) -> syn::Result<TokenStream> {
+    let c = group(
+        e,
+        &[
+            ("name", Kind::Str),
+            ("command", Kind::Str),
+            ("restrictive", Kind::Flag),
+            ("roles", Kind::Str),
+            ("using", Kind::Str),
+            ("with_check", Kind::Str),
+            ("comment", Kind::Str),
+        ],
+        "a policy",
+    )?;
+    let example = "policy(name = \"Read own notes\", command = \"select\", roles = \"authenticated\", using = \"owner = auth.uid()\")";
+    let name = required(&c, "name", e, example)?;
+    if name.value().trim().is_empty() {
+        return Err(syn::Error::new(name.span(), "a policy needs a name"));
+    }
+    let command = opt_string(
+        c.str("command")
+            .map(|l| {
+                one_of(
+                    l,
+                    &["all", "select", "insert", "update", "delete"],
+                    "policy command",
+                )
+            })
+            .transpose()?,
+    );
+    let roles = match c.str("roles") {
+        Some(lit) => name_list(lit)?,
+        None => Vec::new(),
+    };
+    let restrictive = c.flag("restrictive");
+    let using = opt(&c, "using");
+    let with_check = opt(&c, "with_check");
+    let comment = opt(&c, "comment");
+    Ok(quote! {
+        t.policies.push(::autogen_model::model::rust::PolicyDef {
+            name: #name.into(),
+            command: #command,
+            restrictive: #restrictive,
+            roles: ::std::vec![#(#roles.into()),*],
+            using: #using,
+            with_check: #with_check,
+            comment: #comment,
         });
     })
 }

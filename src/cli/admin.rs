@@ -20,6 +20,14 @@ pub struct ResetArgs {
     /// This database is disposable (also `disposable = true` under [database] in autogen.toml).
     #[arg(long = "i-know-this-is-not-production")]
     not_production: bool,
+    /// Drop the objects in the schemas that no migration creates too (made by hand or by
+    /// another tool); without it, reset refuses and names them.
+    #[arg(long)]
+    drop_unmanaged: bool,
+    /// A server for the scratch database the migrations are replayed on, to learn what they
+    /// create (default: `[shadow] url`, else an ephemeral local cluster).
+    #[arg(long, value_name = "URL", env = "AUTOGEN_DEV_URL")]
+    dev_url: Option<String>,
 }
 
 fn streams_of(p: &ProjectArgs) -> Result<(Project, Vec<Stream>), Error> {
@@ -254,6 +262,34 @@ pub fn reset(a: ResetArgs) -> Result<u8, Error> {
     }
     let names: Vec<String> = streams.iter().map(|s| s.service.name.clone()).collect();
     let before = cases::reset::objects_in(&mut client, &schemas)?;
+    // What the migrations create, replayed on a scratch database: reset drops only what it
+    // brings back.
+    let mut shadow =
+        crate::shadow::Shadow::new(a.dev_url.clone().or_else(|| project.shadow_url.clone()))
+            .with_platform(migrate::platform(&project)?);
+    let created: std::collections::BTreeSet<String> =
+        crate::check::created_by_migrations(&project, &streams, &mut shadow)?
+            .into_iter()
+            .map(|(schema, kind, name)| format!("{kind} {schema}.{name}"))
+            .collect();
+    drop(shadow);
+    let unmanaged: Vec<&String> = before.difference(&created).collect();
+    if !unmanaged.is_empty() && !a.drop_unmanaged {
+        return Err(Error::migration(
+            format!(
+                "nothing was reset: the project's schemas hold {} object(s) that no migration \
+                 creates (made by hand, or by another tool), which reset would drop for good:\n{}",
+                unmanaged.len(),
+                unmanaged
+                    .iter()
+                    .map(|o| format!("  {o}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            "keep what should survive in a model or a hand-written migration (`autogen revision \
+             --empty`), drop it yourself, or pass --drop-unmanaged to drop it with the rest",
+        ));
+    }
     cases::reset::wipe(&mut client, &schemas, &names)?;
     tell!(
         "dropped {} and the history of {}",

@@ -116,6 +116,14 @@ fn a_supabase_project_adopted_from_its_database_passes_check() {
         "{baseline}"
     );
     assert!(!model.contains("buckets"), "{model}");
+    // The grant to Supabase's role is adopted, and the role with it: the project manages the
+    // grants of `authenticated` from now on, and of no other role.
+    assert!(
+        model.contains("roles:\n- authenticated\n")
+            && model.contains("    grants:\n      authenticated: select\n")
+            && baseline.contains("GRANT SELECT ON TABLE public.notes TO authenticated;"),
+        "{model}\n{baseline}"
+    );
 
     // Against the database and offline: the replay stands in for `auth.users`.
     let (code, out, err) = p.run(&["check"]);
@@ -125,8 +133,8 @@ fn a_supabase_project_adopted_from_its_database_passes_check() {
     assert_eq!(code, 0, "{out}{err}");
     p.ok(&["validate"]);
 
-    // A hand-written migration for what autogen does not manage yet: grants to Supabase's
-    // roles and a policy calling `auth.uid()`. The replay creates the roles and the function.
+    // A hand-written migration: grants to Supabase's roles the model does not manage, and a
+    // policy calling `auth.uid()`. The replay creates the roles and the function.
     p.ok(&[
         "revision",
         "-m",
@@ -140,7 +148,7 @@ fn a_supabase_project_adopted_from_its_database_passes_check() {
     std::fs::write(
         &up,
         format!(
-            "{text}GRANT SELECT ON public.profiles TO anon, authenticated;\n\
+            "{text}GRANT SELECT ON public.profiles TO anon, service_role;\n\
              CREATE POLICY \"read profiles\" ON public.profiles FOR SELECT TO anon, authenticated \
              USING (id = auth.uid() OR true);\n"
         ),
@@ -150,7 +158,7 @@ fn a_supabase_project_adopted_from_its_database_passes_check() {
         p.dir
             .join("migrations/app/20990101000000_policies.down.sql"),
         "-- autogen migration (down)\nDROP POLICY \"read profiles\" ON public.profiles;\n\
-         REVOKE SELECT ON public.profiles FROM anon, authenticated;\n",
+         REVOKE SELECT ON public.profiles FROM anon, service_role;\n",
     )
     .expect("write");
     let (code, out, err) = p.run(&["check", "--offline"]);

@@ -412,17 +412,35 @@ fn reset_needs_yes_and_a_disposable_database_and_spares_what_the_project_does_no
     c.batch_execute("DROP VIEW other.emails")
         .expect("drop view");
 
-    // What no migration creates is gone after a reset: named, not lost in silence.
+    // What no migration creates (the migrations are replayed on a scratch database to know)
+    // is refused, named, and nothing is dropped; with --drop-unmanaged it goes, named again.
     c.batch_execute(
         "CREATE VIEW users.by_hand AS SELECT email FROM users.accounts;
-         CREATE FUNCTION notes.also_by_hand() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+         CREATE FUNCTION notes.also_by_hand() RETURNS int LANGUAGE sql AS 'SELECT 1';
+         CREATE POLICY \"made by hand\" ON users.accounts USING (true);",
     )
     .expect("hand-made objects");
-    let out = p.ok(&["reset", "--yes", "--i-know-this-is-not-production"]);
+    let (code, _, err) = p.run(&["reset", "--yes", "--i-know-this-is-not-production"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the project's schemas hold 3 object(s) that no migration creates")
+            && err.contains("  function notes.also_by_hand()\n")
+            && err.contains("  policy users.made by hand on accounts\n")
+            && err.contains("  view users.by_hand")
+            && err.contains("--drop-unmanaged"),
+        "{err}"
+    );
+    assert_eq!(count(&mut c, accounts), 2, "nothing was dropped");
+    let out = p.ok(&[
+        "reset",
+        "--yes",
+        "--i-know-this-is-not-production",
+        "--drop-unmanaged",
+    ]);
     assert!(out.contains("applied users 20260101000000_first"), "{out}");
     assert!(
-        out.contains("reset dropped 2 object(s) that no migration creates again")
-            && out.contains("function notes.also_by_hand(), view users.by_hand"),
+        out.contains("reset dropped 3 object(s) that no migration creates again")
+            && out.contains("function notes.also_by_hand(), policy users.made by hand on accounts, view users.by_hand"),
         "{out}"
     );
     assert_eq!(count(&mut c, accounts), 0, "the data is gone");

@@ -103,7 +103,7 @@ fn views_go_through_revision_upgrade_check_and_downgrade() {
     let (code, out, _) = p.run(&["check"]);
     assert_eq!(code, 1, "the migration is pending: {out}");
     assert!(
-        out.contains("warning: notes.open_notes: a pending migration drops and creates again this view, which has grants here that it does not restore: SELECT to PUBLIC")
+        out.contains("warning: notes.open_notes: a pending migration drops and creates again this view, which has grants here to roles the model does not manage, that it does not restore: SELECT to PUBLIC")
             && !out.contains("(not managed by autogen) reads"),
         "{out}"
     );

@@ -1,8 +1,8 @@
 //! The change vocabulary: verb-object edits, each carrying what it needs to be inverted.
 
 use autogen_model::ir::{
-    Column, Constraint, Conversion, Domain, Enum, Extension, Function, Index, Namespace, Policy,
-    QName, RowSecurity, Sequence, Table, Trigger, View,
+    Acl, Column, Constraint, Conversion, Domain, Enum, Extension, Function, GrantTarget, Index,
+    Namespace, Policy, Privileges, QName, RowSecurity, Sequence, Table, Trigger, View,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,6 +72,9 @@ pub enum Change {
         to_values: Vec<String>,
         usages: Vec<TypeUsage>,
         comment: Option<String>,
+        /// The enum's, for the rebuild that undoes the addition.
+        #[serde(default, skip_serializing_if = "Acl::is_empty")]
+        grants: Acl,
     },
     RenameEnumValue {
         name: QName,
@@ -165,6 +168,139 @@ pub enum Change {
     /// A table's row-level security or one of its policies (`diff::policies`,
     /// `render::policy`).
     Policy(PolicyChange),
+    /// Privileges on one object (`diff::grants`, `render::grant`).
+    Grant(GrantChange),
+}
+
+/// How the object of a [`GrantChange`] came to be in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GrantStep {
+    /// It was there before and stays.
+    Alter,
+    /// The plan creates it.
+    Created,
+    /// The plan drops and creates it again (a view or function replaced, a type rebuilt):
+    /// what it had is granted again.
+    Recreated,
+}
+
+/// Grants and revokes on one object: for each role, its privileges when the step runs and
+/// after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantChange {
+    pub on: GrantTarget,
+    pub step: GrantStep,
+    /// Roles whose privileges are revoked wholesale first (`REVOKE ALL`): on an object just
+    /// created, whatever default privileges gave them is not what the model says.
+    pub reset: Vec<String>,
+    /// Role -> (privileges when the step runs, privileges after it).
+    pub roles: BTreeMap<String, (Privileges, Privileges)>,
+    /// A table's column privileges, column -> role -> (before, after) as each column's ACL
+    /// holds them: a revoke on the table takes the same privilege off its columns (Postgres
+    /// does so), which the step grants again where the column keeps it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, BTreeMap<String, (Privileges, Privileges)>>,
+    /// Likewise for the columns the plan adds (or adds again): their ACL starts empty, and
+    /// the down plan drops them, grants and all.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub new_columns: BTreeMap<String, BTreeMap<String, (Privileges, Privileges)>>,
+    /// For a recreated object: what each role had on the object it replaces, which the down
+    /// plan grants again.
+    pub replaced: BTreeMap<String, Privileges>,
+}
+
+type RolePrivileges = BTreeMap<String, (Privileges, Privileges)>;
+
+fn swapped(roles: &RolePrivileges) -> RolePrivileges {
+    roles
+        .iter()
+        .map(|(r, (b, a))| (r.clone(), (a.clone(), b.clone())))
+        .collect()
+}
+
+impl GrantChange {
+    /// The grants `acl` states, given again on an object an undo creates anew.
+    pub fn regrant(on: GrantTarget, acl: &Acl) -> Option<GrantChange> {
+        let default = on.kind().builtin_default();
+        let roles: RolePrivileges = acl
+            .roles()
+            .map(|r| (r.clone(), (default.of(r), acl.of(r))))
+            .filter(|(_, (b, a))| b != a)
+            .collect();
+        (!roles.is_empty()).then(|| GrantChange {
+            on,
+            step: GrantStep::Recreated,
+            reset: Vec::new(),
+            roles,
+            columns: BTreeMap::new(),
+            new_columns: BTreeMap::new(),
+            replaced: BTreeMap::new(),
+        })
+    }
+
+    /// Each object (the table's columns after the table) with each role's privileges before
+    /// and after.
+    pub fn each(&self) -> Vec<(GrantTarget, &String, &Privileges, &Privileges)> {
+        let mut out: Vec<_> = self
+            .roles
+            .iter()
+            .map(|(r, (b, a))| (self.on.clone(), r, b, a))
+            .collect();
+        if let GrantTarget::Table(q) = &self.on {
+            for (c, roles) in self.columns.iter().chain(&self.new_columns) {
+                for (r, (b, a)) in roles {
+                    out.push((GrantTarget::Column(q.clone(), c.clone()), r, b, a));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn invert(&self) -> Option<GrantChange> {
+        match self.step {
+            // The object goes: its grants go with it.
+            GrantStep::Created => None,
+            GrantStep::Alter => Some(GrantChange {
+                roles: swapped(&self.roles),
+                columns: self
+                    .columns
+                    .iter()
+                    .map(|(c, roles)| (c.clone(), swapped(roles)))
+                    .collect(),
+                new_columns: BTreeMap::new(),
+                ..self.clone()
+            }),
+            GrantStep::Recreated => {
+                let mut roles = BTreeMap::new();
+                for (r, (baseline, _)) in &self.roles {
+                    roles.insert(
+                        r.clone(),
+                        (
+                            baseline.clone(),
+                            self.replaced.get(r).cloned().unwrap_or_default(),
+                        ),
+                    );
+                }
+                for (r, old) in &self.replaced {
+                    roles
+                        .entry(r.clone())
+                        .or_insert_with(|| (Privileges::default(), old.clone()));
+                }
+                Some(GrantChange {
+                    roles,
+                    // A view, function or type: no columns of its own.
+                    columns: BTreeMap::new(),
+                    new_columns: BTreeMap::new(),
+                    replaced: self
+                        .roles
+                        .iter()
+                        .map(|(r, (_, a))| (r.clone(), a.clone()))
+                        .collect(),
+                    ..self.clone()
+                })
+            }
+        }
+    }
 }
 
 /// The changes to a table's row-level security and policies.
@@ -553,10 +689,24 @@ impl Change {
                 from: to,
                 to: from,
             }),
-            View(v) => v.invert().into_iter().map(View).collect(),
+            View(v) => {
+                let undo: Vec<ViewChange> = v.invert();
+                // Dropped and created again: its grants come back.
+                let regrant = match (&v, undo.as_slice()) {
+                    (ViewChange::Replace { before, .. }, [ViewChange::Drop(_), _]) => {
+                        GrantChange::regrant(GrantTarget::View(before.name.clone()), &before.grants)
+                    }
+                    _ => None,
+                };
+                undo.into_iter()
+                    .map(View)
+                    .chain(regrant.map(Grant))
+                    .collect()
+            }
             Function(f) => f.invert().into_iter().map(Function).collect(),
             Trigger(t) => one(Trigger(t.invert())),
             Policy(p) => one(Policy(p.invert())),
+            Grant(g) => g.invert().map(Grant).into_iter().collect(),
             CreateIndex(i) => one(DropIndex(i)),
             DropIndex(i) => one(CreateIndex(i)),
             SetComment {

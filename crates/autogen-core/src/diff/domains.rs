@@ -32,8 +32,10 @@ pub(super) fn diff_domains(from: &mut Cow<'_, Schema>, to: &Schema, out: &mut Ve
             });
             continue;
         }
+        // Grants are `diff::grants`'s.
         let same_comment = Domain {
             comment: old.comment.clone(),
+            grants: old.grants.clone(),
             ..d.clone()
         };
         if same_comment != old {

@@ -2,7 +2,7 @@
 //! removed or reordered, which Postgres cannot do in place — the type rebuilt.
 
 use super::change::{Change, CommentTarget, EnumPosition, TypeUsage};
-use autogen_model::ir::{BaseType, Enum, QName, Schema};
+use autogen_model::ir::{Acl, BaseType, Enum, QName, Schema};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -43,7 +43,9 @@ pub(super) fn diff_enums(from: &mut Cow<'_, Schema>, to: &Schema, out: &mut Vec<
                 .map(|((_, removed), to)| (removed.clone(), to.clone()))
                 .collect();
             let usages = usages(from, to, name);
-            let changes = values_changes(name, &values, &e.values, &remap, &usages, &e.comment);
+            let changes = values_changes(
+                name, &values, &e.values, &remap, &usages, &e.comment, &e.grants,
+            );
             if changes
                 .iter()
                 .any(|c| matches!(c, Change::RebuildEnum { .. }))
@@ -112,6 +114,7 @@ pub(super) fn values_changes(
     remap: &BTreeMap<String, String>,
     usages: &[TypeUsage],
     comment: &Option<String>,
+    grants: &Acl,
 ) -> Vec<Change> {
     let kept: Vec<&String> = to.iter().filter(|v| from.contains(v)).collect();
     let same_order = from.len() == kept.len() && from.iter().zip(&kept).all(|(a, b)| a == *b);
@@ -120,6 +123,7 @@ pub(super) fn values_changes(
             name: name.clone(),
             values: values.to_vec(),
             comment: comment.clone(),
+            grants: grants.clone(),
         };
         return vec![Change::RebuildEnum {
             before: mk(from),
@@ -159,6 +163,7 @@ pub(super) fn values_changes(
             to_values: to.to_vec(),
             usages: usages.to_vec(),
             comment: comment.clone(),
+            grants: grants.clone(),
         });
     }
     out

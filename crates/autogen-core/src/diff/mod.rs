@@ -8,6 +8,7 @@ mod change;
 mod domains;
 mod enums;
 mod functions;
+mod grants;
 mod policies;
 mod renames;
 mod tables;
@@ -15,9 +16,10 @@ mod triggers;
 mod views;
 
 pub use change::{
-    Change, CommentTarget, EnumPosition, FunctionChange, FunctionUse, PolicyChange, TriggerChange,
-    TriggerOn, TypeUsage, ViewChange,
+    Change, CommentTarget, EnumPosition, FunctionChange, FunctionUse, GrantChange, GrantStep,
+    PolicyChange, TriggerChange, TriggerOn, TypeUsage, ViewChange,
 };
+pub use grants::lost as privileges_lost;
 pub use views::Blocked;
 
 use autogen_model::ir::Schema;
@@ -79,6 +81,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     views::diff_views(&from, to, &mut out);
     triggers::diff_triggers(&from, to, &mut out);
     policies::diff_policies(&from, to, &mut out);
+    grants::diff_grants(&from, to, &mut out);
     out
 }
 
@@ -94,18 +97,32 @@ pub fn invert(changes: &[Change]) -> Vec<Change> {
                 to_values,
                 usages,
                 comment,
+                grants,
                 ..
             } => {
                 if done_enums.insert(name.clone()) {
                     let inv: Vec<_> = usages.iter().map(TypeUsage::inverted).collect();
-                    out.extend(enums::values_changes(
+                    let undo = enums::values_changes(
                         name,
                         to_values,
                         from_values,
                         &Default::default(),
                         &inv,
                         comment,
-                    ));
+                        grants,
+                    );
+                    // Taking a value away rebuilds the type: its grants come back.
+                    let rebuilt = undo.iter().any(|c| matches!(c, Change::RebuildEnum { .. }));
+                    out.extend(undo);
+                    if rebuilt {
+                        out.extend(
+                            GrantChange::regrant(
+                                autogen_model::ir::GrantTarget::Enum(name.clone()),
+                                grants,
+                            )
+                            .map(Change::Grant),
+                        );
+                    }
                 }
             }
             Change::RebuildEnum {
@@ -122,6 +139,7 @@ pub fn invert(changes: &[Change]) -> Vec<Change> {
                     &Default::default(),
                     &inv,
                     &before.comment,
+                    &before.grants,
                 ));
             }
             other => out.extend(other.invert()),

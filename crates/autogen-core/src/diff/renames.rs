@@ -119,6 +119,10 @@ fn rename_column(s: &mut Schema, table: &QName, old: &str, new: &str) {
         }
     };
     if let Some(t) = s.tables.get_mut(table) {
+        // Column privileges stay with the column.
+        if let Some(acl) = t.column_grants.remove(old) {
+            t.column_grants.insert(new.to_string(), acl);
+        }
         // Keep the column's position: Postgres renames in place.
         let columns = std::mem::take(&mut t.columns);
         for (name, mut c) in columns {

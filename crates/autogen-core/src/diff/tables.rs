@@ -26,9 +26,11 @@ pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
                 }
             }
             Some(old) => {
+                // Grants are `diff::grants`'s.
                 let same_attrs = Sequence {
                     owned_by: old.owned_by.clone(),
                     comment: old.comment.clone(),
+                    grants: old.grants.clone(),
                     ..s.clone()
                 };
                 if &same_attrs != old {
@@ -42,6 +44,7 @@ pub(super) fn diff_sequences(from: &Schema, to: &Schema, out: &mut Vec<Change>) 
                         before: same_attrs.clone(),
                         after: Sequence {
                             comment: old.comment.clone(),
+                            grants: old.grants.clone(),
                             ..s.clone()
                         },
                     });

@@ -146,12 +146,8 @@ pub(super) fn diff_views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             None => drops.push(old.clone()),
             Some(v) if recreate.contains(name) => {
                 drops.push(old.clone());
-                // Grants are not managed yet, but a view that only makes way must not lose them.
-                let mut back = v.clone();
-                if back.grants.is_empty() {
-                    back.grants = old.grants.clone();
-                }
-                creates.push(back);
+                // Its grants come back with `diff::grants`.
+                creates.push(v.clone());
             }
             Some(_) => {}
         }

@@ -341,8 +341,52 @@ pub(crate) fn hazards(c: &Change, online: bool) -> Vec<Hazard> {
         Function(f) => function_hazards(f),
         Trigger(t) => trigger_hazards(t),
         Policy(p) => policy_hazards(p),
+        Grant(g) => grant_hazards(g),
         _ => Vec::new(),
     }
+}
+
+/// What each role gains or loses on an object that stays; GRANT and REVOKE take no lock on it
+/// (none shows in `pg_locks`, measured on Postgres 15). On an object the plan creates, or
+/// creates again, the grants only say what it is given.
+fn grant_hazards(c: &crate::diff::GrantChange) -> Vec<Hazard> {
+    if c.step != crate::diff::GrantStep::Alter {
+        return Vec::new();
+    }
+    let list = |ps: &[autogen_model::ir::Privilege]| {
+        ps.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
+    };
+    let mut out = Vec::new();
+    for (on, role, before, after) in c.each() {
+        let what = on.describe();
+        let (revoke, revoke_option, grant, grant_option) =
+            crate::render::privilege_delta(before, after);
+        let who = if role == autogen_model::ir::PUBLIC_ROLE {
+            "every role (PUBLIC)".to_string()
+        } else {
+            format!("`{role}`")
+        };
+        if !revoke.is_empty() {
+            out.push(Hazard::Access(format!(
+                "{who} loses {} on `{what}`",
+                list(&revoke)
+            )));
+        }
+        if !revoke_option.is_empty() {
+            out.push(Hazard::Access(format!(
+                "{who} can no longer grant {} on `{what}` (nor can the roles it granted them to keep them)",
+                list(&revoke_option)
+            )));
+        }
+        let gained: Vec<_> = grant.iter().chain(&grant_option).copied().collect();
+        if !gained.is_empty() {
+            out.push(Hazard::Access(format!(
+                "{who} gains {} on `{what}`",
+                list(&gained)
+            )));
+        }
+    }
+    out
 }
 
 /// CREATE, ALTER and DROP POLICY and the row-level security switches take ACCESS EXCLUSIVE on

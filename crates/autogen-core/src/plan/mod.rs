@@ -111,6 +111,7 @@ fn target_table(c: &Change) -> Option<&QName> {
         Change::CreateIndex(i) => Some(&i.table),
         Change::Trigger(t) => Some(&t.on().relation),
         Change::Policy(p) => Some(p.table()),
+        Change::Grant(g) => g.on.relation(),
         _ => None,
     }
 }
@@ -164,8 +165,10 @@ fn build(mut changes: Vec<Change>, not_restored: &[Change], opts: PlanOptions, d
             // A table created by this same plan is empty and unused: nothing on it can fail,
             // wait or block anyone, so it needs neither hazards nor the online form.
             let new_table = target_table(&change).is_some_and(|t| created.contains(t));
-            let with_table = matches!(change, Change::Trigger(_) | Change::Policy(_))
-                && target_table(&change).is_some_and(|t| dropped.contains(t));
+            let with_table = matches!(
+                change,
+                Change::Trigger(_) | Change::Policy(_) | Change::Grant(_)
+            ) && target_table(&change).is_some_and(|t| dropped.contains(t));
             let online = opts.online && !new_table && has_online_form(&change);
             let mut hazards = if new_table || with_table {
                 Vec::new()

@@ -115,6 +115,17 @@ impl Renames {
                 | P::RowSecurity { table, .. }) = p;
                 *table = self.table(table);
             }
+            Grant(g) => {
+                if let autogen_model::ir::GrantTarget::Table(q) = &mut g.on {
+                    for columns in [&mut g.columns, &mut g.new_columns] {
+                        *columns = std::mem::take(columns)
+                            .into_iter()
+                            .map(|(c, roles)| (self.column(q, &c), roles))
+                            .collect();
+                    }
+                    *q = self.table(q);
+                }
+            }
             SetComment { target, .. } => match target {
                 crate::diff::CommentTarget::Table(q) => *q = self.table(q),
                 crate::diff::CommentTarget::Column(q, col) => {

@@ -26,6 +26,9 @@ pub(super) fn phase(c: &Change) -> u16 {
         // Policies likewise; row-level security is switched on once the table's policies
         // exist, and off before they go, so no step closes a table to every role.
         Policy(p) => policy_phase(p),
+        // Once every object they are on exists again; a table's own before its columns', as
+        // the comparator orders them.
+        Grant(_) => 139,
         CreateSchema(_) => 0,
         CreateExtension(_) | AlterExtensionSchema { .. } => 10,
         RenameEnum { .. }

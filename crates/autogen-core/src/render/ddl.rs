@@ -82,6 +82,7 @@ pub fn describe(c: &Change) -> String {
         Function(f) => super::function::describe(f),
         Trigger(t) => super::trigger::describe(t),
         Policy(p) => super::policy::describe(p),
+        Grant(g) => super::grant::describe(g),
     }
 }
 
@@ -325,6 +326,7 @@ pub fn statements(c: &Change, opts: &RenderOptions) -> Vec<String> {
         Function(f) => super::function::statements(f),
         Trigger(t) => super::trigger::statements(t),
         Policy(p) => super::policy::statements(p),
+        Grant(g) => super::grant::statements(g),
     }
 }
 

@@ -7,12 +7,14 @@
 mod ddl;
 mod domain;
 mod function;
+mod grant;
 mod objects;
 mod policy;
 mod trigger;
 mod view;
 
 pub use ddl::{describe, online_phases, statements};
+pub use grant::delta as privilege_delta;
 
 use crate::plan::{Plan, Step};
 use autogen_model::ir::quote;

@@ -98,51 +98,7 @@ fn create(v: &View, or_replace: bool) -> Vec<String> {
     if v.comment.is_some() {
         out.push(comment(v));
     }
-    out.extend(grants(v));
     out
-}
-
-/// The privileges Postgres can grant on a view or materialized view; anything else read from a
-/// catalog is left out rather than pasted into SQL.
-const PRIVILEGES: [&str; 8] = [
-    "SELECT",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "TRUNCATE",
-    "REFERENCES",
-    "TRIGGER",
-    "MAINTAIN",
-];
-
-/// `GRANT ... TO ...` for the privileges the view had, one statement per grantee (and grant
-/// option), in the order they were read.
-fn grants(v: &View) -> Vec<String> {
-    // (grantee, with grant option) -> privileges.
-    type Key<'a> = (Option<&'a String>, bool);
-    let mut by_grantee: Vec<(Key, Vec<&str>)> = Vec::new();
-    for g in &v.grants {
-        let Some(p) = PRIVILEGES.iter().find(|p| **p == g.privilege) else {
-            continue;
-        };
-        let key = (g.grantee.as_ref(), g.grantable);
-        match by_grantee.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, ps)) => ps.push(p),
-            None => by_grantee.push((key, vec![p])),
-        }
-    }
-    by_grantee
-        .into_iter()
-        .map(|((grantee, grantable), ps)| {
-            format!(
-                "GRANT {} ON {} TO {}{}",
-                ps.join(", "),
-                qname(&v.name),
-                grantee.map_or_else(|| "PUBLIC".to_string(), |g| ident(g)),
-                if grantable { " WITH GRANT OPTION" } else { "" }
-            )
-        })
-        .collect()
 }
 
 fn comment(v: &View) -> String {

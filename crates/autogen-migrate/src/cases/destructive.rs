@@ -316,6 +316,7 @@ mod tests {
             change: Change::DropSchema(autogen_model::ir::Namespace {
                 name: "s".into(),
                 comment: None,
+                grants: Default::default(),
             }),
             hazards,
             commit_before: false,

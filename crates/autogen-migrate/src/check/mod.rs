@@ -13,7 +13,7 @@ pub mod report;
 mod unmanaged;
 mod validate;
 
-pub use replay::replay;
+pub use replay::{created as created_by_migrations, replay};
 use unmanaged::{Known, unmanaged};
 pub use validate::{Validation, validate};
 

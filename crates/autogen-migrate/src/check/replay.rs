@@ -73,32 +73,13 @@ pub fn replay(
     // Only these are compared; the services they depend on are replayed first, since their
     // tables and types must exist (`check --service notes` needs `users.accounts`).
     let wanted: BTreeSet<String> = streams.iter().map(|s| s.service.name.clone()).collect();
-    let streams = &with_dependencies(project, streams)?;
-    let mut snapshots: BTreeMap<(String, String), Schema> = BTreeMap::new();
-    for st in streams {
-        for m in &st.chain {
-            let snap = migrate::snapshot_at(project, &st.service.name, &m.version)?;
-            snapshots.insert((m.service.clone(), m.version.clone()), snap);
-        }
-    }
-    // What each service owns over its whole chain, and what the project owns: stand-ins are
-    // made only outside the latter.
-    let mut owned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for st in streams {
-        let mine = owned.entry(st.service.name.clone()).or_default();
-        for ((service, _), snap) in &snapshots {
-            if service == &st.service.name {
-                mine.extend(migrate::owned_schemas(&st.service, snap, snap));
-            }
-        }
-        if let Some(s) = &st.service.schema {
-            mine.insert(s.clone());
-        }
-    }
-    let mut project_owned: BTreeSet<String> = owned.values().flatten().cloned().collect();
-    project_owned.extend(project.services.iter().filter_map(|s| s.schema.clone()));
-    let needs = Needs::of(snapshots.values(), &project_owned);
-
+    let Prepared {
+        streams,
+        snapshots,
+        owned,
+        needs,
+    } = prepare(project, streams)?;
+    let streams = &streams;
     let pending = migrate::pending(streams, &[]);
     let (mut _scratch, mut client) = fresh(&url, &platform, &needs)?;
     let mut out = Vec::new();
@@ -220,6 +201,69 @@ pub fn replay(
         .map(|o| (o.schema, o.kind, o.name))
         .collect();
     Ok((out, created))
+}
+
+/// What a replay needs: the streams with those they depend on, every migration's snapshot,
+/// what each service owns over its whole chain, and the scratch database's stand-ins.
+struct Prepared {
+    streams: Vec<Stream>,
+    snapshots: BTreeMap<(String, String), Schema>,
+    owned: BTreeMap<String, BTreeSet<String>>,
+    needs: Needs,
+}
+
+fn prepare(project: &Project, streams: &[Stream]) -> Result<Prepared, Error> {
+    let streams = with_dependencies(project, streams)?;
+    let mut snapshots: BTreeMap<(String, String), Schema> = BTreeMap::new();
+    for st in &streams {
+        for m in &st.chain {
+            let snap = migrate::snapshot_at(project, &st.service.name, &m.version)?;
+            snapshots.insert((m.service.clone(), m.version.clone()), snap);
+        }
+    }
+    // What each service owns over its whole chain, and what the project owns: stand-ins are
+    // made only outside the latter.
+    let mut owned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for st in &streams {
+        let mine = owned.entry(st.service.name.clone()).or_default();
+        for ((service, _), snap) in &snapshots {
+            if service == &st.service.name {
+                mine.extend(migrate::owned_schemas(&st.service, snap, snap));
+            }
+        }
+        if let Some(s) = &st.service.schema {
+            mine.insert(s.clone());
+        }
+    }
+    let mut project_owned: BTreeSet<String> = owned.values().flatten().cloned().collect();
+    project_owned.extend(project.services.iter().filter_map(|s| s.schema.clone()));
+    let needs = Needs::of(snapshots.values(), &project_owned);
+    Ok(Prepared {
+        streams,
+        snapshots,
+        owned,
+        needs,
+    })
+}
+
+/// The objects `streams`' migrations create, applied in order to an empty scratch database
+/// (what `reset` may drop, since it brings them back).
+pub fn created(
+    project: &Project,
+    streams: &[Stream],
+    shadow: &mut Shadow,
+) -> Result<Objects, Error> {
+    let url = shadow.url()?.to_string();
+    let platform = shadow.platform().clone();
+    let p = prepare(project, streams)?;
+    let (_scratch, mut client) = fresh(&url, &platform, &p.needs)?;
+    for m in migrate::pending(&p.streams, &[]) {
+        migrate::runner::apply(&mut client, &m, 0)?;
+    }
+    Ok(autogen_pg::inspect::catalog_objects(&mut client)?
+        .into_iter()
+        .map(|o| (o.schema, o.kind, o.name))
+        .collect())
 }
 
 /// `streams` and, before them, the streams of the project's other services whose schemas

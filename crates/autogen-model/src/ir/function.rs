@@ -87,6 +87,9 @@ pub struct Function {
     pub depends_on: BTreeSet<ObjectId>,
     /// Read as Postgres stores it (from a catalog, a shadow or a snapshot). Not compared.
     pub normalized: bool,
+    /// Compared and changed by `diff::grants`, not by [`Function::same`].
+    #[serde(default, skip_serializing_if = "super::Acl::is_empty")]
+    pub grants: super::Acl,
 }
 
 /// A function's key among a schema's functions: its name and signature.
@@ -124,6 +127,7 @@ impl Function {
         let strip = |f: &Function| Function {
             depends_on: BTreeSet::new(),
             normalized: false,
+            grants: Default::default(),
             ..f.clone()
         };
         strip(self) == strip(other)
@@ -233,6 +237,7 @@ mod tests {
             comment: None,
             depends_on: BTreeSet::new(),
             normalized: true,
+            grants: Default::default(),
         };
         let base = f("a integer DEFAULT 1", "integer");
         assert!(base.replaceable_by(&f("a integer DEFAULT 2", "integer")));

@@ -10,6 +10,7 @@ mod arguments;
 pub mod convert;
 mod expr;
 mod function;
+mod grant;
 mod keywords;
 mod names;
 mod policy;
@@ -26,6 +27,7 @@ pub use function::{
     Function, FunctionKey, Parallel, Volatility, adopt_normalized, cost_text, normalized_form,
     rows_text,
 };
+pub use grant::{Acl, AclKind, GrantTarget, Privilege, Privileges};
 pub(crate) use keywords::needs_quotes;
 pub(crate) use names::split_qualified;
 pub use names::{MAX_IDENTIFIER_BYTES, QName, default_constraint_name, truncate_identifier};
@@ -33,7 +35,7 @@ pub use policy::{PUBLIC_ROLE, Policy, PolicyCommand, RowSecurity};
 pub use refs::column_refs;
 pub use trigger::{Trigger, TriggerEnabled, TriggerEvent, TriggerTiming};
 pub use types::{BaseType, ColumnType, IntervalFields, TypeParseError, Typmod};
-pub use view::{ObjectId, ObjectKind, VIEW_OPTIONS, View, ViewColumn, ViewGrant};
+pub use view::{ObjectId, ObjectKind, VIEW_OPTIONS, View, ViewColumn};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -53,6 +55,11 @@ pub struct Schema {
     pub views: BTreeMap<QName, View>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub functions: BTreeMap<FunctionKey, Function>,
+    /// The roles whose grants the schema speaks for: a model's `roles:` (empty when it names
+    /// none). `None`, as read from a database, speaks for every role. A comparison looks at the
+    /// grants to the roles either side names, and leaves every other role's grants alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_roles: Option<std::collections::BTreeSet<String>>,
     /// Rename hints from a model; never part of equality between two schemas' objects.
     #[serde(default, skip_serializing_if = "Hints::is_empty")]
     pub hints: Hints,
@@ -62,6 +69,9 @@ pub struct Schema {
 pub struct Namespace {
     pub name: String,
     pub comment: Option<String>,
+    /// Privileges granted to roles other than the owner; see [`Acl`].
+    #[serde(default, skip_serializing_if = "Acl::is_empty")]
+    pub grants: Acl,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +85,9 @@ pub struct Enum {
     pub name: QName,
     pub values: Vec<String>,
     pub comment: Option<String>,
+    /// Privileges granted to roles other than the owner; see [`Acl`].
+    #[serde(default, skip_serializing_if = "Acl::is_empty")]
+    pub grants: Acl,
 }
 
 impl Enum {
@@ -98,6 +111,9 @@ pub struct Domain {
     pub not_null: bool,
     pub checks: BTreeMap<String, Expr>,
     pub comment: Option<String>,
+    /// Privileges granted to roles other than the owner; see [`Acl`].
+    #[serde(default, skip_serializing_if = "Acl::is_empty")]
+    pub grants: Acl,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +129,9 @@ pub struct Sequence {
     pub cycle: bool,
     pub owned_by: Option<(QName, String)>,
     pub comment: Option<String>,
+    /// Privileges granted to roles other than the owner; see [`Acl`].
+    #[serde(default, skip_serializing_if = "Acl::is_empty")]
+    pub grants: Acl,
 }
 
 impl Sequence {
@@ -134,6 +153,7 @@ impl Sequence {
             cycle: false,
             owned_by: None,
             comment: None,
+            grants: Acl::default(),
         }
     }
 }
@@ -158,6 +178,12 @@ pub struct Table {
     /// Compared and changed by `diff::policies`, never with the table's own parts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policies: BTreeMap<String, Policy>,
+    /// Compared and changed by `diff::grants`, like every object's grants.
+    #[serde(default, skip_serializing_if = "Acl::is_empty")]
+    pub grants: Acl,
+    /// Column privileges (`attacl`), by column; columns without any are left out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_grants: BTreeMap<String, Acl>,
 }
 
 impl Table {
@@ -175,6 +201,8 @@ impl Table {
             triggers: BTreeMap::new(),
             row_security: RowSecurity::default(),
             policies: BTreeMap::new(),
+            grants: Acl::default(),
+            column_grants: BTreeMap::new(),
         }
     }
 
@@ -422,6 +450,12 @@ impl Schema {
         self.tables.extend(other.tables);
         self.views.extend(other.views);
         self.functions.extend(other.functions);
+        // Models merged (several services) speak for the roles any of them names.
+        if let Some(r) = other.managed_roles {
+            self.managed_roles
+                .get_or_insert_with(Default::default)
+                .extend(r);
+        }
     }
 
     /// Keeps only the objects in schemas that `keep` accepts.

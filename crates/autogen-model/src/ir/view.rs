@@ -152,25 +152,14 @@ pub struct View {
     pub comment: Option<String>,
     /// What it reads. Not part of what is compared ([`View::same`]): it follows from the query.
     pub depends_on: BTreeSet<ObjectId>,
-    /// The privileges granted on it in a live database (to roles other than the grantor). Not
-    /// managed yet, so not compared: kept only to grant them again when the view has to be
-    /// dropped and created around a change.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub grants: Vec<ViewGrant>,
+    /// Compared and changed by `diff::grants`; a view dropped and created around a change
+    /// gets them back.
+    #[serde(default, skip_serializing_if = "super::Acl::is_empty")]
+    pub grants: super::Acl,
     /// Its (`INSTEAD OF` and statement) triggers: compared and changed by `diff::triggers`, not
     /// by [`View::same`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, super::Trigger>,
-}
-
-/// One privilege granted on a view: `GRANT privilege ON view TO grantee [WITH GRANT OPTION]`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ViewGrant {
-    /// `None` for PUBLIC.
-    pub grantee: Option<String>,
-    /// `SELECT`, `INSERT`, ... as `aclexplode` names it.
-    pub privilege: String,
-    pub grantable: bool,
 }
 
 /// The reloptions a (non-materialized) view accepts.
@@ -206,7 +195,6 @@ impl View {
                 })
                 .collect(),
             depends_on: BTreeSet::new(),
-            grants: Vec::new(),
             ..self.clone()
         }
     }

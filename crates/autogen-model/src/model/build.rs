@@ -16,6 +16,7 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
         declared_schemas: BTreeMap::new(),
         pending_sequences: Vec::new(),
         table_origins: BTreeMap::new(),
+        function_keys: BTreeMap::new(),
     };
     // Pass 1: schemas, extensions, enums and sequences, so tables in any file can use them.
     for (path, doc) in docs {
@@ -34,6 +35,7 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
                 .or_insert(Namespace {
                     name: schema.clone(),
                     comment: None,
+                    grants: Default::default(),
                 });
             if doc.comment.is_some() {
                 if ns.comment.is_some() && ns.comment != doc.comment {
@@ -125,6 +127,7 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
                     name: q,
                     values: e.values.clone(),
                     comment: e.comment.clone(),
+                    grants: Default::default(),
                 },
             );
         }
@@ -211,6 +214,8 @@ pub(crate) fn build(docs: &[(PathBuf, FileDoc)]) -> Result<Schema, ModelError> {
     super::trigger::convert_triggers(&mut ctx, docs)?;
     // Pass 2e: row-level security and policies, on the tables of any file.
     super::policy::convert_policies(&mut ctx, docs)?;
+    // Pass 2f: grants, on every object of the service, to the roles it manages.
+    super::grant::convert_grants(&mut ctx, docs)?;
     // A foreign key that names no columns references its target's primary key.
     let pks: BTreeMap<QName, Vec<String>> = ctx
         .schema

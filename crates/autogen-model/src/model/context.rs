@@ -73,6 +73,8 @@ pub(crate) struct Ctx {
     pub declared_schemas: BTreeMap<String, Origin>,
     pub pending_sequences: Vec<(QName, String, Origin)>,
     pub table_origins: BTreeMap<QName, Origin>,
+    /// Each function's key by the file and label it was declared under.
+    pub function_keys: BTreeMap<(PathBuf, String), crate::ir::FunctionKey>,
 }
 
 pub(crate) fn check_ident(name: &str, what: &str, at: &Origin) -> Result<(), ModelError> {

@@ -17,6 +17,13 @@ pub struct FileDoc {
     pub comment: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extensions: Vec<Flex<ExtensionDoc>>,
+    /// The roles whose grants on this service's objects the model states: grants to them
+    /// that the model does not list are revoked; other roles' grants are left alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// Privileges on the file's schema (one the model creates, not `public`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub enums: IndexMap<String, Spanned<Flex<EnumDoc>>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -44,6 +51,52 @@ pub struct FileDoc {
     pub sql_policies: Vec<SqlPolicy>,
     #[serde(skip)]
     pub sql_row_security: Vec<SqlRowSecurity>,
+    /// For a SQL model file: its `GRANT`s, on objects of its schema declared in any file of
+    /// the service.
+    #[serde(skip)]
+    pub sql_grants: Vec<SqlGrant>,
+}
+
+/// A `GRANT` read from a SQL model file.
+#[derive(Debug)]
+pub struct SqlGrant {
+    /// `table` (also for views and sequences), `sequence`, `schema`, `function`,
+    /// `procedure`, `type`, `domain`.
+    pub kind: String,
+    pub objects: Vec<GrantObject>,
+    /// Each privilege word (`select`, `all`) with its column list, if any.
+    pub privileges: Vec<(String, Vec<String>)>,
+    pub roles: Vec<String>,
+    pub grant_option: bool,
+    pub line: u64,
+}
+
+#[derive(Debug)]
+pub struct GrantObject {
+    pub schema: Option<String>,
+    pub name: String,
+    /// A function's argument list as written, when given.
+    pub arguments: Option<String>,
+}
+
+/// Privileges by role, each a privilege or a list of them (`select`, `insert with grant
+/// option`, `all`).
+pub type GrantsDoc = IndexMap<String, GrantWords>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum GrantWords {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl GrantWords {
+    pub fn words(&self) -> Vec<String> {
+        match self {
+            GrantWords::One(w) => vec![w.clone()],
+            GrantWords::Many(ws) => ws.clone(),
+        }
+    }
 }
 
 /// A policy read from a SQL model file.
@@ -178,6 +231,9 @@ pub struct ViewDoc {
     pub indexes: IndexMap<String, Spanned<IndexDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges by role: `{ anon: [select], app: all }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub triggers: IndexMap<String, Spanned<TriggerDoc>>,
     /// Written in snapshots only: the output columns' types, as Postgres spells them, in the
@@ -232,6 +288,9 @@ pub struct FunctionDoc {
     pub set: IndexMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges by role: `{ anon: [select], app: all }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
     /// Written in snapshots only: the input argument types as Postgres spells them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
@@ -256,6 +315,9 @@ pub struct EnumDoc {
     pub values: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges by role: `{ anon: [select], app: all }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// New value name -> the old name it replaces.
@@ -286,6 +348,9 @@ pub struct DomainDoc {
     pub checks: IndexMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges by role: `{ anon: [select], app: all }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -310,6 +375,9 @@ pub struct SequenceDoc {
     pub owned_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges by role: `{ anon: [select], app: all }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -317,6 +385,9 @@ pub struct SequenceDoc {
 pub struct TableDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges by role: `{ anon: [select], app: all }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     pub columns: IndexMap<String, Spanned<ColumnDoc>>,
@@ -366,6 +437,9 @@ pub struct ColumnDoc {
     pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges by role: `{ anon: [select], app: all }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Spanned<GrantsDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// How existing values convert when the type changes (`USING`); ignored otherwise.

@@ -72,6 +72,7 @@ pub(crate) fn convert_domains(
                     not_null: d.not_null,
                     checks,
                     comment: d.comment.clone(),
+                    grants: Default::default(),
                 },
             );
         }

@@ -3,14 +3,14 @@
 
 use super::doc::{
     ColumnDoc, DomainDoc, EnumDoc, ExclusionDoc, ExtensionDoc, FileDoc, Flex, ForeignKeyDoc,
-    FunctionDoc, IdentityDoc, IndexDoc, KeyDoc, PolicyDoc, SequenceDoc, TableDoc, TriggerDoc,
-    ViewDoc,
+    FunctionDoc, GrantWords, GrantsDoc, IdentityDoc, IndexDoc, KeyDoc, PolicyDoc, SequenceDoc,
+    TableDoc, TriggerDoc, ViewDoc,
 };
 use crate::ir::quote;
 use crate::ir::{
-    BaseType, Column, Deferrable, FkAction, Function, Identity, Index, IndexElement, IndexKey,
-    PUBLIC_ROLE, Parallel, PolicyCommand, QName, Schema, Sequence, Table, Trigger, TriggerEnabled,
-    TriggerTiming, View, Volatility, default_constraint_name,
+    Acl, AclKind, BaseType, Column, Deferrable, FkAction, Function, Identity, Index, IndexElement,
+    IndexKey, PUBLIC_ROLE, Parallel, PolicyCommand, QName, Schema, Sequence, Table, Trigger,
+    TriggerEnabled, TriggerTiming, View, Volatility, default_constraint_name,
 };
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeSet;
@@ -45,11 +45,18 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
     names.extend(schema.views.keys().map(|q| q.schema.clone()));
     names.extend(schema.functions.keys().map(|(q, _)| q.schema.clone()));
     let serial_seqs = serial_sequences(schema);
+    let roles = dumped_roles(schema);
+    let g = |acl: &Acl, kind: AclKind| grants_doc(acl, kind, &roles);
     let mut out = Vec::new();
     for ns in names {
         let mut doc = FileDoc {
             schema: Some(ns.clone()),
             comment: schema.schemas.get(&ns).and_then(|n| n.comment.clone()),
+            roles: roles.iter().cloned().collect(),
+            grants: schema
+                .schemas
+                .get(&ns)
+                .and_then(|n| g(&n.grants, AclKind::Schema)),
             ..FileDoc::default()
         };
         for e in schema.extensions.values().filter(|e| e.schema == ns) {
@@ -64,6 +71,7 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
                 sp(Flex(EnumDoc {
                     values: e.values.clone(),
                     comment: e.comment.clone(),
+                    grants: g(&e.grants, AclKind::Type),
                     ..EnumDoc::default()
                 })),
             );
@@ -83,6 +91,7 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
                         .map(|(n, e)| (n.clone(), e.to_string()))
                         .collect(),
                     comment: d.comment.clone(),
+                    grants: g(&d.grants, AclKind::Type),
                 })),
             );
         }
@@ -91,23 +100,32 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
             .values()
             .filter(|s| s.name.schema == ns && !serial_seqs.contains(&s.name))
         {
-            doc.sequences
-                .insert(s.name.name.clone(), sp(sequence_doc(s)));
+            let mut d = sequence_doc(s);
+            d.grants = g(&s.grants, AclKind::Sequence);
+            doc.sequences.insert(s.name.name.clone(), sp(d));
         }
         for t in schema.tables.values().filter(|t| t.name.schema == ns) {
             let mut d = table_doc(t, &serial_seqs, &ns);
             d.triggers = triggers_doc(&t.triggers, &ns, schema);
+            d.grants = g(&t.grants, AclKind::Table);
+            for (c, acl) in &t.column_grants {
+                if let Some(cd) = d.columns.get_mut(c) {
+                    cd.value.grants = g(acl, AclKind::Column);
+                }
+            }
             doc.tables.insert(t.name.name.clone(), sp(d));
         }
         for v in schema.views.values().filter(|v| v.name.schema == ns) {
             let mut d = view_doc(v, snapshot);
             d.triggers = triggers_doc(&v.triggers, &ns, schema);
+            d.grants = g(&v.grants, AclKind::Table);
             doc.views.insert(v.name.name.clone(), sp(d));
         }
         for f in schema.functions.values().filter(|f| f.name.schema == ns) {
             // The first of a name under its name; an overload under a label that shows its
             // signature.
             let mut d = function_doc(f, snapshot);
+            d.grants = g(&f.grants, AclKind::Function);
             let label = if doc.functions.contains_key(&f.name.name) {
                 d.name = Some(f.name.name.clone());
                 format!("{}({})", f.name.name, f.signature)
@@ -119,6 +137,44 @@ pub(crate) fn dump_docs(schema: &Schema, snapshot: bool) -> Vec<(String, FileDoc
         out.push((ns, doc));
     }
     out
+}
+
+/// The roles a dump states the grants of: a model's own list, else (a database's schema) every
+/// role granted anything, with PUBLIC only where some object's grants to it are not Postgres's
+/// default, so a dump does not spell out `public: execute` on every function for nothing.
+fn dumped_roles(schema: &Schema) -> BTreeSet<String> {
+    if let Some(r) = &schema.managed_roles {
+        return r.clone();
+    }
+    let mut out = BTreeSet::new();
+    for (target, acl) in schema.acls() {
+        for r in acl.roles() {
+            if r != PUBLIC_ROLE || acl.of(r) != target.kind().builtin_default().of(r) {
+                out.insert(r.clone());
+            }
+        }
+        let default = target.kind().builtin_default();
+        if default.roles().any(|r| acl.of(r).is_empty()) {
+            out.insert(PUBLIC_ROLE.to_string());
+        }
+    }
+    out
+}
+
+fn grants_doc(acl: &Acl, kind: AclKind, roles: &BTreeSet<String>) -> Option<Spanned<GrantsDoc>> {
+    let words: GrantsDoc = acl
+        .words(kind)
+        .into_iter()
+        .filter(|(r, _)| roles.contains(r))
+        .map(|(r, w)| {
+            let w = match <[String; 1]>::try_from(w) {
+                Ok([one]) => GrantWords::One(one),
+                Err(many) => GrantWords::Many(many),
+            };
+            (r, w)
+        })
+        .collect();
+    (!words.is_empty()).then(|| sp(words))
 }
 
 /// A file name that is safe on every file system, yet tells which schema it holds.
@@ -179,6 +235,7 @@ fn sequence_doc(s: &Sequence) -> SequenceDoc {
         cycle: s.cycle,
         owned_by: s.owned_by.as_ref().map(|(t, c)| format!("{}.{c}", t.name)),
         comment: s.comment.clone(),
+        grants: None,
     }
 }
 
@@ -382,6 +439,7 @@ fn view_doc(v: &View, snapshot: bool) -> ViewDoc {
         },
         indexes,
         comment: v.comment.clone(),
+        grants: None,
         triggers: Default::default(),
         column_types: if snapshot {
             v.columns.iter().map(|c| c.ty.clone()).collect()
@@ -488,6 +546,7 @@ fn function_doc(f: &Function, snapshot: bool) -> FunctionDoc {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         comment: f.comment.clone(),
+        grants: None,
         signature: snapshot.then(|| f.signature.clone()),
         depends_on: if snapshot {
             f.depends_on.iter().map(|d| d.to_string()).collect()

@@ -48,6 +48,8 @@ pub(crate) fn convert_functions(
                 ));
             }
             seen.insert(f.key(), at);
+            ctx.function_keys
+                .insert((path.clone(), label.clone()), f.key());
             ctx.schema.functions.insert(f.key(), f);
         }
     }
@@ -290,5 +292,6 @@ fn convert(ctx: &Ctx, q: QName, d: &FunctionDoc, at: &Origin) -> Result<Function
         comment: d.comment.clone(),
         depends_on,
         normalized,
+        grants: Default::default(),
     })
 }

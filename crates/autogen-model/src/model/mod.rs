@@ -11,6 +11,7 @@ mod doc;
 mod domain;
 mod dump;
 mod function;
+mod grant;
 pub mod interchange;
 mod policy;
 pub mod rust;
@@ -95,7 +96,11 @@ pub fn load_snapshot(path: &Path, text: &str) -> Result<Schema, Error> {
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
-        return Ok(Schema::default());
+        // A model's, though empty: it speaks for no role.
+        return Ok(Schema {
+            managed_roles: Some(Default::default()),
+            ..Schema::default()
+        });
     }
     let doc: SnapshotDoc = serde_saphyr::from_str(text).map_err(|e| ModelError {
         path: path.to_path_buf(),

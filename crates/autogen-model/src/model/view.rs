@@ -190,7 +190,7 @@ fn convert(
         indexes,
         comment: d.comment.clone(),
         depends_on,
-        grants: Vec::new(),
+        grants: Default::default(),
         triggers: BTreeMap::new(),
     })
 }

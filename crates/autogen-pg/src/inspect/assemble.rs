@@ -4,8 +4,9 @@
 use crate::error::Error;
 use autogen_model::ir::{
     BaseType, Check, Column, ColumnType, Deferrable, Domain, Enum, Exclusion, Expr, Extension,
-    FkAction, ForeignKey, Identity, Index, IndexElement, IndexKey, Namespace, ObjectId, ObjectKind,
-    PrimaryKey, QName, Schema, Sequence, Table, Unique, View, ViewColumn, ViewGrant,
+    FkAction, ForeignKey, GrantTarget, Identity, Index, IndexElement, IndexKey, Namespace,
+    ObjectId, ObjectKind, PrimaryKey, Privilege, QName, Schema, Sequence, Table, Unique, View,
+    ViewColumn,
 };
 use postgres::Row;
 use std::collections::BTreeSet;
@@ -28,6 +29,7 @@ pub(crate) fn add_row(s: &mut Schema, query: &str, r: &Row) -> Result<(), Error>
         "functions" => super::function_rows::functions_row(s, r),
         "triggers" => super::trigger_rows::triggers_row(s, r),
         "policies" => policies_row(s, r),
+        "grants" => grants_row(s, r),
         other => Err(bad(other, "no such catalog query".into())),
     }
 }
@@ -60,6 +62,7 @@ fn schemas_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
             Namespace {
                 name,
                 comment: r.get("comment"),
+                grants: Default::default(),
             },
         );
     }
@@ -86,6 +89,7 @@ fn enums_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
             name: q,
             values: r.get("labels"),
             comment: r.get("comment"),
+            grants: Default::default(),
         },
     );
     Ok(())
@@ -114,6 +118,7 @@ fn domains_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
                 .zip(exprs.iter().map(|e| Expr::new(e)))
                 .collect(),
             comment: r.get("comment"),
+            grants: Default::default(),
         },
     );
     Ok(())
@@ -145,6 +150,7 @@ fn sequences_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
                 )
             }),
             comment: r.get("comment"),
+            grants: Default::default(),
         },
     );
     Ok(())
@@ -418,7 +424,7 @@ fn views_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
             indexes: Default::default(),
             comment: r.get("comment"),
             depends_on,
-            grants: grants(r),
+            grants: Default::default(),
             triggers: Default::default(),
         },
     );
@@ -438,18 +444,30 @@ pub(super) fn dep_kind(word: &str) -> ObjectKind {
     }
 }
 
-fn grants(r: &Row) -> Vec<ViewGrant> {
-    let grantees: Vec<String> = r.get("grantees");
-    let privileges: Vec<String> = r.get("privileges");
-    let grantable: Vec<bool> = r.get("grantable");
-    grantees
-        .into_iter()
-        .zip(privileges)
-        .zip(grantable)
-        .map(|((g, privilege), grantable)| ViewGrant {
-            grantee: (!g.is_empty()).then_some(g),
-            privilege,
-            grantable,
-        })
-        .collect()
+fn grants_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
+    let kind: String = r.get("kind");
+    let q = || qn(r, "schema", "name");
+    let target = match kind.as_str() {
+        "schema" => GrantTarget::Schema(r.get("schema")),
+        "table" => GrantTarget::Table(q()),
+        "view" => GrantTarget::View(q()),
+        "sequence" => GrantTarget::Sequence(q()),
+        "column" => GrantTarget::Column(q(), r.get("sub")),
+        "function" | "procedure" => GrantTarget::Function {
+            key: (q(), r.get("sub")),
+            procedure: kind == "procedure",
+        },
+        "enum" => GrantTarget::Enum(q()),
+        _ => GrantTarget::Domain(q()),
+    };
+    let word: String = r.get("privilege");
+    // A privilege of a later server that no model can name yet is left out, not guessed.
+    let Some(p) = Privilege::parse(&word) else {
+        return Ok(());
+    };
+    if let Some(acl) = s.acl_mut(&target) {
+        let grantee: String = r.get("grantee");
+        acl.grant(&grantee, p, r.get("grantable"));
+    }
+    Ok(())
 }

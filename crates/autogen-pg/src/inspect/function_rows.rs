@@ -47,6 +47,7 @@ pub(super) fn functions_row(s: &mut Schema, r: &Row) -> Result<(), Error> {
         parallel,
         config: r.get("config"),
         comment: r.get("comment"),
+        grants: Default::default(),
         depends_on,
         normalized: true,
     };

@@ -32,10 +32,12 @@ pub(crate) const QUERIES: &[(&str, &str)] = &[
     // After tables and views: each trigger goes onto its relation.
     ("triggers", include_str!("queries/triggers.sql")),
     ("policies", include_str!("queries/policies.sql")),
+    // Last: each grant goes onto its object.
+    ("grants", include_str!("queries/grants.sql")),
 ];
 
 /// Catalog queries per inspection, after the one statement that sets up the session.
-pub const QUERY_COUNT: usize = 13;
+pub const QUERY_COUNT: usize = 14;
 
 /// Which of `relations` and `types` (quoted qualified names) the database has, relations first:
 /// one round trip, however many names.

@@ -76,6 +76,33 @@ impl Shadow {
     /// It takes the model by value so that, when the cache holds everything, the model is gone
     /// before its normalized copy is built: at 5,000 tables each is about 50 MB.
     pub fn normalize_model(&mut self, mut model: Schema) -> Result<Normalized, Error> {
+        // Grants need no normalizing (privileges and role names are stored as written): they
+        // stay out of the scratch database, its cache keys and its roles, and go back on the
+        // objects as Postgres stores them.
+        let grants = model.take_grants();
+        let roles = model.managed_roles.take();
+        let put_back = |s: &mut Schema| normalize::restore_grants(s, grants, roles);
+        Ok(match self.normalize_model_objects(model)? {
+            Normalized::Done {
+                mut schema,
+                objects,
+                cached,
+            } => {
+                put_back(&mut schema);
+                Normalized::Done {
+                    schema,
+                    objects,
+                    cached,
+                }
+            }
+            Normalized::NoShadow(e, mut model) => {
+                put_back(&mut model);
+                Normalized::NoShadow(e, model)
+            }
+        })
+    }
+
+    fn normalize_model_objects(&mut self, mut model: Schema) -> Result<Normalized, Error> {
         // Views already as Postgres stores them (a snapshot's) are not created again: they may
         // read another service's tables, which a scratch database holds only as stand-ins.
         let ready = super::set_aside_normalized_views(&mut model);
@@ -128,6 +155,7 @@ impl Shadow {
             tables: BTreeMap::new(),
             views: BTreeMap::new(),
             functions: BTreeMap::new(),
+            managed_roles: None,
             hints: model.hints.clone(),
         };
         let mut missing = Schema {
@@ -312,6 +340,19 @@ impl Shadow {
                         .entry(d.clone())
                         .or_insert_with(|| dom.clone());
                 }
+            }
+        }
+        // A table created in the scratch database needs the sequences its columns own (a
+        // serial's default calls `nextval` on it), even when the cache holds them.
+        for (q, s) in &model.sequences {
+            if s.owned_by
+                .as_ref()
+                .is_some_and(|(t, _)| missing.tables.contains_key(t))
+            {
+                missing
+                    .sequences
+                    .entry(q.clone())
+                    .or_insert_with(|| s.clone());
             }
         }
         // Domains a missing table's columns use must exist in the scratch database too.

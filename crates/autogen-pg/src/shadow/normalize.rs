@@ -23,6 +23,14 @@ use std::collections::BTreeSet;
 /// Normalizes `model` through a scratch database on the server at `dev_url`, prepared for the
 /// project's `platform` (its stand-ins for what the model references but does not own).
 pub fn normalize(model: &Schema, dev_url: &str, platform: &Platform) -> Result<Schema, Error> {
+    if model.has_grants() || model.managed_roles.is_some() {
+        let mut model = model.clone();
+        let grants = model.take_grants();
+        let roles = model.managed_roles.take();
+        let mut out = normalize(&model, dev_url, platform)?;
+        restore_grants(&mut out, grants, roles);
+        return Ok(out);
+    }
     // A copy (of a model that can hold thousands of tables) only when there is something to
     // take out of it.
     if !model.views.values().any(|v| v.is_normalized()) {
@@ -33,6 +41,29 @@ pub fn normalize(model: &Schema, dev_url: &str, platform: &Platform) -> Result<S
     let mut out = normalize_all(&model, dev_url, platform)?;
     out.views.extend(ready);
     Ok(out)
+}
+
+/// Puts a model's grants and roles back on its normalized objects. Grants need no normalizing
+/// (privileges and role names are stored as written), so they stay out of the scratch database
+/// (whose objects would read back with Postgres's default ACLs), its cache keys and its roles.
+/// A function whose signature Postgres spelled otherwise (`int` as `integer`) is found by its
+/// name when it has no overload.
+pub(crate) fn restore_grants(
+    s: &mut Schema,
+    grants: Vec<(autogen_model::ir::GrantTarget, autogen_model::ir::Acl)>,
+    roles: Option<BTreeSet<String>>,
+) {
+    // What the scratch database read back is its own defaults, not the model's.
+    s.take_grants();
+    s.managed_roles = roles;
+    for (target, acl) in s.put_grants(grants) {
+        if let autogen_model::ir::GrantTarget::Function { key, .. } = &target {
+            let mut same_name = s.functions.values_mut().filter(|f| f.name == key.0);
+            if let (Some(f), None) = (same_name.next(), same_name.next()) {
+                f.grants = acl;
+            }
+        }
+    }
 }
 
 fn normalize_all(model: &Schema, dev_url: &str, platform: &Platform) -> Result<Schema, Error> {

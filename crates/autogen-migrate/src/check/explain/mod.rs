@@ -7,6 +7,7 @@ use autogen_model::ir::quote::column_type;
 use autogen_model::ir::{Column, ColumnType, Constraint, Domain, Expr, Identity, Sequence};
 
 mod function;
+mod grant;
 mod policy;
 mod trigger;
 mod view;
@@ -367,6 +368,7 @@ pub fn explain(c: &Change) -> Vec<Drift> {
         Function(f) => function_drift(f),
         Trigger(t) => trigger_drift(t),
         Policy(p) => policy_drift(p),
+        Grant(g) => grant::grant_drift(g),
     }
 }
 

@@ -3,17 +3,47 @@
 use super::{EnumDef, TableDef};
 use crate::ir::default_constraint_name;
 use crate::model::doc::{
-    ColumnDoc, EnumDoc, FileDoc, Flex, ForeignKeyDoc, IdentityDoc, IndexDoc, KeyDoc, TableDoc,
-    TriggerDoc,
+    ColumnDoc, EnumDoc, FileDoc, Flex, ForeignKeyDoc, GrantWords, GrantsDoc, IdentityDoc, IndexDoc,
+    KeyDoc, PolicyDoc, TableDoc, TriggerDoc,
 };
 use crate::model::dump::sp;
+
+/// `grant(...)`s as a YAML `grants:` map; a role granted twice gets both lists.
+fn grants_doc(grants: Vec<super::GrantDef>) -> Option<serde_saphyr::Spanned<GrantsDoc>> {
+    let mut doc = GrantsDoc::new();
+    for g in grants {
+        let words = doc
+            .entry(g.role)
+            .or_insert_with(|| GrantWords::Many(Vec::new()));
+        if let GrantWords::Many(w) = words {
+            w.extend(g.privileges);
+        }
+    }
+    (!doc.is_empty()).then(|| sp(doc))
+}
 
 pub(super) fn table_doc(t: TableDef) -> FileDoc {
     let mut doc = TableDoc {
         comment: t.comment,
         renamed_from: t.renamed_from,
+        rls: t.rls,
+        force_rls: t.force_rls,
+        grants: grants_doc(t.grants),
         ..TableDoc::default()
     };
+    for p in t.policies {
+        doc.policies.insert(
+            p.name,
+            sp(PolicyDoc {
+                command: p.command,
+                restrictive: p.restrictive,
+                roles: p.roles,
+                using: p.using,
+                with_check: p.with_check,
+                comment: p.comment,
+            }),
+        );
+    }
     for c in t.columns {
         let identity = c.identity.as_deref().map(|i| match i {
             "always" => IdentityDoc::Always,
@@ -29,6 +59,7 @@ pub(super) fn table_doc(t: TableDef) -> FileDoc {
                 generated: c.generated,
                 collation: c.collation,
                 comment: c.comment,
+                grants: grants_doc(c.grants),
                 renamed_from: c.renamed_from,
                 using: None,
                 primary_key: c.primary_key,
@@ -151,6 +182,7 @@ pub(super) fn enum_doc(e: EnumDef) -> FileDoc {
         sp(Flex(EnumDoc {
             values: e.values,
             comment: e.comment,
+            grants: None,
             renamed_from: e.renamed_from,
             renamed_values: e.renamed_values.into_iter().collect(),
             remap: Default::default(),

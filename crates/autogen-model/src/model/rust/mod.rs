@@ -54,6 +54,34 @@ pub struct TableDef {
     pub foreign_keys: Vec<ForeignKeyDef>,
     pub indexes: Vec<IndexDef>,
     pub triggers: Vec<TriggerDef>,
+    /// `ENABLE ROW LEVEL SECURITY`, and `FORCE` too.
+    pub rls: bool,
+    pub force_rls: bool,
+    pub policies: Vec<PolicyDef>,
+    pub grants: Vec<GrantDef>,
+}
+
+/// `policy(...)` on a table, as a YAML model's `policies:` entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicyDef {
+    pub name: String,
+    /// `all` (the default), `select`, `insert`, `update`, `delete`.
+    pub command: Option<String>,
+    pub restrictive: bool,
+    /// Every role (PUBLIC) when empty.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// `grant(...)` on a table or a field: privileges for one role the model manages
+/// ([`Model::roles`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GrantDef {
+    pub role: String,
+    /// `select`, `insert with grant option`, `all`, ...
+    pub privileges: Vec<String>,
 }
 
 /// `trigger(...)` on a table: its function is declared in the service's YAML or SQL model
@@ -120,6 +148,7 @@ pub struct ColumnDef {
     pub renamed_from: Option<String>,
     pub primary_key: bool,
     pub unique: bool,
+    pub grants: Vec<GrantDef>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -193,6 +222,7 @@ impl EnumDef {
 #[derive(Debug, Default)]
 pub struct Model {
     documents: Vec<(PathBuf, FileDoc)>,
+    roles: Vec<String>,
 }
 
 impl Model {
@@ -208,15 +238,33 @@ impl Model {
         self.add_enum(E::enum_def())
     }
 
+    /// The roles whose grants the model states (a YAML model's `roles:`): grants to them that
+    /// the model does not list are revoked; other roles' grants are left alone.
+    pub fn roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Model {
+        let roles: Vec<String> = roles.into_iter().map(Into::into).collect();
+        // Every document lists them (a service's roles are those any of its documents lists),
+        // so they survive the interchange format whichever documents a service has.
+        for (_, doc) in &mut self.documents {
+            doc.roles.extend(roles.iter().cloned());
+        }
+        self.roles.extend(roles);
+        self
+    }
+
+    fn push(&mut self, path: PathBuf, mut doc: FileDoc) {
+        doc.roles.extend(self.roles.iter().cloned());
+        self.documents.push((path, doc));
+    }
+
     pub fn add_table(mut self, t: TableDef) -> Model {
         let origin = PathBuf::from(&t.origin);
-        self.documents.push((origin, convert::table_doc(t)));
+        self.push(origin, convert::table_doc(t));
         self
     }
 
     pub fn add_enum(mut self, e: EnumDef) -> Model {
         let origin = PathBuf::from(&e.origin);
-        self.documents.push((origin, convert::enum_doc(e)));
+        self.push(origin, convert::enum_doc(e));
         self
     }
 
@@ -226,7 +274,7 @@ impl Model {
     pub fn yaml(mut self, label: &str, text: &str) -> Result<Model, Error> {
         let path = PathBuf::from(label);
         let doc = super::parse_file(&path, text)?;
-        self.documents.push((path, doc));
+        self.push(path, doc);
         Ok(self)
     }
 

@@ -22,6 +22,7 @@ use std::path::Path;
 
 mod cursor;
 mod function;
+mod grant;
 mod policy;
 mod trigger;
 use cursor::Cursor;
@@ -128,6 +129,23 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<FileDoc, ModelError> {
             };
             t.doc.enabled = Some(state.into());
             continue;
+        }
+        if c.eat("grant") {
+            let g = grant::parse(&mut c, st.line as u64).map_err(|(m, h)| at(m, &h))?;
+            for o in &g.objects {
+                take_schema(o.schema.clone(), &c)?;
+            }
+            doc.sql_grants.push(g);
+            continue;
+        }
+        if c.eat("revoke") {
+            return Err(at(
+                format!(
+                    "`{}`: a model states what each role may do, so a REVOKE has nothing to take away",
+                    first_line(&st.sql)
+                ),
+                "leave the privilege out of the model's GRANTs (list `public` under `roles:` in a YAML file of the service to take PUBLIC's default EXECUTE or USAGE away)",
+            ));
         }
         if c.eat("comment") {
             if !c.eat("on") {
@@ -550,7 +568,7 @@ fn first_line(sql: &str) -> &str {
 fn unread(at: &impl Fn(String, &str) -> ModelError, sql: &str) -> ModelError {
     at(
         format!("`{}` is not read from a SQL model file", first_line(sql)),
-        "a SQL model file declares views, functions, triggers and policies (CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, CREATE POLICY, their COMMENT ON, a trigger's ALTER TABLE ... ENABLE|DISABLE TRIGGER, ALTER TABLE ... ENABLE|FORCE ROW LEVEL SECURITY and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
+        "a SQL model file declares views, functions, triggers and policies (CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, CREATE POLICY, their COMMENT ON, a trigger's ALTER TABLE ... ENABLE|DISABLE TRIGGER, ALTER TABLE ... ENABLE|FORCE ROW LEVEL SECURITY, GRANT and a materialized view's CREATE INDEX); declare tables, types and the rest in YAML",
     )
 }
 

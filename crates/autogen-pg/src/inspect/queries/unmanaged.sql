@@ -1,4 +1,4 @@
--- Objects of kinds autogen does not manage (views, functions, triggers, ...), in every schema
+-- Objects of kinds autogen does not manage (aggregates, default privileges, ...), in every schema
 -- but the system ones, plus the tables, sequences and types of every schema, so the caller can
 -- tell a schema no service owns. Objects an extension created are skipped. The system schemas
 -- are left out first: pg_catalog alone holds thousands of functions, whose identity arguments
@@ -43,6 +43,15 @@ WITH ns AS (
            p.polname || ' on ' || c.relname
     FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
     JOIN ns ON ns.oid = c.relnamespace
+  UNION ALL
+    -- ALTER DEFAULT PRIVILEGES ... IN SCHEMA: what objects created later are given.
+    SELECT d.defaclnamespace, d.oid, 'pg_catalog.pg_default_acl'::regclass, 'default privileges',
+           'for new ' ||
+           CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
+                                WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types'
+                                ELSE 'schemas' END
+           || ' by ' || pg_catalog.pg_get_userbyid(d.defaclrole)::text
+    FROM pg_catalog.pg_default_acl d JOIN ns ON ns.oid = d.defaclnamespace
   UNION ALL
     SELECT t.typnamespace, t.oid, 'pg_catalog.pg_type'::regclass,
            CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'

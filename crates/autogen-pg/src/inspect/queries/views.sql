@@ -1,6 +1,6 @@
 -- Views and materialized views, each with its query as Postgres stores it (read with the empty
 -- search_path the inspector sets, so every name outside pg_catalog is qualified), its output
--- columns, reloptions, populated state, comment, the privileges granted on it, and what it
+-- columns, reloptions, populated state, comment, and what it
 -- reads, from pg_depend: the relations and columns its rewrite rule reads, the functions it
 -- calls (with their signatures), and the user types
 -- its query or its columns use (an array type stands for its element). Objects an extension created are skipped.
@@ -11,8 +11,7 @@ SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind = 'm' AS ma
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
        cols.names AS column_names, cols.types AS column_types,
        deps.kinds AS dep_kinds, deps.schemas AS dep_schemas, deps.names AS dep_names,
-       deps.columns AS dep_columns,
-       acl.grantees, acl.privileges, acl.grantable
+       deps.columns AS dep_columns
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL (
@@ -72,18 +71,6 @@ CROSS JOIN LATERAL (
       AND tn.nspname <> 'pg_catalog' AND t.typrelid = 0
   ) x
 ) deps
-CROSS JOIN LATERAL (
-  -- Privileges granted to others (the owner's own entry left out); an empty grantee is PUBLIC.
-  SELECT COALESCE(array_agg(g.grantee ORDER BY g.grantee, g.privilege), '{}') AS grantees,
-         COALESCE(array_agg(g.privilege ORDER BY g.grantee, g.privilege), '{}') AS privileges,
-         COALESCE(array_agg(g.grantable ORDER BY g.grantee, g.privilege), '{}') AS grantable
-  FROM (
-    SELECT CASE WHEN x.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END AS grantee,
-           x.privilege_type::text AS privilege, x.is_grantable AS grantable
-    FROM pg_catalog.aclexplode(c.relacl) x
-    WHERE x.grantee <> x.grantor
-  ) g
-) acl
 WHERE c.relkind IN ('v', 'm')
   AND n.nspname::text = ANY($1::text[])
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e

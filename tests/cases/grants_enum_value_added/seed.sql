@@ -1,0 +1,1 @@
+INSERT INTO app.notes VALUES (1, 'draft'), (2, 'done');
