@@ -399,7 +399,11 @@ fn diff(a: DiffArgs) -> Result<u8, Error> {
 fn dump(a: DumpArgs) -> Result<u8, Error> {
     let filter = a.filter.filter()?;
     let mut client = crate::conn::connect(&a.database_url)?;
-    let schema = crate::inspect::inspect(&mut client, &filter)?;
+    let mut schema = crate::inspect::inspect(&mut client, &filter)?;
+    // The platform's own roles' grants are the platform's.
+    if a.filter.preset.as_deref() == Some("supabase") {
+        schema.retain_grantees(|r| !crate::filter::SUPABASE_PLATFORM_ROLES.contains(&r));
+    }
     let unmanaged = crate::inspect::unmanaged(&mut client, &filter)?;
     std::fs::create_dir_all(&a.output).map_err(|source| Error::Io {
         path: a.output.clone(),

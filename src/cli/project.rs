@@ -157,7 +157,10 @@ pub fn init(a: InitArgs) -> Result<u8, Error> {
     if let Some(p) = &preset {
         filter = filter.with_preset(p).map_err(Error::Usage)?;
     }
-    let live = crate::inspect::inspect(&mut client, &filter)?;
+    let mut live = crate::inspect::inspect(&mut client, &filter)?;
+    if preset.as_deref() == Some("supabase") {
+        live.retain_grantees(|r| !crate::filter::SUPABASE_PLATFORM_ROLES.contains(&r));
+    }
     let unmanaged_objects = crate::inspect::unmanaged_objects(&mut client, &filter)?;
     let unmanaged: Vec<String> = unmanaged_objects.iter().map(|o| o.describe()).collect();
     // Each baseline says what it leaves out of its service's schemas.

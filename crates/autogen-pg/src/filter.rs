@@ -25,6 +25,27 @@ pub const SUPABASE_SCHEMAS: &[&str] = &[
     "topology",
 ];
 
+/// Roles Supabase keeps for itself (its services and administrators): their grants are the
+/// platform's, so the preset never adopts them into a model. `anon`, `authenticated` and
+/// `service_role` are the project's to grant to.
+pub const SUPABASE_PLATFORM_ROLES: &[&str] = &[
+    "postgres",
+    "supabase_admin",
+    "supabase_auth_admin",
+    "supabase_storage_admin",
+    "supabase_functions_admin",
+    "supabase_realtime_admin",
+    "supabase_replication_admin",
+    "supabase_read_only_user",
+    "supabase_etl_admin",
+    "authenticator",
+    "dashboard_user",
+    "pgbouncer",
+    "pgsodium_keyholder",
+    "pgsodium_keyiduser",
+    "pgsodium_keymaker",
+];
+
 /// The schema autogen keeps its own tables in (the migration history): never part of a model,
 /// so never read as one unless a filter names it exactly.
 pub const RESERVED_SCHEMA: &str = "autogen";

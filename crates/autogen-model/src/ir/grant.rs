@@ -147,6 +147,22 @@ impl Schema {
         }
     }
 
+    /// Keeps, on every object, the grants to roles `keep` accepts.
+    pub fn retain_grantees(&mut self, keep: impl Fn(&str) -> bool) {
+        let targets: Vec<GrantTarget> = self.acls().into_iter().map(|(t, _)| t).collect();
+        for t in targets {
+            if let Some(a) = self.acl_mut(&t) {
+                a.retain_roles(&keep);
+            }
+        }
+        for t in self.tables.values_mut() {
+            t.column_grants.retain(|_, a| !a.is_empty());
+        }
+        if let Some(m) = &mut self.managed_roles {
+            m.retain(|r| keep(r));
+        }
+    }
+
     /// Whether any object carries a grant.
     pub fn has_grants(&self) -> bool {
         self.acls().iter().any(|(_, a)| !a.is_empty())
