@@ -8,15 +8,12 @@
 
 use super::context::{Ctx, Origin, check_ident};
 use super::doc::{FileDoc, GrantWords, GrantsDoc, SqlGrant};
+use super::policy::SESSION_ROLES;
 use crate::error::ModelError;
 use crate::ir::{Acl, AclKind, FunctionKey, GrantTarget, PUBLIC_ROLE, QName};
 use serde_saphyr::Spanned;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-/// Role specifications Postgres resolves when the grant runs, so what it stores depends on who
-/// ran the migration.
-const SESSION_ROLES: [&str; 3] = ["current_user", "current_role", "session_user"];
 
 pub(crate) fn convert_grants(ctx: &mut Ctx, docs: &[(PathBuf, FileDoc)]) -> Result<(), ModelError> {
     let mut roles = BTreeSet::new();

@@ -14,9 +14,9 @@ use crate::ir::{PUBLIC_ROLE, Policy, PolicyCommand, QName, check_expression};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-/// Role specifications Postgres resolves to a role when the policy is created, so what it
-/// stores depends on who ran the migration.
-const SESSION_ROLES: [&str; 3] = ["current_user", "current_role", "session_user"];
+/// Role specifications Postgres resolves to a role when the policy (or grant) is created, so
+/// what it stores depends on who ran the migration.
+pub(crate) const SESSION_ROLES: [&str; 3] = ["current_user", "current_role", "session_user"];
 
 pub(crate) fn convert_policies(
     ctx: &mut Ctx,
