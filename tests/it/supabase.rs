@@ -208,4 +208,19 @@ fn a_supabase_project_is_adopted_and_rebuilt_exactly_with_its_security() {
             && out.contains("warning: public.for new tables by postgres: default privileges, not managed by autogen"),
         "{out}"
     );
+
+    // Supabase's own roles are the platform's to grant to: a model that lists one is refused.
+    let text = p.read("schema/public.yaml");
+    p.write(
+        "schema/public.yaml",
+        &text.replacen("roles:\n- anon\n", "roles:\n- anon\n- supabase_admin\n", 1),
+    );
+    let (code, _, err) = p.run(&["revision", "-m", "platform role"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "lists `supabase_admin` under `roles:`, but `supabase_admin` is Supabase's own role"
+        ),
+        "{err}"
+    );
 }

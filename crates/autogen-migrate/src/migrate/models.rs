@@ -177,6 +177,23 @@ pub fn load_service_model(project: &Project, service: &Service) -> Result<Schema
             }
         }
     }
+    if project.preset.as_deref() == Some("supabase") {
+        for (path, doc) in &docs {
+            if let Some(r) = doc
+                .roles
+                .iter()
+                .find(|r| autogen_pg::filter::SUPABASE_PLATFORM_ROLES.contains(&r.as_str()))
+            {
+                return Err(Error::migration(
+                    format!(
+                        "{}: lists `{r}` under `roles:`, but `{r}` is Supabase's own role: with `preset = \"supabase\"` its grants are the platform's",
+                        path.display()
+                    ),
+                    "remove it from `roles:` (and its grants from the model); the project manages anon, authenticated, service_role and its own roles",
+                ));
+            }
+        }
+    }
     let mut model = load_documents(&docs)?;
     if let Some(owned) = &service.schema {
         let owned = owned.clone();
